@@ -1,0 +1,25 @@
+"""The blogarchive Parquet archive: schema, writer, reader. Knows nothing of Scrapy."""
+
+from __future__ import annotations
+
+from .errors import ArchiveError, UsageError
+from .reader import ArchiveSummary, read_fetches, read_pages, read_table, summarize
+from .schema import FETCHES_SCHEMA, OUTCOMES, PAGES_SCHEMA, SCHEMA_VERSION
+from .writer import ArchiveWriter, check_archive_dir, new_crawl_id
+
+__all__ = [
+    "ArchiveError",
+    "ArchiveSummary",
+    "ArchiveWriter",
+    "FETCHES_SCHEMA",
+    "OUTCOMES",
+    "PAGES_SCHEMA",
+    "SCHEMA_VERSION",
+    "UsageError",
+    "check_archive_dir",
+    "new_crawl_id",
+    "read_fetches",
+    "read_pages",
+    "read_table",
+    "summarize",
+]

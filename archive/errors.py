@@ -1,0 +1,11 @@
+"""Exceptions of the archive library; the command line turns them into one line."""
+
+from __future__ import annotations
+
+
+class ArchiveError(Exception):
+    """An archive cannot be read or written (missing, not a directory, not writable)."""
+
+
+class UsageError(Exception):
+    """The user asked for something that cannot work (bad URL, bad path, bad option)."""

@@ -1,0 +1,101 @@
+"""The archive's two tables, `pages` and `fetches`, as pyarrow schemas.
+
+Each column carries its own description in the field metadata, so the schema
+documents itself: the README's column tables are checked against it.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+SCHEMA_VERSION = "1"
+SCHEMA_VERSION_KEY = b"blogarchive.schema_version"
+TABLE_KEY = b"blogarchive.table"
+
+UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
+
+#: Every outcome a `fetches` row may record.
+OUTCOMES = {
+    "stored": "the page was extracted and written to `pages`",
+    "duplicate": "the page's clean text equals a page already stored in this crawl",
+    "redirected": "the URL redirected; the target has its own row",
+    "discovered": "a robots.txt, sitemap or feed that was read for links",
+    "not_html": "the response was not an HTML page (PDF, image, ...)",
+    "no_content": "the page was fetched but had no main text (empty body, no article)",
+    "extract_error": "the extractor raised on this page",
+    "http_error": "the server answered 4xx or 5xx",
+    "timeout": "the server did not answer in time",
+    "fetch_error": "the connection failed (refused, reset, DNS, TLS, ...)",
+    "redirect_loop": "the URL redirected too many times",
+    "robots_denied": "robots.txt forbids this URL",
+    "offsite": "the URL (or a redirect) left the allowed hosts",
+    "too_large": "the response was larger than the download size limit",
+}
+
+#: Page types the extractor assigns.
+PAGE_TYPES = ("post", "listing", "other")
+
+
+def _field(name: str, type_: pa.DataType, doc: str, nullable: bool = True) -> pa.Field:
+    return pa.field(name, type_, nullable=nullable, metadata={"description": doc})
+
+
+PAGES_FIELDS = [
+    _field("url", pa.string(), "URL of the page after redirects", False),
+    _field("host", pa.string(), "host name of `url`, lower-case", False),
+    _field("crawl_id", pa.string(), "identifier of the crawl run that stored the row", False),
+    _field("fetched_at", UTC_TIMESTAMP, "when the response arrived (UTC)", False),
+    _field("status", pa.int32(), "HTTP status code of the response", False),
+    _field("platform", pa.string(), "blog platform detected from the page: wix, wordpress, blogger, ... or null"),
+    _field("page_type", pa.string(), "`post` (a blog post or article), `listing` (index, tag, category, archive page) or `other`", False),
+    _field("title", pa.string(), "title of the post"),
+    _field("author", pa.string(), "author of the post (never a label, a commenter or the site name)"),
+    _field("published", UTC_TIMESTAMP, "publication time (UTC); a date-only value is midnight UTC"),
+    _field("modified", UTC_TIMESTAMP, "last modification time the page declares (UTC)"),
+    _field("sitename", pa.string(), "name of the site or blog"),
+    _field("description", pa.string(), "the page's summary (meta description or og:description)"),
+    _field("language", pa.string(), "language code the page declares (e.g. `en`, `de`)"),
+    _field("categories", pa.list_(pa.string()), "categories of the post", False),
+    _field("tags", pa.list_(pa.string()), "tags, labels or hashtags of the post", False),
+    _field("text", pa.string(), "clean main text: paragraphs separated by a blank line; no boilerplate, no comments", False),
+    _field("comments", pa.list_(pa.string()), "reader comments, one string each (kept out of `text`)", False),
+    _field("word_count", pa.int32(), "number of words in `text`", False),
+    _field("content_hash", pa.string(), "SHA-256 (hex) of `text` with whitespace normalised", False),
+    _field("content_type", pa.string(), "Content-Type header of the response"),
+    _field("encoding", pa.string(), "character encoding the body was decoded with"),
+    _field("etag", pa.string(), "ETag header of the response"),
+    _field("last_modified", pa.string(), "Last-Modified header of the response"),
+    _field("html", pa.large_string(), "the raw response body decoded to UTF-8, for re-extraction", False),
+]
+
+FETCHES_FIELDS = [
+    _field("url", pa.string(), "URL the crawl requested", False),
+    _field("host", pa.string(), "host name of `url`, lower-case", False),
+    _field("crawl_id", pa.string(), "identifier of the crawl run", False),
+    _field("fetched_at", UTC_TIMESTAMP, "when the attempt finished (UTC)", False),
+    _field("kind", pa.string(), "what the URL was fetched as: `page`, `sitemap`, `feed` or `robots`", False),
+    _field("status", pa.int32(), "HTTP status code, null when no response arrived"),
+    _field("outcome", pa.string(), "what happened: " + ", ".join(OUTCOMES), False),
+    _field("reason", pa.string(), "human-readable detail of the outcome"),
+]
+
+
+def _schema(table: str, fields: list[pa.Field]) -> pa.Schema:
+    return pa.schema(
+        fields,
+        metadata={SCHEMA_VERSION_KEY: SCHEMA_VERSION.encode(), TABLE_KEY: table.encode()},
+    )
+
+
+PAGES_SCHEMA = _schema("pages", PAGES_FIELDS)
+FETCHES_SCHEMA = _schema("fetches", FETCHES_FIELDS)
+
+SCHEMAS = {"pages": PAGES_SCHEMA, "fetches": FETCHES_SCHEMA}
+
+
+def column_docs(table: str) -> list[tuple[str, str, str]]:
+    """(name, type, description) for each column of `table`, for documentation."""
+    return [
+        (f.name, str(f.type), f.metadata[b"description"].decode())
+        for f in SCHEMAS[table]
+    ]

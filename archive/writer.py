@@ -1,0 +1,161 @@
+"""Streaming, atomic Parquet writer for the archive.
+
+Rows are buffered per table and written as one Parquet file per flush: the file
+is written under a hidden temporary name and renamed into place, so a reader
+(pyarrow, DuckDB, another crawl) only ever sees whole files. A flush happens when
+the buffer reaches `flush_rows` rows or about `flush_bytes` bytes, and on close,
+so memory stays bounded however long the crawl runs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .errors import ArchiveError
+from .schema import SCHEMAS
+
+__all__ = ["ArchiveWriter", "check_archive_dir", "new_crawl_id", "prepare_archive_dir"]
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
+
+
+def prepare_archive_dir(root: str | os.PathLike[str]) -> Path:
+    """Check that `root` can hold an archive and create its table folders."""
+    path = check_archive_dir(root)
+    for table in SCHEMAS:
+        (path / table).mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def check_archive_dir(root: str | os.PathLike[str]) -> Path:
+    """Raise ArchiveError unless `root` is (or can become) a writable directory.
+
+    Creates nothing: the command line calls it before any work starts.
+    """
+    path = Path(root).expanduser().absolute()
+    probe = path
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if probe == path and not path.is_dir():
+        raise ArchiveError(f"{path} exists and is not a directory")
+    if probe != path and not probe.is_dir():
+        raise ArchiveError(f"cannot create {path}: {probe} is not a directory")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise ArchiveError(f"{probe} is not writable")
+    return path
+
+
+class ArchiveWriter:
+    """Writes `pages` and `fetches` rows of one crawl into an archive folder."""
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        crawl_id: str,
+        *,
+        flush_rows: int = 1000,
+        flush_bytes: int = 64 * 1024 * 1024,
+        row_group_rows: int = 250,
+        compression: str = "zstd",
+    ) -> None:
+        if not _SAFE_ID.match(crawl_id):
+            raise ValueError(f"unsafe crawl id {crawl_id!r}")
+        self.root = Path(root)
+        self.crawl_id = crawl_id
+        self.flush_rows = flush_rows
+        self.flush_bytes = flush_bytes
+        self.row_group_rows = row_group_rows
+        self.compression = compression
+        self._buffers: dict[str, list[Mapping[str, Any]]] = {t: [] for t in SCHEMAS}
+        self._buffered_bytes: dict[str, int] = {t: 0 for t in SCHEMAS}
+        self._sequence = 0
+        self.rows_written: dict[str, int] = {t: 0 for t in SCHEMAS}
+        self.files_written: list[Path] = []
+        self._opened = False
+
+    def open(self) -> None:
+        prepare_archive_dir(self.root)
+        self._opened = True
+
+    def write_page(self, record: Mapping[str, Any]) -> None:
+        self._add("pages", record)
+
+    def write_fetch(self, record: Mapping[str, Any]) -> None:
+        self._add("fetches", record)
+
+    def write(self, table: str, records: Iterable[Mapping[str, Any]]) -> None:
+        for record in records:
+            self._add(table, record)
+
+    def _add(self, table: str, record: Mapping[str, Any]) -> None:
+        self._buffers[table].append(record)
+        self._buffered_bytes[table] += _approx_size(record)
+        if (
+            len(self._buffers[table]) >= self.flush_rows
+            or self._buffered_bytes[table] >= self.flush_bytes
+        ):
+            self.flush(table)
+
+    def flush(self, table: str | None = None) -> None:
+        """Write buffered rows of `table` (or of every table) as a new file."""
+        for name in [table] if table else list(SCHEMAS):
+            rows = self._buffers[name]
+            if not rows:
+                continue
+            arrow_table = pa.Table.from_pylist(rows, schema=SCHEMAS[name])
+            self._commit(name, arrow_table)
+            self.rows_written[name] += len(rows)
+            self._buffers[name] = []
+            self._buffered_bytes[name] = 0
+
+    def close(self) -> None:
+        self.flush()
+
+    def __enter__(self) -> ArchiveWriter:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _commit(self, table: str, arrow_table: pa.Table) -> None:
+        if not self._opened:
+            self.open()
+        folder = self.root / table
+        self._sequence += 1
+        final = folder / f"{self.crawl_id}-{self._sequence:05d}.parquet"
+        tmp = folder / f".{final.name}.{uuid.uuid4().hex[:8]}.tmp"
+        try:
+            pq.write_table(
+                arrow_table,
+                tmp,
+                compression=self.compression,
+                row_group_size=self.row_group_rows,
+            )
+            with open(tmp, "rb+") as handle:
+                os.fsync(handle.fileno())
+            os.replace(tmp, final)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise ArchiveError(f"cannot write {final}: {exc.strerror or exc}") from exc
+        self.files_written.append(final)
+
+
+def _approx_size(record: Mapping[str, Any]) -> int:
+    return sum(len(v) for v in record.values() if isinstance(v, (str, bytes))) + 64
+
+
+def new_crawl_id(now: datetime | None = None) -> str:
+    """A sortable, unique crawl identifier: UTC time and a random suffix."""
+    now = now or datetime.now(timezone.utc)
+    return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{uuid.uuid4().hex[:6]}"

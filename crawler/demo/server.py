@@ -1,0 +1,107 @@
+"""A static site server on 127.0.0.1 for the demo and the tests (standard library only).
+
+Serves a folder: a request path P maps to the first existing file of P,
+P.html and P/index.html. The placeholder `__BASE__` in text files becomes the
+server's base URL, so sitemaps, feeds and robots.txt carry absolute URLs.
+Extra routes (path -> handler function) let tests serve misbehaving pages.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable
+from urllib.parse import unquote, urlsplit
+
+Route = Callable[[BaseHTTPRequestHandler], None]
+
+_TEXT_SUFFIXES = {".html", ".xml", ".txt", ".json", ".rss", ".atom"}
+_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".xml": "application/xml",
+    ".txt": "text/plain; charset=utf-8",
+    ".gz": "application/gzip",
+}
+
+
+class SiteServer:
+    """`with SiteServer(folder) as site: site.base_url` serves `folder` until the block ends."""
+
+    def __init__(self, root: Path | str | None = None, routes: dict[str, Route] | None = None, host: str = "127.0.0.1") -> None:
+        self.root = Path(root).resolve() if root is not None else None
+        self.routes = dict(routes or {})
+        self.requests: list[str] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                server.requests.append(self.path)
+                path = unquote(urlsplit(self.path).path)
+                route = server.routes.get(path)
+                if route is not None:
+                    route(self)
+                    return
+                server._serve_file(self, path)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
+        self.httpd.daemon_threads = True
+        self.base_url = f"http://{host}:{self.httpd.server_address[1]}"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, name="site-server", daemon=True)
+
+    def start(self) -> SiteServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> SiteServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def _find(self, path: str) -> Path | None:
+        if self.root is None:
+            return None
+        relative = path.lstrip("/")
+        for candidate in (relative, relative + ".html", (relative.rstrip("/") + "/index.html").lstrip("/")):
+            file = (self.root / candidate).resolve()
+            if file.is_file() and self.root in file.parents:
+                return file
+        return None
+
+    def _serve_file(self, handler: BaseHTTPRequestHandler, path: str) -> None:
+        file = self._find(path)
+        if file is None:
+            send(handler, 404, b"<html><body><h1>Not found</h1></body></html>", "text/html; charset=utf-8")
+            return
+        body = file.read_bytes()
+        if file.suffix in _TEXT_SUFFIXES:
+            body = body.replace(b"__BASE__", self.base_url.encode())
+        content_type = _TYPES.get(file.suffix) or mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        send(handler, 200, body, content_type)
+
+
+def send(handler: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str | None, headers: dict[str, str] | None = None) -> None:
+    """Write one whole HTTP response."""
+    handler.send_response(status)
+    if content_type:
+        handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(body)))
+    for name, value in (headers or {}).items():
+        handler.send_header(name, value)
+    handler.end_headers()
+    handler.wfile.write(body)

@@ -1,0 +1,83 @@
+"""Find post URLs in robots.txt, sitemaps and feeds. Pure functions over bytes.
+
+XML is parsed without entity expansion or network access.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin
+
+from lxml import etree
+from scrapy.utils.gz import gunzip
+
+#: what a body is, judged from its first bytes
+_SNIFF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(urlset|sitemapindex|rss|feed|RDF)\b")
+_GZIP_MAGIC = b"\x1f\x8b"
+_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/rdf+xml")
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
+
+
+def ungzip(body: bytes, max_size: int) -> bytes:
+    """The body, gunzipped when it is gzip data (a sitemap.xml.gz)."""
+    if body[:2] == _GZIP_MAGIC:
+        return gunzip(body, max_size=max_size)
+    return body
+
+
+def xml_kind(body: bytes) -> str | None:
+    """"sitemap", "sitemapindex" or "feed" when the body is one, else None."""
+    match = _SNIFF.search(body[:2048])
+    if not match:
+        return None
+    root = match.group(1).decode()
+    if root == "urlset":
+        return "sitemap"
+    if root == "sitemapindex":
+        return "sitemapindex"
+    return "feed"
+
+
+def sitemap_locations(body: bytes, base_url: str) -> list[str]:
+    """The <loc> URLs of a sitemap or sitemap index."""
+    root = etree.fromstring(body, parser=_parser())
+    if root is None:
+        return []
+    locs = root.xpath("//*[local-name()='url' or local-name()='sitemap']/*[local-name()='loc']/text()")
+    return _absolute(locs, base_url)
+
+
+def feed_entry_links(body: bytes, base_url: str) -> list[str]:
+    """Links of the items of an RSS 2.0, RSS 1.0 (RDF) or Atom feed."""
+    root = etree.fromstring(body, parser=_parser())
+    if root is None:
+        return []
+    links = root.xpath(
+        "//*[local-name()='item']/*[local-name()='link']/text()"
+        " | //*[local-name()='item']/@*[local-name()='about']"
+        " | //*[local-name()='entry']/*[local-name()='link']"
+        "[not(@rel) or @rel='alternate'][not(@type) or contains(@type,'html')]/@href"
+    )
+    return _absolute(links, base_url)
+
+
+def robots_sitemaps(text: str, base_url: str) -> list[str]:
+    """The Sitemap: lines of a robots.txt."""
+    found = re.findall(r"(?im)^\s*sitemap\s*:\s*(\S+)", text)
+    return _absolute(found, base_url)
+
+
+def is_feed_link_type(content_type: str | None) -> bool:
+    return bool(content_type) and content_type.split(";")[0].strip().lower() in _FEED_TYPES
+
+
+def _absolute(urls: list[str], base_url: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for url in urls:
+        url = str(url).strip()
+        if url:
+            seen.setdefault(urljoin(base_url, url), None)
+    return list(seen)

@@ -1,0 +1,41 @@
+"""Decode a response body with the charset it really uses.
+
+Order: byte-order mark; the declared charsets (HTTP header, then <meta>) where
+the body decodes strictly with them; UTF-8 where the body is valid UTF-8;
+charset detection (charset-normalizer); and last, the declared charset (or
+cp1252) with replacement characters. The result is always valid Unicode.
+"""
+
+from __future__ import annotations
+
+from charset_normalizer import from_bytes
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
+
+
+def decode_body(body: bytes, content_type: str | None) -> tuple[str, str, str | None]:
+    """(text, encoding used, note when it differs from what was declared)."""
+    bom_encoding, bom = read_bom(body)
+    if bom_encoding:
+        return body[len(bom):].decode(bom_encoding, errors="replace"), bom_encoding, None
+    header = http_content_type_encoding(content_type) if content_type else None
+    meta = html_body_declared_encoding(body[:4096])
+    declared = [resolve_encoding(e) for e in (header, meta) if e and resolve_encoding(e)]
+    for encoding in declared:
+        try:
+            return body.decode(encoding), encoding, None
+        except (UnicodeDecodeError, LookupError):
+            continue
+    first = declared[0] if declared else None
+    candidates = ["utf-8"]
+    best = from_bytes(body[:200_000]).best()
+    if best is not None and best.encoding:
+        candidates.append(best.encoding)
+    for encoding in candidates:
+        try:
+            text = body.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        note = f"declared {first}, decoded as {encoding}" if first and first != encoding else None
+        return text, encoding, note
+    fallback = first or "cp1252"
+    return body.decode(fallback, errors="replace"), fallback, f"undecodable bytes replaced ({fallback})"

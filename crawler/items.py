@@ -1,0 +1,53 @@
+"""The items that flow from the spider through the pipelines.
+
+Each stage turns one type into the next: the spider yields `FetchedPage` (a
+response worth extracting) or `FetchRecord` (an attempt with nothing to extract);
+extraction turns a `FetchedPage` into an `ExtractedPage` or a `FetchRecord`;
+dedup may turn an `ExtractedPage` into a `FetchRecord`; storage writes both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipelines.document import Document
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    """An HTML response, decoded, waiting for extraction."""
+
+    url: str
+    requested_url: str
+    status: int
+    fetched_at: datetime
+    html: str
+    encoding: str
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    #: why the body was decoded with another charset than the declared one
+    encoding_note: str | None = None
+
+
+@dataclass(frozen=True)
+class FetchRecord:
+    """One attempted URL that yields no stored page, and why."""
+
+    url: str
+    kind: str
+    outcome: str
+    fetched_at: datetime
+    status: int | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ExtractedPage:
+    """A fetched page with its extracted document."""
+
+    page: FetchedPage
+    document: Document

@@ -1,0 +1,47 @@
+"""Run one crawl in this process with the project's settings (used by the command line).
+
+The Twisted reactor cannot restart, so one process runs one crawl.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler.spiders.blog import BlogSpider
+
+
+@dataclass
+class CrawlReport:
+    crawl_id: str | None
+    stats: dict[str, Any]
+    seconds: float
+
+    def outcome_counts(self) -> dict[str, int]:
+        prefix = "archive/outcome/"
+        return {k[len(prefix):]: v for k, v in sorted(self.stats.items()) if k.startswith(prefix)}
+
+
+def project_settings(overrides: dict[str, Any] | None = None) -> Settings:
+    """crawler.settings with `overrides` on top, as `scrapy crawl -s` would set them."""
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    for name, value in (overrides or {}).items():
+        settings.set(name, value, priority="cmdline")
+    return settings
+
+
+def run_crawl(urls: list[str], *, follow: bool, overrides: dict[str, Any] | None = None) -> CrawlReport:
+    """Crawl `urls` to the end and report what happened."""
+    settings = project_settings(overrides)
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(BlogSpider)
+    started = time.monotonic()
+    process.crawl(crawler, urls=urls, follow=follow)
+    process.start()
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    return CrawlReport(stats.get("archive/crawl_id"), stats, time.monotonic() - started)

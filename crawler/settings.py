@@ -1,0 +1,85 @@
+"""Scrapy settings of the blogarchive project.
+
+Every project setting is defined here once, prefixed by its component, with a
+one-line comment. `blogarchive crawl` and `scrapy crawl blog` read the same
+module; command-line options map onto these names.
+"""
+
+BOT_NAME = "blogarchive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# --- politeness -----------------------------------------------------------
+# A User-Agent that names the project and where to read about it.
+USER_AGENT = "blogarchive/0.1 (+https://github.com/blogarchive/blogarchive; web archiving of blogs)"
+# robots.txt is obeyed, for every page, sitemap and feed.
+ROBOTSTXT_OBEY = True
+# Requests at once per site; blogs are small servers.
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+CONCURRENT_REQUESTS = 16
+# Seconds between requests to one site (randomised 0.5x-1.5x by Scrapy).
+DOWNLOAD_DELAY = 0.25
+# AutoThrottle adapts the delay to the server's latency.
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.25
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 10.0
+
+# --- bounds ---------------------------------------------------------------
+# Seconds to wait for a response before recording `timeout`.
+DOWNLOAD_TIMEOUT = 30
+# Largest response body accepted (bytes); larger ones are recorded `too_large`.
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 0
+# Redirects followed per request before recording `redirect_loop`.
+REDIRECT_MAX_TIMES = 10
+# Retries of a timed-out or 5xx request before its failure is recorded.
+RETRY_TIMES = 1
+
+# --- what the crawl covers ---------------------------------------------------
+# Follow links, sitemaps and feeds (False: fetch only the given URLs, as `get` does).
+CRAWL_FOLLOW = True
+# Most distinct pages to request per crawl; 0 means no limit.
+CRAWL_MAX_PAGES = 0
+# Most link hops from a start URL (sitemap and feed entries count as one); -1 means no limit.
+CRAWL_DEPTH = -1
+# Hosts the crawl may visit besides the start URLs' hosts (and their subdomains).
+CRAWL_ALLOW_HOSTS: list[str] = []
+
+# --- archive ----------------------------------------------------------------
+# Folder of the Parquet archive; empty disables storage (as `get --print` does).
+ARCHIVE_DIR = ""
+# Identifier of this crawl run; empty means a new one (UTC time and a random suffix).
+ARCHIVE_CRAWL_ID = ""
+# Rows buffered per table before a Parquet file is written.
+ARCHIVE_FLUSH_ROWS = 1000
+# Approximate bytes buffered per table before a Parquet file is written.
+ARCHIVE_FLUSH_BYTES = 64 * 1024 * 1024
+# Rows per Parquet row group.
+ARCHIVE_ROW_GROUP_ROWS = 250
+
+# --- output -------------------------------------------------------------------
+# Write each page's clean text with a metadata header to stdout.
+PRINT_TEXT = False
+# Seconds between progress reports (a live line on a terminal, log lines otherwise).
+PROGRESS_INTERVAL = 1.0
+# Seconds between progress log lines when stderr is not a terminal.
+PROGRESS_LOG_INTERVAL = 30.0
+
+ITEM_PIPELINES = {
+    "pipelines.extraction.ExtractionPipeline": 100,
+    "pipelines.dedup.DedupPipeline": 200,
+    "pipelines.printer.PrintPipeline": 800,
+    "pipelines.storage.ArchiveStoragePipeline": 900,
+}
+
+EXTENSIONS = {
+    "crawler.extensions.progress.ProgressExtension": 500,
+    "scrapy.extensions.logstats.LogStats": None,
+    "scrapy.extensions.telnet.TelnetConsole": None,
+}
+
+# Scrapy's own defaults that this project relies on, stated explicitly.
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"

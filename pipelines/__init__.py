@@ -1,0 +1,1 @@
+"""Item pipelines: extraction (with platform clean-up), dedup, printing, storage."""

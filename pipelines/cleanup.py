@@ -1,0 +1,158 @@
+"""Platform-aware clean-up: read what the markup says, then prune boilerplate.
+
+Pure functions over an lxml tree. `read_markup` runs first (the author name
+and the comments live in elements that `prune` then removes).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .platforms import GENERIC, PlatformProfile, select, select_first
+from .platforms.generic import BOILERPLATE_WORDS, COUNTER_TEXT
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
+
+_COMMENT_AUTHORS = (
+    ".comment-author .fn",
+    ".comment-author cite",
+    ".comment-header .user",
+    "[data-hook='comment'] [data-hook*='user-name']",
+    "[data-hook='comment'] [data-hook*='author']",
+    ".wp-block-comment-author-name",
+)
+_BLOCK_TAGS = {
+    "p", "div", "section", "article", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
+    "blockquote", "pre", "figure", "figcaption", "table", "tr", "dd", "dt", "header", "footer",
+}
+_SHORT_TAGS = {"span", "div", "p", "li", "a", "button", "small", "time", "strong", "em", "b"}
+
+
+@dataclass
+class MarkupFacts:
+    """What the platform's markup states about the post, read before pruning."""
+
+    title: str | None = None
+    author: str | None = None
+    tags: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    comments: list[str] = field(default_factory=list)
+    comment_authors: set[str] = field(default_factory=set)
+    is_post: bool = False
+    is_listing: bool = False
+
+
+def normalize_space(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _texts(elements: list[HtmlElement]) -> list[str]:
+    seen: dict[str, None] = {}
+    for element in elements:
+        text = normalize_space(element.text_content()).lstrip("#")
+        if text:
+            seen.setdefault(text, None)
+    return list(seen)
+
+
+def read_markup(tree: HtmlElement, profile: PlatformProfile | None) -> MarkupFacts:
+    """Title, author, tags, comments and page kind as the markup marks them."""
+    profiles = [p for p in (profile, GENERIC) if p is not None]
+    facts = MarkupFacts()
+    for p in profiles:
+        if facts.title is None and (el := select_first(tree, p.title)) is not None:
+            facts.title = normalize_space(el.text_content()) or None
+        if facts.author is None and (el := select_first(tree, p.author)) is not None:
+            facts.author = normalize_space(el.text_content()) or None
+        facts.tags = facts.tags or _texts(select(tree, p.tags))
+        facts.categories = facts.categories or _texts(select(tree, p.categories))
+        facts.comments = facts.comments or comment_texts(tree, p)
+    facts.comment_authors = set(_texts(select(tree, _COMMENT_AUTHORS)))
+    if profile is not None:
+        facts.is_post = select_first(tree, profile.post_markers) is not None
+        facts.is_listing = select_first(tree, profile.listing_markers) is not None
+    return facts
+
+
+def comment_texts(tree: HtmlElement, profile: PlatformProfile) -> list[str]:
+    """One text per reader comment, outermost matches only (no nested doubles)."""
+    items = select(tree, profile.comment_items)
+    outer = [e for e in items if not any(a in items for a in e.iterancestors())]
+    return [t for t in (block_text(e) for e in outer) if t]
+
+
+def find_body(tree: HtmlElement, profile: PlatformProfile | None) -> HtmlElement | None:
+    """The element the platform (or generic markup) marks as the post body."""
+    for p in (profile, GENERIC):
+        if p is not None and (el := select_first(tree, p.body)) is not None:
+            return el
+    return None
+
+
+def prune(tree: HtmlElement, profile: PlatformProfile | None, keep: HtmlElement | None = None) -> int:
+    """Remove boilerplate from `tree` in place; never `keep` or an element holding it.
+
+    Three passes: the profiles' selectors (platform, then generic), blocks whose
+    class or id names boilerplate (share, related, cookie, ...) and are small
+    next to the page's text, and short blocks whose whole text is a counter.
+    Returns the number of elements removed.
+    """
+    protected = set() if keep is None else {id(keep), *(id(a) for a in keep.iterancestors())}
+    doomed: list[HtmlElement] = []
+    for p in (profile, GENERIC):
+        if p is not None:
+            doomed += select(tree, p.prune + p.comment_sections)
+    total = len(normalize_space(tree.text_content())) or 1
+    for element in tree.iter():
+        if not isinstance(element.tag, str):
+            continue
+        names = f"{element.get('class', '')} {element.get('id', '')}"
+        if names.strip() and BOILERPLATE_WORDS.search(names) and element.tag not in ("html", "body"):
+            if len(normalize_space(element.text_content())) < 0.4 * total:
+                doomed.append(element)
+        elif element.tag in _SHORT_TAGS and len(element) <= 4:
+            text = element.text_content()
+            if len(text) < 60 and COUNTER_TEXT.match(text):
+                doomed.append(element)
+    removed = 0
+    for element in doomed:
+        if id(element) in protected or element.getparent() is None:
+            continue
+        element.drop_tree()
+        removed += 1
+    return removed
+
+
+def drop_counter_lines(text: str) -> str:
+    """Remove lines that are only counters ("120 views", "3 min read")."""
+    return "\n".join(line for line in text.split("\n") if not COUNTER_TEXT.match(line))
+
+
+def block_text(element: HtmlElement) -> str:
+    """Text of `element` with one line per block (paragraph, heading, item, <br>)."""
+    parts: list[str] = []
+
+    def walk(node: HtmlElement) -> None:
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if tag in ("script", "style", "noscript", "template"):
+            if node.tail:
+                parts.append(node.tail)
+            return
+        block = tag in _BLOCK_TAGS
+        if block or tag == "br":
+            parts.append("\n")
+        if node.text and tag:
+            parts.append(node.text)
+        for child in node:
+            walk(child)
+        if block:
+            parts.append("\n")
+        if node.tail and node is not element:
+            parts.append(node.tail)
+
+    walk(element)
+    lines = (normalize_space(line) for line in "".join(parts).split("\n"))
+    return "\n".join(line for line in lines if line)

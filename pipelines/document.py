@@ -1,0 +1,184 @@
+"""Extraction as a pure function: (html, url) -> Document.
+
+The one seam where trafilatura's result becomes our `Document`. No Scrapy here,
+so it can be tested without a crawl and run in a worker process.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import lxml.html
+import trafilatura
+from lxml import etree
+from trafilatura.metadata import extract_metadata
+
+from .cleanup import block_text, drop_counter_lines, find_body, prune, read_markup
+from .metadata import PageMetadata, clean_author, declared_language, parse_date, read_json_ld, read_meta_tags
+from .platforms import detect_platform
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
+
+__all__ = ["Document", "NoContent", "extract_document", "content_hash", "parse_html"]
+
+#: trafilatura's text shorter than this share of the marked body's text is cut short
+RECALL_RATIO = 0.6
+
+_LISTING_PATH = re.compile(r"/(tag|tags|category|categories|label|labels|search|archive|archives|author|page/\d+)(/|$)", re.I)
+
+
+class NoContent(Exception):
+    """The page has no main text to store (empty, a shell, or not a document)."""
+
+
+@dataclass
+class Document:
+    """A page's clean text and metadata."""
+
+    url: str
+    text: str
+    platform: str | None = None
+    page_type: str = "other"
+    title: str | None = None
+    author: str | None = None
+    published: datetime | None = None
+    modified: datetime | None = None
+    sitename: str | None = None
+    description: str | None = None
+    language: str | None = None
+    categories: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    comments: list[str] = field(default_factory=list)
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.text)
+
+
+def content_hash(text: str) -> str:
+    """SHA-256 of the text with runs of whitespace made one space."""
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+
+
+def parse_html(html: str) -> HtmlElement:
+    """Parse a whole page leniently; raise NoContent if there is no document."""
+    if not html or not html.strip():
+        raise NoContent("empty body")
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError) as exc:
+        raise NoContent(f"unparsable HTML: {exc}") from exc
+    if tree is None or tree.find("body") is None and not len(tree):
+        raise NoContent("no HTML document")
+    return tree
+
+
+def extract_document(html: str, url: str) -> Document:
+    """Clean text and metadata of one page.
+
+    Raises NoContent when the page has no main text.
+    """
+    tree = parse_html(html)
+    profile = detect_platform(tree, url)
+    json_ld = read_json_ld(tree)
+    meta_tags = read_meta_tags(tree)
+    markup = read_markup(tree, profile)
+    language = json_ld.language or declared_language(tree)
+    guessed = extract_metadata(copy.deepcopy(tree), default_url=url)
+
+    page_type = _page_type(markup.is_post, markup.is_listing, json_ld, meta_tags, tree, url)
+    body = find_body(tree, profile)
+    prune(tree, profile, keep=body)
+    text = _main_text(tree, body, url)
+    if not text:
+        raise NoContent("no main text found")
+
+    sitename = _first(json_ld.sitename, meta_tags.sitename, guessed.sitename)
+    rejected = markup.comment_authors
+    author = None
+    for candidate in (json_ld.author, meta_tags.author, markup.author, guessed.author):
+        author = clean_author(candidate, sitename=sitename, rejected=rejected)
+        if author:
+            break
+    return Document(
+        url=url,
+        text=text,
+        platform=profile.name if profile else None,
+        page_type=page_type,
+        title=_first(json_ld.title, markup.title, meta_tags.title, guessed.title),
+        author=author,
+        published=json_ld.published or meta_tags.published or parse_date(guessed.date),
+        modified=json_ld.modified or meta_tags.modified,
+        sitename=sitename,
+        description=_first(json_ld.description, meta_tags.description, guessed.description),
+        language=language,
+        categories=json_ld.categories or markup.categories or meta_tags.categories or list(guessed.categories or []),
+        tags=json_ld.tags or markup.tags or meta_tags.tags or list(guessed.tags or []),
+        comments=markup.comments,
+    )
+
+
+def _first(*values: str | None) -> str | None:
+    for value in values:
+        if value and value.strip():
+            return value.strip()
+    return None
+
+
+def _main_text(tree: HtmlElement, body: HtmlElement | None, url: str) -> str:
+    """trafilatura's text of the marked body (or the pruned page), with a recall guard.
+
+    When the platform marks the body and trafilatura keeps less than
+    RECALL_RATIO of its text, the body's own block text is used instead.
+    """
+    if body is not None:
+        wrapper = lxml.html.Element("html")
+        page = lxml.html.Element("body")
+        wrapper.append(page)
+        article = lxml.html.Element("article")
+        article.append(copy.deepcopy(body))
+        page.append(article)
+        source = wrapper
+    else:
+        source = tree
+    result = trafilatura.bare_extraction(
+        source,
+        url=url,
+        include_comments=False,
+        include_tables=True,
+        with_metadata=False,
+        deduplicate=False,
+    )
+    text = drop_counter_lines((result.text if result is not None else "") or "").strip()
+    if body is not None:
+        marked = drop_counter_lines(block_text(body)).strip()
+        if len(text) < RECALL_RATIO * len(marked):
+            text = marked
+    return text
+
+
+def _page_type(
+    is_post: bool, is_listing: bool, json_ld: PageMetadata, meta_tags: PageMetadata,
+    tree: HtmlElement, url: str,
+) -> str:
+    if is_post:
+        return "post"
+    if is_listing or json_ld.page_kind == "listing":
+        return "listing"
+    if json_ld.page_kind == "post" or meta_tags.page_kind == "post":
+        return "post"
+    articles = tree.xpath("//article | //*[contains(concat(' ', normalize-space(@class), ' '), ' hentry ')]")
+    if len(articles) >= 3 or _LISTING_PATH.search(urlsplit(url).path):
+        return "listing"
+    return "other"

@@ -1,0 +1,64 @@
+"""Platform profiles and detection. Adding a platform is one module and one line here."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from lxml.cssselect import CSSSelector
+
+from . import blogger, generic, wix, wordpress
+from .base import PlatformProfile
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
+
+PROFILES: tuple[PlatformProfile, ...] = (wix.PROFILE, wordpress.PROFILE, blogger.PROFILE)
+GENERIC = generic.PROFILE
+
+__all__ = ["GENERIC", "PROFILES", "PlatformProfile", "detect_platform", "select", "select_first"]
+
+
+@lru_cache(maxsize=None)
+def _compiled(selector: str) -> CSSSelector:
+    return CSSSelector(selector)
+
+
+def select(tree: HtmlElement, selectors: tuple[str, ...]) -> list[HtmlElement]:
+    """Elements matching any of `selectors`, in document order, without repeats."""
+    found: dict[int, HtmlElement] = {}
+    for selector in selectors:
+        for element in _compiled(selector)(tree):
+            found.setdefault(id(element), element)
+    if len(selectors) > 1:
+        order = {id(e): i for i, e in enumerate(tree.iter())}
+        return sorted(found.values(), key=lambda e: order.get(id(e), 0))
+    return list(found.values())
+
+
+def select_first(tree: HtmlElement, selectors: tuple[str, ...]) -> HtmlElement | None:
+    """The first match of the most specific selector that matches."""
+    for selector in selectors:
+        matches = _compiled(selector)(tree)
+        if matches:
+            return matches[0]
+    return None
+
+
+def detect_platform(tree: HtmlElement, url: str | None = None) -> PlatformProfile | None:
+    """The profile whose generator tag, host or markup signature the page carries."""
+    generators = [
+        g for g in tree.xpath("//meta[translate(@name,'GENERATOR','generator')='generator']/@content")
+    ]
+    for profile in PROFILES:
+        if profile.generator and any(profile.generator.search(g) for g in generators):
+            return profile
+    host = (urlsplit(url).hostname or "") if url else ""
+    for profile in PROFILES:
+        if host and any(host.endswith(suffix) for suffix in profile.hosts):
+            return profile
+    for profile in PROFILES:
+        if select_first(tree, profile.signatures) is not None:
+            return profile
+    return None
