@@ -27,9 +27,7 @@ def decode_body(body: bytes, content_type: str | None) -> tuple[str, str, str | 
             continue
     first = declared[0] if declared else None
     candidates = ["utf-8"]
-    best = from_bytes(body[:200_000]).best()
-    if best is not None and best.encoding:
-        candidates.append(best.encoding)
+    candidates += _detected(body[:200_000])
     for encoding in candidates:
         try:
             text = body.decode(encoding)
@@ -39,3 +37,17 @@ def decode_body(body: bytes, content_type: str | None) -> tuple[str, str, str | 
         return text, encoding, note
     fallback = first or "cp1252"
     return body.decode(fallback, errors="replace"), fallback, f"undecodable bytes replaced ({fallback})"
+
+
+def _detected(body: bytes) -> list[str]:
+    """charset-normalizer's guess; among equally clean guesses, windows-1252 (the web's
+    default for undeclared Western pages) wins."""
+    matches = list(from_bytes(body))
+    if not matches:
+        return []
+    best = min(m.chaos for m in matches)
+    tied = [m for m in matches if m.chaos == best]
+    for match in tied:
+        if "cp1252" in match.could_be_from_charset:
+            return ["cp1252"]
+    return [tied[0].encoding]

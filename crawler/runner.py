@@ -12,6 +12,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler import quietlog
 from crawler.spiders.blog import BlogSpider
 
 
@@ -39,6 +40,7 @@ def run_crawl(urls: list[str], *, follow: bool, overrides: dict[str, Any] | None
     """Crawl `urls` to the end and report what happened."""
     settings = project_settings(overrides)
     process = CrawlerProcess(settings)
+    quietlog.install()
     crawler = process.create_crawler(BlogSpider)
     started = time.monotonic()
     process.crawl(crawler, urls=urls, follow=follow)

@@ -100,7 +100,8 @@ def extract_document(html: str, url: str) -> Document:
     page_type = _page_type(markup.is_post, markup.is_listing, json_ld, meta_tags, tree, url)
     body = find_body(tree, profile)
     prune(tree, profile, keep=body)
-    text = _main_text(tree, body, url)
+    title = _first(json_ld.title, markup.title, meta_tags.title, guessed.title)
+    text = _drop_leading_title(_main_text(tree, body, url), title)
     if not text:
         raise NoContent("no main text found")
 
@@ -116,7 +117,7 @@ def extract_document(html: str, url: str) -> Document:
         text=text,
         platform=profile.name if profile else None,
         page_type=page_type,
-        title=_first(json_ld.title, markup.title, meta_tags.title, guessed.title),
+        title=title,
         author=author,
         published=json_ld.published or meta_tags.published or parse_date(guessed.date),
         modified=json_ld.modified or meta_tags.modified,
@@ -134,6 +135,14 @@ def _first(*values: str | None) -> str | None:
         if value and value.strip():
             return value.strip()
     return None
+
+
+def _drop_leading_title(text: str, title: str | None) -> str:
+    """The text without a first line that repeats the title (it has its own column)."""
+    first, _, rest = text.partition("\n")
+    if title and " ".join(first.split()).casefold() == " ".join(title.split()).casefold():
+        return rest.strip()
+    return text
 
 
 def _main_text(tree: HtmlElement, body: HtmlElement | None, url: str) -> str:

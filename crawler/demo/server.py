@@ -32,14 +32,15 @@ class SiteServer:
     def __init__(self, root: Path | str | None = None, routes: dict[str, Route] | None = None, host: str = "127.0.0.1") -> None:
         self.root = Path(root).resolve() if root is not None else None
         self.routes = dict(routes or {})
-        self.requests: list[str] = []
+        #: (path, User-Agent) of every request, in arrival order
+        self.requests: list[tuple[str, str | None]] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-                server.requests.append(self.path)
+                server.requests.append((self.path, self.headers.get("User-Agent")))
                 path = unquote(urlsplit(self.path).path)
                 route = server.routes.get(path)
                 if route is not None:
@@ -50,6 +51,7 @@ class SiteServer:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
+        ThreadingHTTPServer.request_queue_size = 128  # the default of 5 drops connections under a crawl
         self.httpd = ThreadingHTTPServer((host, 0), Handler)
         self.httpd.daemon_threads = True
         self.base_url = f"http://{host}:{self.httpd.server_address[1]}"

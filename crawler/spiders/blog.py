@@ -125,6 +125,9 @@ class BlogSpider(Spider):
             errback=self.on_error,
             meta={"kind": "page", "hops": depth},
             priority=-depth,
+            # seen_pages dedups; Scrapy's filter would also drop redirects back to a
+            # seen URL, so loops would vanish instead of ending as `redirect_loop`.
+            dont_filter=True,
         )
 
     def _discovery_request(self, url: str, kind: str) -> Request:

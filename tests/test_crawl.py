@@ -1,0 +1,235 @@
+"""`blogarchive crawl` end to end: the real command, the real Scrapy engine, a real
+HTTP server on loopback serving a site full of trouble. One crawl, many checks."""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+import archive
+from crawler.demo.server import send
+
+from .conftest import FIXTURES, duck, run_blogarchive
+
+SITE = FIXTURES / "sites" / "trouble"
+GOOD_TEXT = "Rivers carve their valleys slowly"
+
+
+def _base(handler) -> str:
+    host, port = handler.server.server_address[:2]
+    return f"http://{host}:{port}"
+
+
+def gz_sitemap(handler):
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<url><loc>{_base(handler)}/from-sitemap-gz</loc></url></urlset>"
+    )
+    send(handler, 200, gzip.compress(xml.encode()), "application/x-gzip")
+
+
+def redirect(to):
+    return lambda handler: send(handler, 301, b"", None, {"Location": to})
+
+
+def slow(handler):
+    time.sleep(4)
+    send(handler, 200, b"<html><body><p>too late</p></body></html>", "text/html")
+
+
+def latin1(handler):
+    text = ("<html><head><title>Café au lait</title></head><body><article><h1>Café au lait</h1>"
+            "<p>Crème brûlée et café noir: the menu of the café near the station was written in French, "
+            "with prices in euros and a naïve drawing of a cup.</p>"
+            "<p>We ordered two crêpes and a carafe of water, and sat by the window while it rained.</p>"
+            "</article></body></html>")
+    send(handler, 200, text.encode("cp1252"), "text/html; charset=utf-8")
+
+
+def huge(handler):
+    filler = ("<p>" + "padding text " * 80 + "</p>\n") * 2000  # about 2 MB
+    send(handler, 200, f"<html><body><article>{filler}</article></body></html>".encode(), "text/html")
+
+
+ROUTES = {
+    "/sitemap-posts.xml.gz": gz_sitemap,
+    "/redirect": redirect("/good-post-2"),
+    "/loop": redirect("/loop2"),
+    "/loop2": redirect("/loop"),
+    "/error500": lambda h: send(h, 500, b"<html><body>Internal error</body></html>", "text/html"),
+    "/slow": slow,
+    "/download": lambda h: send(h, 200, b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", "application/pdf"),
+    "/empty": lambda h: send(h, 200, b"", "text/html; charset=utf-8"),
+    "/latin1": latin1,
+    "/huge": huge,
+}
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def trouble(tmp_path_factory):
+    from crawler.demo.server import SiteServer
+
+    out = tmp_path_factory.mktemp("trouble") / "archive"
+    dead = f"http://127.0.0.1:{closed_port()}/"
+    with SiteServer(SITE, ROUTES) as site:
+        result = run_blogarchive(
+            "crawl", site.url("/"), dead, "--out", str(out),
+            "-s", "DOWNLOAD_TIMEOUT=1", "-s", "RETRY_TIMES=0", "-s", "DOWNLOAD_MAXSIZE=1000000",
+            "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
+        )
+        requests = list(site.requests)
+    return {"out": out, "result": result, "base": site.base_url, "dead": dead, "requests": requests}
+
+
+def outcomes(trouble) -> dict[str, str]:
+    rows = duck(trouble["out"], "SELECT url, outcome FROM fetches")
+    return {url.replace(trouble["base"], ""): outcome for url, outcome in rows}
+
+
+def test_the_crawl_exits_zero_and_reports(trouble):
+    result = trouble["result"]
+    assert result.returncode == 0, result.stderr
+    assert "pages stored" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("path", "outcome"),
+    [
+        ("/", "stored"),
+        ("/good-post", "stored"),
+        ("/linked-only", "stored"),
+        ("/from-feed", "stored"),
+        ("/from-sitemap-gz", "stored"),
+        ("/from-default-sitemap", "stored"),
+        ("/malformed", "stored"),
+        ("/latin1", "stored"),
+        ("/same-as-good", "duplicate"),
+        ("/redirect", "redirected"),
+        ("/good-post-2", "stored"),
+        ("/loop", "redirect_loop"),
+        ("/error500", "http_error"),
+        ("/gone", "http_error"),
+        ("/slow", "timeout"),
+        ("/download", "not_html"),
+        ("/empty", "no_content"),
+        ("/huge", "too_large"),
+        ("/private/secret", "robots_denied"),
+        ("/robots.txt", "discovered"),
+        ("/sitemap_index.xml", "discovered"),
+        ("/sitemap-posts.xml.gz", "discovered"),
+        ("/sitemap.xml", "discovered"),
+        ("/atom.xml", "discovered"),
+    ],
+)
+def test_every_attempted_url_has_its_outcome(trouble, path, outcome):
+    assert outcomes(trouble).get(path) == outcome
+
+
+def test_unreachable_site_is_a_fetch_error(trouble):
+    rows = duck(trouble["out"], f"SELECT outcome, reason FROM fetches WHERE url = '{trouble['dead']}'")
+    assert rows and rows[0][0] == "fetch_error" and rows[0][1]
+
+
+def test_off_host_links_are_not_followed(trouble):
+    assert not any("elsewhere.example" in url for url in outcomes(trouble))
+
+
+def test_every_stored_page_has_one_fetch_row_and_one_page_row(trouble):
+    stored = duck(trouble["out"], "SELECT url FROM fetches WHERE outcome = 'stored' ORDER BY url")
+    pages = duck(trouble["out"], "SELECT url FROM pages ORDER BY url")
+    assert stored == pages
+    assert duck(trouble["out"], "SELECT count(*) = count(DISTINCT url) FROM fetches")[0][0]
+
+
+def test_failures_carry_a_reason_and_status(trouble):
+    rows = dict(duck(trouble["out"], "SELECT url, reason FROM fetches WHERE outcome <> 'stored'"))
+    assert all(reason for reason in rows.values())
+    status = dict(duck(trouble["out"], "SELECT url, status FROM fetches"))
+    assert status[trouble["base"] + "/error500"] == 500
+    assert status[trouble["base"] + "/gone"] == 404
+    assert "/good-post-2" in rows[trouble["base"] + "/redirect"]
+    assert "/good-post" in rows[trouble["base"] + "/same-as-good"]
+
+
+def test_wrong_charset_is_decoded_right_and_noted(trouble):
+    text, encoding = duck(trouble["out"], "SELECT text, encoding FROM pages WHERE url LIKE '%/latin1'")[0]
+    assert "Crème brûlée et café noir" in text and "\ufffd" not in text
+    assert encoding != "utf-8"
+    reason = duck(trouble["out"], "SELECT reason FROM fetches WHERE url LIKE '%/latin1'")[0][0]
+    assert "declared utf-8" in reason
+
+
+def test_malformed_html_keeps_its_paragraphs(trouble):
+    text = duck(trouble["out"], "SELECT text FROM pages WHERE url LIKE '%/malformed'")[0][0]
+    assert "never closes its tags properly" in text
+    assert "inside a div that is never closed" in text
+
+
+def test_requests_name_the_project_and_robots_is_read_first(trouble):
+    agents = {agent for _, agent in trouble["requests"]}
+    assert agents and all(agent and agent.startswith("blogarchive/") for agent in agents)
+    assert "/private/secret" not in [path for path, _ in trouble["requests"]]
+
+
+def test_pages_read_back_with_pyarrow_and_duckdb_agree(trouble):
+    table = archive.read_pages(trouble["out"])
+    assert table.num_rows == duck(trouble["out"], "SELECT count(*) FROM pages")[0][0] >= 9
+    good = duck(trouble["out"], "SELECT title, author, published, page_type, text FROM pages WHERE url LIKE '%/good-post'")[0]
+    assert good[0] == "Walking the river valley"
+    assert good[1] == "Rosa Field"
+    assert good[2].isoformat().startswith("2024-02-10T09:30:00")
+    assert good[3] == "post"
+    assert good[4].startswith(GOOD_TEXT)
+    assert "Trouble Blog, a test site." not in good[4]
+
+
+def test_stats_summarises_the_archive(trouble):
+    result = run_blogarchive("stats", str(trouble["out"]))
+    assert result.returncode == 0, result.stderr
+    summary = archive.summarize(trouble["out"])
+    assert f"pages      {summary.pages} (" in result.stdout
+    assert "2024-02-10 to 2024-02-10" in result.stdout
+    assert "too_large 1" in result.stdout and "robots_denied 1" in result.stdout
+
+
+def test_max_pages_and_depth_limit_the_crawl(serve, tmp_path):
+    site = serve(SITE, ROUTES)
+    out = tmp_path / "limited"
+    result = run_blogarchive("crawl", site.url("/"), "--out", str(out), "--max-pages", "3",
+                             "-s", "DOWNLOAD_DELAY=0", "-s", "RETRY_TIMES=0", "-s", "DOWNLOAD_TIMEOUT=1")
+    assert result.returncode == 0, result.stderr
+    pages = duck(out, "SELECT count(DISTINCT url) FROM fetches WHERE kind = 'page' AND outcome <> 'redirected'")[0][0]
+    assert pages == 3
+
+    shallow = tmp_path / "shallow"
+    result = run_blogarchive("crawl", site.url("/"), "--out", str(shallow), "--depth", "0", "-s", "DOWNLOAD_DELAY=0")
+    assert result.returncode == 0, result.stderr
+    assert duck(shallow, "SELECT url FROM fetches WHERE kind = 'page'") == [(site.url("/"),)]
+
+
+def test_allow_host_lets_the_crawl_cross_to_another_host(serve, tmp_path):
+    other = serve(SITE, ROUTES)
+    other_url = other.url("/good-post").replace("127.0.0.1", "localhost")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "index.html").write_text(f'<html><body><p><a href="{other_url}">elsewhere</a></p><p>home page</p></body></html>')
+    site = serve(home)
+    out = tmp_path / "a"
+    run_blogarchive("crawl", site.url("/"), "--out", str(out), "-s", "DOWNLOAD_DELAY=0")
+    assert not duck(out, f"SELECT 1 FROM fetches WHERE url = '{other_url}'")
+    out = tmp_path / "b"
+    result = run_blogarchive("crawl", site.url("/"), "--out", str(out), "--allow-host", "localhost", "-s", "DOWNLOAD_DELAY=0")
+    assert result.returncode == 0, result.stderr
+    assert duck(out, f"SELECT outcome FROM fetches WHERE url = '{other_url}'") == [("stored",)]
