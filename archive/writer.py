@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,8 +31,11 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 def prepare_archive_dir(root: str | os.PathLike[str]) -> Path:
     """Check that `root` can hold an archive and create its table folders."""
     path = check_archive_dir(root)
-    for table in SCHEMAS:
-        (path / table).mkdir(parents=True, exist_ok=True)
+    try:
+        for table in SCHEMAS:
+            (path / table).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ArchiveError(f"cannot create {path}: {exc.strerror or exc}") from None
     return path
 
 
@@ -50,8 +54,10 @@ def check_archive_dir(root: str | os.PathLike[str]) -> Path:
         raise ArchiveError(f"{path} exists and is not a directory")
     if probe != path and not probe.is_dir():
         raise ArchiveError(f"cannot create {path}: {probe} is not a directory")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise ArchiveError(f"{probe} is not writable")
+    try:  # a real attempt: os.access says yes to root even on read-only file systems
+        tempfile.TemporaryDirectory(dir=probe, prefix=".blogarchive-probe-").cleanup()
+    except OSError:
+        raise ArchiveError(f"{probe} is not writable") from None
     return path
 
 

@@ -114,3 +114,14 @@ def test_reading_a_missing_archive_is_an_archive_error(tmp_path):
 def test_every_column_is_documented():
     for field in PAGES_SCHEMA:
         assert field.metadata[b"description"].strip()
+
+
+def test_readme_documents_every_column_with_its_type():
+    from archive.schema import column_docs
+
+    from .conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    for table in ("pages", "fetches"):
+        for name, type_, _ in column_docs(table):
+            assert f"| `{name}` | {type_} |" in readme, (table, name)

@@ -1,0 +1,124 @@
+"""`blogarchive demo`: the bundled blog, crawled for real, read back with pyarrow, DuckDB,
+pandas and polars. The Wix post is the page that started the project."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import polars as pl
+import pytest
+
+import archive
+from crawler.demo import SITE_DIR
+
+from .conftest import FIXTURES, duck, run_blogarchive
+
+EXPECTED = json.loads((SITE_DIR / "EXPECTED.json").read_text())
+SEED = (FIXTURES / "seed" / "naive-scrape-wix-post.txt").read_text()
+WIX_PATH = "/post/world-worries-over-what-putin-and-kim-promises-each-other"
+
+
+def seed_paragraphs() -> list[str]:
+    """The eight article paragraphs of the naive scrape: from the first to the last sentence named."""
+    lines = [line.strip() for line in SEED.splitlines() if line.strip()]
+    start = next(i for i, line in enumerate(lines) if line.startswith("On Wednesday, according to South Korean"))
+    end = next(i for i, line in enumerate(lines) if line.endswith("further sanctions could be imposed on both nations."))
+    return lines[start : end + 1]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo") / "demo-archive"
+    result = run_blogarchive("demo", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out, result
+
+
+def page(out, path):
+    rows = duck(out, f"SELECT * FROM pages WHERE url LIKE '%{path}'")
+    assert len(rows) == 1, f"{path}: {len(rows)} rows"
+    columns = [f.name for f in archive.PAGES_SCHEMA]
+    return dict(zip(columns, rows[0]))
+
+
+def test_demo_prints_the_summary_and_the_duckdb_query(demo):
+    out, result = demo
+    assert re.search(r"^pages\s+\d+ \(\d+ posts\)", result.stdout, re.M)
+    assert f"read_parquet('{out}/pages/*.parquet')" in result.stdout
+    assert "wix" in result.stdout and "wordpress" in result.stdout and "blogger" in result.stdout
+
+
+def test_the_query_the_demo_prints_runs_in_duckdb(demo):
+    import duckdb
+
+    out, result = demo
+    query = re.search(r'duckdb -c "(.*)"', result.stdout).group(1)
+    rows = duckdb.sql(query).fetchall()
+    assert len(rows) == archive.read_pages(out).num_rows
+
+
+def test_wix_post_is_the_article_only(demo):
+    out, _ = demo
+    row = page(out, WIX_PATH)
+    paragraphs = [p.strip() for p in row["text"].split("\n") if p.strip()]
+    expected = seed_paragraphs()
+    assert len(expected) == 8
+    for paragraph in expected:
+        assert paragraph in paragraphs
+    for junk in ("top of page", "bottom of page", "Writer's picture", "views", "comments"):
+        assert junk not in row["text"], junk
+    assert row["author"] == "BS+"
+    assert row["title"] == "World worries over what Putin and Kim Promises each other"
+    assert row["platform"] == "wix" and row["page_type"] == "post"
+
+
+@pytest.mark.parametrize("path", sorted(p for p, e in EXPECTED.items() if e.get("page_type") == "post"))
+def test_each_demo_post_matches_what_its_page_shows(demo, path):
+    out, _ = demo
+    expected = EXPECTED[path]
+    row = page(out, path)
+    assert row["platform"] == expected["platform"]
+    assert row["page_type"] == "post"
+    assert row["title"] == expected["title"]
+    assert row["author"] == expected["author"]
+    assert row["published"].date().isoformat() == expected["published"]
+    assert sorted(t.lower() for t in row["tags"]) == sorted(t.lower() for t in expected["tags"])
+    text = " ".join(row["text"].split())
+    assert text.startswith(" ".join(expected["first_paragraph_start"].split()))
+    assert text.endswith(" ".join(expected["last_paragraph_end"].split()))
+    for junk in expected["boilerplate"]:
+        assert junk not in row["text"], junk
+    assert len(row["comments"]) == expected["comment_count"]
+    assert row["language"] == "en"
+    assert row["word_count"] == len(row["text"].split())
+
+
+@pytest.mark.parametrize("path", sorted(p for p, e in EXPECTED.items() if e.get("page_type") != "post"))
+def test_demo_listing_and_other_pages_are_typed(demo, path):
+    out, _ = demo
+    assert page(out, path)["page_type"] == EXPECTED[path]["page_type"]
+
+
+def test_robots_disallowed_draft_is_recorded_not_fetched(demo):
+    out, _ = demo
+    assert duck(out, "SELECT outcome FROM fetches WHERE url LIKE '%/private/draft%'") == [("robots_denied",)]
+    assert duck(out, "SELECT count(*) FROM pages WHERE url LIKE '%/private/%'") == [(0,)]
+
+
+def test_sitemap_and_feed_were_read(demo):
+    out, _ = demo
+    kinds = dict(duck(out, "SELECT kind, count(*) FROM fetches WHERE outcome = 'discovered' GROUP BY kind"))
+    assert kinds.get("sitemap", 0) >= 3  # the index and its two sitemaps
+    assert kinds.get("feed", 0) >= 1 and kinds.get("robots") == 1
+
+
+def test_pandas_and_polars_read_the_archive_as_it_is(demo):
+    out, _ = demo
+    frame = pd.read_parquet(out / "pages")
+    assert len(frame) == archive.read_pages(out).num_rows
+    assert str(frame["published"].dtype).startswith("datetime64") and "UTC" in str(frame["published"].dtype)
+    polars_frame = pl.read_parquet(f"{out}/pages/*.parquet")
+    assert polars_frame.height == len(frame)
+    assert set(polars_frame["platform"].drop_nulls().unique()) >= {"wix", "wordpress", "blogger"}
