@@ -57,7 +57,7 @@ PAGES_FIELDS = [
     _field("language", pa.string(), "language code the page declares (e.g. `en`, `de`)"),
     _field("categories", pa.list_(pa.string()), "categories of the post", False),
     _field("tags", pa.list_(pa.string()), "tags, labels or hashtags of the post", False),
-    _field("text", pa.string(), "clean main text: paragraphs separated by a blank line; no boilerplate, no comments", False),
+    _field("text", pa.string(), "clean main text, one paragraph (or list item, heading) per line; no boilerplate, no comments", False),
     _field("comments", pa.list_(pa.string()), "reader comments, one string each (kept out of `text`)", False),
     _field("word_count", pa.int32(), "number of words in `text`", False),
     _field("content_hash", pa.string(), "SHA-256 (hex) of `text` with whitespace normalised", False),

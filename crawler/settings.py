@@ -45,6 +45,11 @@ CRAWL_MAX_PAGES = 0
 CRAWL_DEPTH = -1
 # Hosts the crawl may visit besides the start URLs' hosts (and their subdomains).
 CRAWL_ALLOW_HOSTS: list[str] = []
+# Query parameters removed from links before they are requested: they share, reply or track.
+CRAWL_STRIP_PARAMS = [
+    "share", "replytocom", "showComment", "utm_source", "utm_medium", "utm_campaign",
+    "utm_term", "utm_content", "fbclid", "gclid", "mc_cid", "mc_eid",
+]
 
 # --- archive ----------------------------------------------------------------
 # Folder of the Parquet archive; empty disables storage (as `get --print` does).

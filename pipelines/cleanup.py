@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from .platforms import GENERIC, PlatformProfile, select, select_first
 from .platforms.generic import BOILERPLATE_WORDS, COUNTER_TEXT
@@ -43,6 +44,7 @@ class MarkupFacts:
     comment_authors: set[str] = field(default_factory=set)
     is_post: bool = False
     is_listing: bool = False
+    is_page: bool = False
 
 
 def normalize_space(text: str) -> str:
@@ -58,7 +60,7 @@ def _texts(elements: list[HtmlElement]) -> list[str]:
     return list(seen)
 
 
-def read_markup(tree: HtmlElement, profile: PlatformProfile | None) -> MarkupFacts:
+def read_markup(tree: HtmlElement, profile: PlatformProfile | None, url: str | None = None) -> MarkupFacts:
     """Title, author, tags, comments and page kind as the markup marks them."""
     profiles = [p for p in (profile, GENERIC) if p is not None]
     facts = MarkupFacts()
@@ -72,8 +74,12 @@ def read_markup(tree: HtmlElement, profile: PlatformProfile | None) -> MarkupFac
         facts.comments = facts.comments or comment_texts(tree, p)
     facts.comment_authors = set(_texts(select(tree, _COMMENT_AUTHORS)))
     if profile is not None:
-        facts.is_post = select_first(tree, profile.post_markers) is not None
-        facts.is_listing = select_first(tree, profile.listing_markers) is not None
+        path = urlsplit(url).path if url else ""
+        facts.is_page = select_first(tree, profile.page_markers) is not None
+        facts.is_post = select_first(tree, profile.post_markers) is not None or bool(
+            profile.post_path and profile.post_path.search(path))
+        facts.is_listing = select_first(tree, profile.listing_markers) is not None or bool(
+            profile.listing_path and profile.listing_path.search(path))
     return facts
 
 

@@ -19,7 +19,7 @@ import trafilatura
 from lxml import etree
 from trafilatura.metadata import extract_metadata
 
-from .cleanup import block_text, drop_counter_lines, find_body, prune, read_markup
+from .cleanup import MarkupFacts, block_text, drop_counter_lines, find_body, prune, read_markup
 from .metadata import PageMetadata, clean_author, declared_language, parse_date, read_json_ld, read_meta_tags
 from .platforms import detect_platform
 
@@ -93,11 +93,11 @@ def extract_document(html: str, url: str) -> Document:
     profile = detect_platform(tree, url)
     json_ld = read_json_ld(tree)
     meta_tags = read_meta_tags(tree)
-    markup = read_markup(tree, profile)
+    markup = read_markup(tree, profile, url)
     language = json_ld.language or declared_language(tree)
     guessed = extract_metadata(copy.deepcopy(tree), default_url=url)
 
-    page_type = _page_type(markup.is_post, markup.is_listing, json_ld, meta_tags, tree, url)
+    page_type = _page_type(markup, json_ld, meta_tags, tree, url)
     body = find_body(tree, profile)
     prune(tree, profile, keep=body)
     title = _first(json_ld.title, markup.title, meta_tags.title, guessed.title)
@@ -112,6 +112,11 @@ def extract_document(html: str, url: str) -> Document:
         author = clean_author(candidate, sitename=sitename, rejected=rejected)
         if author:
             break
+    if page_type == "listing":  # a list of posts has no single author or date
+        author, published, modified = None, None, None
+    else:
+        published = json_ld.published or meta_tags.published or parse_date(guessed.date)
+        modified = json_ld.modified or meta_tags.modified
     return Document(
         url=url,
         text=text,
@@ -119,8 +124,8 @@ def extract_document(html: str, url: str) -> Document:
         page_type=page_type,
         title=title,
         author=author,
-        published=json_ld.published or meta_tags.published or parse_date(guessed.date),
-        modified=json_ld.modified or meta_tags.modified,
+        published=published,
+        modified=modified,
         sitename=sitename,
         description=_first(json_ld.description, meta_tags.description, guessed.description),
         language=language,
@@ -177,17 +182,20 @@ def _main_text(tree: HtmlElement, body: HtmlElement | None, url: str) -> str:
     return text
 
 
-def _page_type(
-    is_post: bool, is_listing: bool, json_ld: PageMetadata, meta_tags: PageMetadata,
-    tree: HtmlElement, url: str,
-) -> str:
-    if is_post:
+def _page_type(markup: MarkupFacts, json_ld: PageMetadata, meta_tags: PageMetadata, tree: HtmlElement, url: str) -> str:
+    """post, listing or other: the platform's marks first, then structured data, then structure."""
+    if markup.is_page:
+        return "other"
+    if markup.is_post:
         return "post"
-    if is_listing or json_ld.page_kind == "listing":
+    if markup.is_listing or json_ld.page_kind == "listing":
         return "listing"
     if json_ld.page_kind == "post" or meta_tags.page_kind == "post":
         return "post"
+    postings = tree.xpath("//*[@itemtype][contains(@itemtype, 'schema.org/BlogPosting') or contains(@itemtype, 'schema.org/Article')]")
+    if len(postings) == 1:
+        return "post"
     articles = tree.xpath("//article | //*[contains(concat(' ', normalize-space(@class), ' '), ' hentry ')]")
-    if len(articles) >= 3 or _LISTING_PATH.search(urlsplit(url).path):
+    if len(postings) >= 3 or len(articles) >= 3 or _LISTING_PATH.search(urlsplit(url).path):
         return "listing"
     return "other"

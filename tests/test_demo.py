@@ -37,7 +37,8 @@ def demo(tmp_path_factory):
 
 
 def page(out, path):
-    rows = duck(out, f"SELECT * FROM pages WHERE url LIKE '%{path}'")
+    pattern = "^http://[^/]+" + re.escape(path) + "$"
+    rows = duck(out, f"SELECT * FROM pages WHERE regexp_matches(url, '{pattern}')")
     assert len(rows) == 1, f"{path}: {len(rows)} rows"
     columns = [f.name for f in archive.PAGES_SCHEMA]
     return dict(zip(columns, rows[0]))

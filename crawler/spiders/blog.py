@@ -31,7 +31,7 @@ from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.defer import CancelledError
 from twisted.internet.error import TimeoutError as TwistedTimeoutError
-from w3lib.url import canonicalize_url
+from w3lib.url import canonicalize_url, url_query_cleaner
 
 from crawler import discovery
 from crawler.encoding import decode_body
@@ -89,6 +89,7 @@ class BlogSpider(Spider):
         spider.max_pages = settings.getint("CRAWL_MAX_PAGES")
         spider.max_depth = settings.getint("CRAWL_DEPTH")
         spider.maxsize = settings.getint("DOWNLOAD_MAXSIZE")
+        spider.strip_params = settings.getlist("CRAWL_STRIP_PARAMS")
         hosts = {urlsplit(u).hostname for u in spider.start_urls} | set(settings.getlist("CRAWL_ALLOW_HOSTS"))
         # `get` fetches what it was given, wherever it redirects; crawls stay on their hosts.
         spider.allowed_domains = sorted(h for h in hosts if h) if spider.follow else []
@@ -109,7 +110,13 @@ class BlogSpider(Spider):
                 yield self._discovery_request(root + "/sitemap.xml", "sitemap")
 
     def _page_request(self, url: str, depth: int) -> Request | None:
-        """A request for a page, or None when seen already or past the limits."""
+        """A request for a page, or None when seen already or past the limits.
+
+        Query parameters that only share, reply or track (CRAWL_STRIP_PARAMS) are
+        removed first, so `?share=twitter` and `?replytocom=12` are not new pages.
+        """
+        if self.strip_params:
+            url = url_query_cleaner(url, self.strip_params, remove=True, keep_fragments=False)
         key = canonicalize_url(url)
         if key in self.seen_pages:
             return None
@@ -189,12 +196,12 @@ class BlogSpider(Spider):
         if not self.follow or not isinstance(response, HtmlResponse):
             return
         depth = response.meta.get("hops", 0) + 1
-        for href, type_ in zip(
-            response.xpath("//link[@rel='alternate']/@href").getall(),
-            response.xpath("//link[@rel='alternate']/@type").getall(),
-        ):
-            if discovery.is_feed_link_type(type_):
-                yield self._discovery_request(response.urljoin(href), "feed")
+        if depth == 1:  # the start page's feeds are the blog's; posts' own are comment feeds
+            for link in response.xpath("//link[contains(concat(' ', @rel, ' '), ' alternate ')]"):
+                if discovery.is_feed_link_type(link.attrib.get("type")) and link.attrib.get("href"):
+                    url = response.urljoin(link.attrib["href"])
+                    if self._allowed(url):
+                        yield self._discovery_request(url, "feed")
         for link in self.link_extractor.extract_links(response):
             if self._allowed(link.url) and (request := self._page_request(link.url, depth)) is not None:
                 yield request

@@ -26,15 +26,13 @@ def _compiled(selector: str) -> CSSSelector:
 
 
 def select(tree: HtmlElement, selectors: tuple[str, ...]) -> list[HtmlElement]:
-    """Elements matching any of `selectors`, in document order, without repeats."""
-    found: dict[int, HtmlElement] = {}
-    for selector in selectors:
-        for element in _compiled(selector)(tree):
-            found.setdefault(id(element), element)
-    if len(selectors) > 1:
-        order = {id(e): i for i, e in enumerate(tree.iter())}
-        return sorted(found.values(), key=lambda e: order.get(id(e), 0))
-    return list(found.values())
+    """Elements matching any of `selectors`, in document order, without repeats.
+
+    The selectors are compiled as one group: a single XPath union, so one pass.
+    """
+    if not selectors:
+        return []
+    return _compiled(", ".join(selectors))(tree)
 
 
 def select_first(tree: HtmlElement, selectors: tuple[str, ...]) -> HtmlElement | None:

@@ -40,3 +40,9 @@ class PlatformProfile:
     post_markers: tuple[str, ...] = ()
     #: marks of an index, tag, category or archive page
     listing_markers: tuple[str, ...] = ()
+    #: marks of a static page (about, contact): page type `other`
+    page_markers: tuple[str, ...] = ()
+    #: URL paths the platform gives single posts
+    post_path: re.Pattern[str] | None = None
+    #: URL paths the platform gives listings (labels, archives, search)
+    listing_path: re.Pattern[str] | None = None

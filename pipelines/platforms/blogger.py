@@ -46,4 +46,8 @@ PROFILE = PlatformProfile(
     categories=(),
     post_markers=("body.item-view", "body.item", ".post-outer .post-body + .post-footer .comment-link"),
     listing_markers=("body.index-view", "body.feed-view", "body.archive-view", "body.label-view"),
+    page_markers=("body.static_page", "body.page-view"),
+    # Blogger's own URL scheme: posts are /YYYY/MM/slug.html, static pages /p/slug.html
+    post_path=re.compile(r"^/\d{4}/\d{2}/[^/]+\.html$"),
+    listing_path=re.compile(r"^/(search(/|$)|\d{4}/(\d{2}/)?$)"),
 )

@@ -73,4 +73,7 @@ PROFILE = PlatformProfile(
     categories=("[data-hook*='categories'] a",),
     post_markers=("[data-hook='post-page']", "[data-hook='post']", "[data-hook='post-title']"),
     listing_markers=("[data-hook='post-list']", "[data-hook='blog-list']"),
+    # Wix Blog's URL scheme: posts under /post/, lists under /blog (categories, hashtags, pages)
+    post_path=re.compile(r"/post/[^/]+/?$"),
+    listing_path=re.compile(r"/blog(/(categories|hashtags|page)/.*)?/?$"),
 )

@@ -87,4 +87,5 @@ PROFILE = PlatformProfile(
     categories=(".cat-links a", ".wp-block-post-terms.taxonomy-category a", "a[rel~='category']"),
     post_markers=("body.single-post", "body.single", "body.single-format-standard"),
     listing_markers=("body.blog", "body.archive", "body.category", "body.tag", "body.search", "body.home.blog"),
+    page_markers=("body.page",),
 )
