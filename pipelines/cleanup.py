@@ -106,18 +106,23 @@ def prune(tree: HtmlElement, profile: PlatformProfile | None, keep: HtmlElement 
     next to the page's text, and short blocks whose whole text is a counter.
     Returns the number of elements removed.
     """
-    protected = set() if keep is None else {id(keep), *(id(a) for a in keep.iterancestors())}
+    # Hold the proxies: lxml keeps one proxy per node only while it is referenced,
+    # so identity (not id()) is what tells `keep` and its ancestors apart.
+    protected = [] if keep is None else [keep, *keep.iterancestors()]
     doomed: list[HtmlElement] = []
     for p in (profile, GENERIC):
         if p is not None:
             doomed += select(tree, p.prune + p.comment_sections)
-    total = len(normalize_space(tree.text_content())) or 1
+    page_size = len(normalize_space(tree.text_content())) or 1
+    body_size = len(normalize_space(keep.text_content())) if keep is not None else page_size
     for element in tree.iter():
         if not isinstance(element.tag, str):
             continue
         names = f"{element.get('class', '')} {element.get('id', '')}"
         if names.strip() and BOILERPLATE_WORDS.search(names) and element.tag not in ("html", "body"):
-            if len(normalize_space(element.text_content())) < 0.4 * total:
+            # small next to what holds it: the body for blocks inside it, else the page
+            inside = keep is not None and any(a is keep for a in element.iterancestors())
+            if len(normalize_space(element.text_content())) < 0.4 * (body_size if inside else page_size):
                 doomed.append(element)
         elif element.tag in _SHORT_TAGS and len(element) <= 4:
             text = element.text_content()
@@ -125,7 +130,7 @@ def prune(tree: HtmlElement, profile: PlatformProfile | None, keep: HtmlElement 
                 doomed.append(element)
     removed = 0
     for element in doomed:
-        if id(element) in protected or element.getparent() is None:
+        if element.getparent() is None or any(element is p for p in protected):
             continue
         element.drop_tree()
         removed += 1

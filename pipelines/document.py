@@ -100,12 +100,12 @@ def extract_document(html: str, url: str) -> Document:
     page_type = _page_type(markup, json_ld, meta_tags, tree, url)
     body = find_body(tree, profile)
     prune(tree, profile, keep=body)
-    title = _first(json_ld.title, markup.title, meta_tags.title, guessed.title)
+    sitename = _first(json_ld.sitename, meta_tags.sitename, guessed.sitename)
+    title = strip_site_name(_first(json_ld.title, markup.title, meta_tags.title, guessed.title), sitename)
     text = _drop_leading_title(_main_text(tree, body, url), title)
     if not text:
         raise NoContent("no main text found")
 
-    sitename = _first(json_ld.sitename, meta_tags.sitename, guessed.sitename)
     rejected = markup.comment_authors
     author = None
     for candidate in (json_ld.author, meta_tags.author, markup.author, guessed.author):
@@ -130,7 +130,8 @@ def extract_document(html: str, url: str) -> Document:
         description=_first(json_ld.description, meta_tags.description, guessed.description),
         language=language,
         categories=json_ld.categories or markup.categories or meta_tags.categories or list(guessed.categories or []),
-        tags=json_ld.tags or markup.tags or meta_tags.tags or list(guessed.tags or []),
+        # tags the page shows beat JSON-LD `keywords`, which SEO plugins fill with focus keywords
+        tags=markup.tags or meta_tags.tags or json_ld.tags or list(guessed.tags or []),
         comments=markup.comments,
     )
 
@@ -140,6 +141,22 @@ def _first(*values: str | None) -> str | None:
         if value and value.strip():
             return value.strip()
     return None
+
+
+_TITLE_SEPARATORS = (" - ", " | ", " – ", " — ", " · ", " :: ", " » ", ": ")
+
+
+def strip_site_name(title: str | None, sitename: str | None) -> str | None:
+    """The title without the site name that SEO plugins and themes add before or after it."""
+    if not title or not sitename:
+        return title
+    for sep in _TITLE_SEPARATORS:
+        suffix, prefix = f"{sep}{sitename}", f"{sitename}{sep}"
+        if title.endswith(suffix) and len(title) > len(suffix):
+            return title[: -len(suffix)].strip()
+        if title.startswith(prefix) and len(title) > len(prefix):
+            return title[len(prefix):].strip()
+    return title
 
 
 def _drop_leading_title(text: str, title: str | None) -> str:
@@ -156,6 +173,8 @@ def _main_text(tree: HtmlElement, body: HtmlElement | None, url: str) -> str:
     When the platform marks the body and trafilatura keeps less than
     RECALL_RATIO of its text, the body's own block text is used instead.
     """
+    for element in (body if body is not None else tree).iter("figure", "figcaption"):
+        element.tag = "div" if element.tag == "figure" else "p"  # trafilatura drops figures; captions belong to the post
     if body is not None:
         wrapper = lxml.html.Element("html")
         page = lxml.html.Element("body")

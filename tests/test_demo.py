@@ -87,7 +87,8 @@ def test_each_demo_post_matches_what_its_page_shows(demo, path):
     assert row["published"].date().isoformat() == expected["published"]
     assert sorted(t.lower() for t in row["tags"]) == sorted(t.lower() for t in expected["tags"])
     text = " ".join(row["text"].split())
-    assert text.startswith(" ".join(expected["first_paragraph_start"].split()))
+    before = row["text"][: row["text"].index(expected["first_paragraph_start"])].strip()
+    assert "\n" not in before and len(before) <= 60  # at most a lead image's caption comes first
     assert text.endswith(" ".join(expected["last_paragraph_end"].split()))
     for junk in expected["boilerplate"]:
         assert junk not in row["text"], junk

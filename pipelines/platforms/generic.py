@@ -36,7 +36,7 @@ PROFILE = PlatformProfile(
 #: class or id words that mark boilerplate blocks on any site
 BOILERPLATE_WORDS = re.compile(
     r"(?:^|[-_\s])(share|sharing|social|related|recent-posts|popular-posts|newsletter|subscribe|"
-    r"cookie|cookies|consent|gdpr|author-box|author-bio|breadcrumbs?|sidebar|widget|advert|ads|"
+    r"cookie|cookies|consent|gdpr|author-box|author-bio|breadcrumbs?|sidebar|advert|ads|"
     r"promo|comments?)(?:$|[-_\s])",
     re.I,
 )
