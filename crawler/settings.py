@@ -71,6 +71,11 @@ PROGRESS_INTERVAL = 1.0
 # Seconds between progress log lines when stderr is not a terminal.
 PROGRESS_LOG_INTERVAL = 30.0
 
+DOWNLOADER_MIDDLEWARES = {
+    # checks every outgoing request; redirects re-enter the chain, so they are checked too
+    "crawler.middlewares.ScopeMiddleware": 650,
+}
+
 ITEM_PIPELINES = {
     "pipelines.extraction.ExtractionPipeline": 100,
     "pipelines.dedup.DedupPipeline": 200,

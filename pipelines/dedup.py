@@ -28,12 +28,14 @@ class DedupPipeline:
         if not isinstance(item, ExtractedPage):
             return item
         digest = bytes.fromhex(item.document.content_hash)
-        first = self.first_url.setdefault(digest, item.page.url)
-        if first == item.page.url:
+        first = self.first_url.get(digest)
+        if first is None:
+            self.first_url[digest] = item.page.url
             return item
         if self.stats is not None:
             self.stats.inc_value("dedup/duplicates")
         return FetchRecord(
             url=item.page.url, kind="page", outcome="duplicate", fetched_at=item.page.fetched_at,
-            status=item.page.status, reason=f"same text as {first}",
+            status=item.page.status,
+            reason="fetched again (a redirect led here)" if first == item.page.url else f"same text as {first}",
         )

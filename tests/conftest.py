@@ -33,6 +33,14 @@ def serve() -> Iterator[Callable[..., SiteServer]]:
         server.stop()
 
 
+def write_site(root: Path, files: dict[str, str]) -> Path:
+    """A folder of pages for SiteServer: {"post.html": html, ...}."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name, html in files.items():
+        (root / name).write_text(html, encoding="utf-8")
+    return root
+
+
 def run_blogarchive(*args: str, timeout: float = 180, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """The real `blogarchive` command, as a user runs it."""
     return subprocess.run(

@@ -9,7 +9,7 @@ import pytest
 
 from archive.cli import build_parser
 
-from .conftest import ROOT, duck, run_blogarchive
+from .conftest import ROOT, duck, run_blogarchive, write_site
 
 POST = """<html lang="en"><head><title>A small post</title>
 <meta property="og:type" content="article"><meta name="author" content="Iris Vale">
@@ -96,11 +96,10 @@ def test_every_command_is_in_the_readme():
 
 
 def test_get_archives_only_the_given_pages_and_prints(serve, tmp_path):
-    site_dir = tmp_path / "site"
-    site_dir.mkdir()
-    (site_dir / "post.html").write_text(POST)
-    (site_dir / "other.html").write_text(POST.replace("A small post", "Another post"))
-    site = serve(site_dir)
+    site = serve(write_site(tmp_path / "site", {
+        "post.html": POST,
+        "other.html": POST.replace("A small post", "Another post"),
+    }))
     out = tmp_path / "archive"
     result = run_blogarchive("get", site.url("/post"), site.url("/nope"), "--out", str(out), "--print")
     assert result.returncode == 0, result.stderr
@@ -115,10 +114,9 @@ def test_get_archives_only_the_given_pages_and_prints(serve, tmp_path):
 
 
 def test_get_print_without_out_writes_nothing(serve, tmp_path):
-    site_dir = tmp_path / "site"
-    site_dir.mkdir()
-    (site_dir / "post.html").write_text(POST)
-    site = serve(site_dir)
+    site = serve(write_site(tmp_path / "site", {
+        "post.html": POST,
+    }))
     result = run_blogarchive("get", site.url("/post"), "--print", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "The second paragraph ends the post" in result.stdout
@@ -126,11 +124,10 @@ def test_get_print_without_out_writes_nothing(serve, tmp_path):
 
 
 def test_input_file_feeds_urls(serve, tmp_path):
-    site_dir = tmp_path / "site"
-    site_dir.mkdir()
-    (site_dir / "post.html").write_text(POST)
-    (site_dir / "other.html").write_text(POST.replace("Small posts deserve", "Other posts deserve"))
-    site = serve(site_dir)
+    site = serve(write_site(tmp_path / "site", {
+        "post.html": POST,
+        "other.html": POST.replace("Small posts deserve", "Other posts deserve"),
+    }))
     urls = tmp_path / "urls.txt"
     urls.write_text(f"# my list\n{site.url('/post')}\n\n{site.url('/other')}\n")
     out = tmp_path / "archive"
@@ -148,11 +145,10 @@ def test_scrapy_crawl_from_the_project_root_does_the_same_crawl(serve, tmp_path)
     import sys
     from pathlib import Path
 
-    site_dir = tmp_path / "site"
-    site_dir.mkdir()
-    (site_dir / "index.html").write_text(POST)
-    (site_dir / "other.html").write_text(POST.replace("Small posts deserve", "Other posts deserve"))
-    site = serve(site_dir)
+    site = serve(write_site(tmp_path / "site", {
+        "index.html": POST,
+        "other.html": POST.replace("Small posts deserve", "Other posts deserve"),
+    }))
     out = tmp_path / "archive"
     scrapy = str(Path(sys.executable).with_name("scrapy"))
     result = subprocess.run(

@@ -4,6 +4,7 @@ HTTP server on loopback serving a site full of trouble. One crawl, many checks."
 from __future__ import annotations
 
 import gzip
+import re
 import socket
 import time
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 import archive
 from crawler.demo.server import send
 
-from .conftest import FIXTURES, duck, run_blogarchive
+from .conftest import FIXTURES, duck, run_blogarchive, write_site
 
 SITE = FIXTURES / "sites" / "trouble"
 GOOD_TEXT = "Rivers carve their valleys slowly"
@@ -63,6 +64,7 @@ ROUTES = {
     "/loop2": redirect("/loop"),
     "/error500": lambda h: send(h, 500, b"<html><body>Internal error</body></html>", "text/html"),
     "/slow": slow,
+    "/away": lambda h: send(h, 301, b"", None, {"Location": _base(h).replace("127.0.0.1", "localhost") + "/good-post"}),
     "/download": lambda h: send(h, 200, b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", "application/pdf"),
     "/empty": lambda h: send(h, 200, b"", "text/html; charset=utf-8"),
     "/latin1": latin1,
@@ -119,6 +121,7 @@ def test_the_crawl_exits_zero_and_reports(trouble):
         ("/redirect", "redirected"),
         ("/good-post-2", "stored"),
         ("/loop", "redirect_loop"),
+        ("/away", "offsite"),
         ("/error500", "http_error"),
         ("/gone", "http_error"),
         ("/slow", "timeout"),
@@ -222,14 +225,50 @@ def test_max_pages_and_depth_limit_the_crawl(serve, tmp_path):
 def test_allow_host_lets_the_crawl_cross_to_another_host(serve, tmp_path):
     other = serve(SITE, ROUTES)
     other_url = other.url("/good-post").replace("127.0.0.1", "localhost")
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "index.html").write_text(f'<html><body><p><a href="{other_url}">elsewhere</a></p><p>home page</p></body></html>')
-    site = serve(home)
+    site = serve(write_site(tmp_path / "home", {
+        "index.html": f'<html><body><p><a href="{other_url}">elsewhere</a></p><p>home page</p></body></html>',
+    }))
     out = tmp_path / "a"
     run_blogarchive("crawl", site.url("/"), "--out", str(out), "-s", "DOWNLOAD_DELAY=0")
     assert not duck(out, f"SELECT 1 FROM fetches WHERE url = '{other_url}'")
     out = tmp_path / "b"
     result = run_blogarchive("crawl", site.url("/"), "--out", str(out), "--allow-host", "localhost", "-s", "DOWNLOAD_DELAY=0")
     assert result.returncode == 0, result.stderr
-    assert duck(out, f"SELECT outcome FROM fetches WHERE url = '{other_url}'") == [("stored",)]
+    assert duck(out, f"SELECT count(*) FROM pages WHERE url = '{other_url}'") == [(1,)]
+
+
+def test_progress_line_on_a_terminal_and_plain_lines_otherwise(serve, tmp_path):
+    import os
+    import pty
+    import subprocess
+
+    from .conftest import BLOGARCHIVE
+
+    site = serve(SITE, {"/slow": slow})
+    leader, follower = pty.openpty()
+    try:
+        process = subprocess.run(
+            [BLOGARCHIVE, "crawl", site.url("/"), "--out", str(tmp_path / "tty"), "-s", "PROGRESS_INTERVAL=0.2",
+             "-s", "DOWNLOAD_DELAY=0", "-s", "RETRY_TIMES=0", "-s", "DOWNLOAD_TIMEOUT=2"],
+            stderr=follower, stdout=subprocess.PIPE, timeout=120,
+        )
+        os.close(follower)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(leader)
+    assert process.returncode == 0
+    assert re.search(rb"\r\x1b\[Kfetched \d+ \xc2\xb7 stored \d+ \xc2\xb7 errors \d+ \xc2\xb7 [\d.]+ pages/s", seen)
+
+    result = run_blogarchive("crawl", site.url("/"), "--out", str(tmp_path / "plain"), "-s", "PROGRESS_LOG_INTERVAL=0.2",
+                             "-s", "DOWNLOAD_DELAY=0", "-s", "RETRY_TIMES=0", "-s", "DOWNLOAD_TIMEOUT=2")
+    assert result.returncode == 0
+    assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d progress: fetched \d+", result.stderr, re.M)
+    assert "\r" not in result.stderr

@@ -1,8 +1,11 @@
-"""ProgressExtension: a live progress line on a terminal, plain log lines otherwise."""
+"""ProgressExtension: a live progress line on a terminal, plain lines otherwise.
+
+Written to stderr directly, not through logging: the command line keeps Scrapy's
+log at WARNING, and a cron job's mail should still show how the crawl went.
+"""
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
 from typing import TYPE_CHECKING, TextIO
@@ -13,8 +16,6 @@ from twisted.internet import task
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
-
-logger = logging.getLogger(__name__)
 
 ERROR_OUTCOMES = (
     "http_error", "timeout", "fetch_error", "redirect_loop", "too_large",
@@ -60,9 +61,9 @@ class ProgressExtension:
         line = progress_line(self.stats.get_stats(), time.monotonic() - self.started)
         if self.live:
             self.stream.write("\r\033[K" + line)
-            self.stream.flush()
         else:
-            logger.info(line)
+            self.stream.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} progress: {line}\n")
+        self.stream.flush()
 
     def spider_closed(self) -> None:
         if self.loop is not None and self.loop.running:

@@ -36,6 +36,7 @@ from w3lib.url import canonicalize_url, url_query_cleaner
 from crawler import discovery
 from crawler.encoding import decode_body
 from crawler.items import FetchedPage, FetchRecord
+from crawler.middlewares import host_allowed
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -224,12 +225,7 @@ class BlogSpider(Spider):
                 yield request
 
     def _allowed(self, url: str) -> bool:
-        host = urlsplit(url).hostname or ""
-        if urlsplit(url).scheme not in ("http", "https"):
-            return False
-        return not self.allowed_domains or any(
-            host == d or host.endswith("." + d) for d in self.allowed_domains
-        )
+        return host_allowed(url, self.allowed_domains)
 
     def _redirects(self, response: Response, kind: str) -> Iterator[FetchRecord]:
         chain = response.meta.get("redirect_urls") or []

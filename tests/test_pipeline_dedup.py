@@ -1,0 +1,39 @@
+"""DedupPipeline: one stored row per distinct clean text within a crawl."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from crawler.items import ExtractedPage, FetchedPage, FetchRecord
+from pipelines.dedup import DedupPipeline
+from pipelines.document import Document
+
+NOW = datetime(2024, 1, 1, tzinfo=timezone.utc)
+
+
+def extracted(url: str, text: str) -> ExtractedPage:
+    page = FetchedPage(url=url, requested_url=url, status=200, fetched_at=NOW, html="<html></html>", encoding="utf-8")
+    return ExtractedPage(page=page, document=Document(url=url, text=text))
+
+
+def test_first_copy_passes_and_later_copies_become_duplicate_records():
+    dedup = DedupPipeline()
+    first = extracted("https://b.example/a", "Same words here.")
+    assert dedup.process_item(first) is first
+    copy = dedup.process_item(extracted("https://b.example/a?x=1", "Same   words\nhere."))
+    assert isinstance(copy, FetchRecord)
+    assert copy.outcome == "duplicate" and copy.reason == "same text as https://b.example/a"
+    other = extracted("https://b.example/b", "Different words.")
+    assert dedup.process_item(other) is other
+
+
+def test_the_same_url_fetched_twice_is_stored_once():
+    dedup = DedupPipeline()
+    dedup.process_item(extracted("https://b.example/a", "Text."))
+    again = dedup.process_item(extracted("https://b.example/a", "Text."))
+    assert isinstance(again, FetchRecord) and again.outcome == "duplicate"
+
+
+def test_other_items_pass_untouched():
+    record = FetchRecord(url="https://b.example/x", kind="page", outcome="http_error", fetched_at=NOW, status=404)
+    assert DedupPipeline().process_item(record) is record
