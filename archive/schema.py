@@ -23,6 +23,7 @@ OUTCOMES = {
     "not_html": "the response was not an HTML page (PDF, image, ...)",
     "no_content": "the page was fetched but had no main text (empty body, no article)",
     "extract_error": "the extractor raised on this page",
+    "parse_error": "the response could not be read as what it claimed to be (a broken gzip sitemap, ...)",
     "http_error": "the server answered 4xx or 5xx",
     "timeout": "the server did not answer in time",
     "fetch_error": "the connection failed (refused, reset, DNS, TLS, ...)",

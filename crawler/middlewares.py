@@ -1,15 +1,22 @@
-"""Downloader middlewares of the project."""
+"""Middlewares of the project: scope for every request, an outcome for every response."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import logging
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Iterator
 from urllib.parse import urlsplit
 
 from scrapy.exceptions import IgnoreRequest
 
+from crawler.items import FetchRecord
+
 if TYPE_CHECKING:
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
 
 
 def host_allowed(url: str, allowed: list[str]) -> bool:
@@ -43,3 +50,20 @@ class ScopeMiddleware:
         if not host_allowed(request.url, allowed):
             self.crawler.stats.inc_value("scope/offsite")
             raise IgnoreRequest(f"offsite: {urlsplit(request.url).hostname} is not an allowed host")
+
+
+class ParseErrorMiddleware:
+    """A spider middleware: when a callback raises, the response still gets its
+    `fetches` row (outcome `parse_error`, the exception as reason) and the crawl goes on."""
+
+    def process_spider_exception(self, response: Response, exception: Exception, spider: Spider | None = None) -> Iterator[FetchRecord]:
+        logger.warning("could not read %s: %r", response.url, exception)
+        logger.debug("traceback of the failure on %s", response.url, exc_info=exception)
+        yield FetchRecord(
+            url=response.url,
+            kind=response.meta.get("kind", "page"),
+            outcome="parse_error",
+            fetched_at=datetime.now(timezone.utc),
+            status=response.status,
+            reason=f"{type(exception).__name__}: {exception}",
+        )

@@ -76,6 +76,11 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ScopeMiddleware": 650,
 }
 
+SPIDER_MIDDLEWARES = {
+    # a callback that raises still leaves a `fetches` row for its response
+    "crawler.middlewares.ParseErrorMiddleware": 60,
+}
+
 ITEM_PIPELINES = {
     "pipelines.extraction.ExtractionPipeline": 100,
     "pipelines.dedup.DedupPipeline": 200,

@@ -59,6 +59,7 @@ def huge(handler):
 
 ROUTES = {
     "/sitemap-posts.xml.gz": gz_sitemap,
+    "/broken-sitemap.xml.gz": lambda h: send(h, 200, b"\x1f\x8b\x08\x00" + b"not gzip at all" * 20, "application/x-gzip"),
     "/redirect": redirect("/good-post-2"),
     "/loop": redirect("/loop2"),
     "/loop2": redirect("/loop"),
@@ -133,6 +134,7 @@ def test_the_crawl_exits_zero_and_reports(trouble):
         ("/sitemap_index.xml", "discovered"),
         ("/sitemap-posts.xml.gz", "discovered"),
         ("/sitemap.xml", "discovered"),
+        ("/broken-sitemap.xml.gz", "parse_error"),
         ("/atom.xml", "discovered"),
     ],
 )

@@ -160,23 +160,25 @@ class BlogSpider(Spider):
             for url in sitemaps:
                 yield self._discovery_request(url, "sitemap")
             return
-        body = discovery.ungzip(response.body, self.maxsize) if kind != "page" or not isinstance(response, HtmlResponse) else response.body
-        xml_kind = None if isinstance(response, HtmlResponse) and kind == "page" else discovery.xml_kind(body)
+        if kind == "page" and isinstance(response, HtmlResponse):
+            yield from self._parse_page(response, content_type)
+            return
+        # a sitemap or feed, whatever it was requested as (a linked feed, a .xml.gz sitemap)
+        body = discovery.ungzip(response.body, self.maxsize)
+        xml_kind = discovery.xml_kind(body)
         if xml_kind in ("sitemap", "sitemapindex"):
             yield from self._parse_sitemap(response, body, xml_kind)
         elif xml_kind == "feed":
             yield from self._parse_feed(response, body)
         elif kind != "page":
             yield self._record(response, kind, "not_html", f"not a sitemap or feed ({content_type or 'no Content-Type'})")
-        elif self._is_html(response, content_type):
+        elif self._is_html(content_type):
             yield from self._parse_page(response, content_type)
         else:
             yield self._record(response, kind, "not_html", content_type or "no Content-Type")
 
     @staticmethod
-    def _is_html(response: Response, content_type: str | None) -> bool:
-        if isinstance(response, HtmlResponse):
-            return True
+    def _is_html(content_type: str | None) -> bool:
         mime = (content_type or "").split(";")[0].strip().lower()
         return mime in _HTML_TYPES
 
