@@ -193,8 +193,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         report = _run([site.base_url + "/"], True, overrides)
     print(f"crawled in {report.seconds:.1f}s\n")
     print(format_summary(args.out, summarize(args.out)))
-    print("\nread it with DuckDB:")
-    print(f"  duckdb -c \"SELECT platform, title, author, published, word_count FROM read_parquet('{args.out}/pages/*.parquet')\"")
+    query = f"SELECT platform, title, author, published, word_count FROM read_parquet('{args.out}/pages/*.parquet')"
+    print("\nread it with DuckDB (the duckdb CLI, or duckdb.sql(query).show() in Python):")
+    print(f"  {query};")
     return 0
 
 

@@ -21,7 +21,7 @@ from trafilatura.metadata import extract_metadata
 
 from .cleanup import MarkupFacts, block_text, drop_counter_lines, find_body, prune, read_markup
 from .metadata import PageMetadata, clean_author, declared_language, parse_date, read_json_ld, read_meta_tags
-from .platforms import detect_platform
+from .platforms import detect_platform, select_first
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -98,11 +98,16 @@ def extract_document(html: str, url: str) -> Document:
     guessed = extract_metadata(copy.deepcopy(tree), default_url=url)
 
     page_type = _page_type(markup, json_ld, meta_tags, tree, url)
-    body = find_body(tree, profile)
+    # a listing's body markup is its first entry's: a listing is read whole
+    body = find_body(tree, profile) if page_type != "listing" else None
     prune(tree, profile, keep=body)
     sitename = _first(json_ld.sitename, meta_tags.sitename, guessed.sitename)
-    title = strip_site_name(_first(json_ld.title, markup.title, meta_tags.title, guessed.title), sitename)
-    text = _drop_leading_title(_main_text(tree, body, url), title)
+    markup_title = markup.title if page_type != "listing" else None  # there it is the first entry's
+    title = strip_site_name(_first(json_ld.title, markup_title, meta_tags.title, guessed.title), sitename)
+    if page_type == "listing":
+        text = _listing_text(tree)
+    else:
+        text = _drop_leading_title(_main_text(tree, body, url), title)
     if not text:
         raise NoContent("no main text found")
 
@@ -165,6 +170,17 @@ def _drop_leading_title(text: str, title: str | None) -> str:
     if title and " ".join(first.split()).casefold() == " ".join(title.split()).casefold():
         return rest.strip()
     return text
+
+
+#: where a listing's entries are, most specific first
+_MAIN_REGION = ("main", "[role='main']", "#main", "#content", ".blog-posts", "body")
+
+
+def _listing_text(tree: HtmlElement) -> str:
+    """A listing's text: its heading, entry titles and excerpts, one per line, from the
+    pruned main region. trafilatura is made for one article and drops most of a list."""
+    region = select_first(tree, _MAIN_REGION)
+    return drop_counter_lines(block_text(region if region is not None else tree)).strip()
 
 
 def _main_text(tree: HtmlElement, body: HtmlElement | None, url: str) -> str:

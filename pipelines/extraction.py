@@ -22,6 +22,9 @@ class ExtractionPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractionPipeline:
+        # trafilatura warns about each page it finds too short; the page's `fetches`
+        # row already says so, with the reason
+        logging.getLogger("trafilatura").setLevel(logging.ERROR)
         return cls(crawler.stats)
 
     def process_item(self, item: Any) -> Any:

@@ -55,7 +55,7 @@ def test_the_query_the_demo_prints_runs_in_duckdb(demo):
     import duckdb
 
     out, result = demo
-    query = re.search(r'duckdb -c "(.*)"', result.stdout).group(1)
+    query = re.search(r"^  (SELECT .*);$", result.stdout, re.M).group(1)
     rows = duckdb.sql(query).fetchall()
     assert len(rows) == archive.read_pages(out).num_rows
 

@@ -28,7 +28,7 @@ PROFILE = PlatformProfile(
         ".feed-links",
         ".sidebar",
         ".sidebar-container",
-        ".widget",
+        ".widget:not(.Blog)",  # the Blog widget holds the posts themselves
         ".Attribution",
         ".PopularPosts",
         ".BlogArchive",
