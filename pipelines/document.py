@@ -98,28 +98,23 @@ def extract_document(html: str, url: str) -> Document:
     guessed = extract_metadata(copy.deepcopy(tree), default_url=url)
 
     page_type = _page_type(markup, json_ld, meta_tags, tree, url)
-    # a listing's body markup is its first entry's: a listing is read whole
-    body = find_body(tree, profile) if page_type != "listing" else None
+    listing = page_type == "listing"
+    # on a listing, the body and title markup are its first entry's: a listing is read whole
+    body = None if listing else find_body(tree, profile)
     prune(tree, profile, keep=body)
-    sitename = _first(json_ld.sitename, meta_tags.sitename, guessed.sitename)
-    markup_title = markup.title if page_type != "listing" else None  # there it is the first entry's
-    title = strip_site_name(_first(json_ld.title, markup_title, meta_tags.title, guessed.title), sitename)
-    if page_type == "listing":
-        text = _listing_text(tree)
-    else:
-        text = _drop_leading_title(_main_text(tree, body, url), title)
+    sitename = _first(json_ld.sitename, meta_tags.sitename, _unless_host(guessed.sitename, url))
+    title = strip_site_name(
+        _first(json_ld.title, None if listing else markup.title, meta_tags.title, guessed.title), sitename)
+    text = _listing_text(tree) if listing else _drop_leading_title(_main_text(tree, body, url), title)
     if not text:
         raise NoContent("no main text found")
 
-    rejected = markup.comment_authors
-    author = None
-    for candidate in (json_ld.author, meta_tags.author, markup.author, guessed.author):
-        author = clean_author(candidate, sitename=sitename, rejected=rejected)
-        if author:
-            break
-    if page_type == "listing":  # a list of posts has no single author or date
-        author, published, modified = None, None, None
-    else:
+    author = published = modified = None  # a list of posts has no single author or date
+    if not listing:
+        for candidate in (json_ld.author, meta_tags.author, markup.author, guessed.author):
+            author = clean_author(candidate, sitename=sitename, rejected=markup.comment_authors)
+            if author:
+                break
         published = json_ld.published or meta_tags.published or parse_date(guessed.date)
         modified = json_ld.modified or meta_tags.modified
     return Document(
@@ -146,6 +141,14 @@ def _first(*values: str | None) -> str | None:
         if value and value.strip():
             return value.strip()
     return None
+
+
+def _unless_host(name: str | None, url: str) -> str | None:
+    """trafilatura's site name, unless it only repeats the host name."""
+    host = urlsplit(url).netloc.lower()
+    if name and name.lower().removeprefix("www.") in (host, host.removeprefix("www."), host.split(":")[0]):
+        return None
+    return name
 
 
 _TITLE_SEPARATORS = (" - ", " | ", " – ", " — ", " · ", " :: ", " » ", ": ")

@@ -145,3 +145,10 @@ def test_title_line_is_not_repeated_in_text():
     doc = extract_document(html, "https://blog.example/p")
     assert doc.title == "My Title"
     assert not doc.text.startswith("My Title")
+
+
+def test_site_name_is_a_name_not_the_host():
+    html = "<html><body><article><p>" + "Words of a post without any site name at all. " * 6 + "</p></article></body></html>"
+    assert extract_document(html, "https://www.blog.example:8080/p").sitename is None
+    named = html.replace("<html>", "<html><head><meta property='og:site_name' content='Notes'></head>")
+    assert extract_document(named, "https://blog.example/p").sitename == "Notes"
