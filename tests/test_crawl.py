@@ -57,7 +57,22 @@ def huge(handler):
     send(handler, 200, f"<html><body><article>{filler}</article></body></html>".encode(), "text/html")
 
 
+def huge_stream(handler):
+    """Over the size limit with no Content-Length: only counting the bytes can stop it."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/html")
+    handler.send_header("Connection", "close")
+    handler.end_headers()
+    try:
+        for _ in range(400):
+            handler.wfile.write(b"<p>" + b"stream " * 1000 + b"</p>\n")
+    except OSError:
+        pass  # the crawler hung up, as it should
+    handler.close_connection = True
+
+
 ROUTES = {
+    "/huge-stream": huge_stream,
     "/sitemap-posts.xml.gz": gz_sitemap,
     "/broken-sitemap.xml.gz": lambda h: send(h, 200, b"\x1f\x8b\x08\x00" + b"not gzip at all" * 20, "application/x-gzip"),
     "/redirect": redirect("/good-post-2"),
@@ -129,6 +144,7 @@ def test_the_crawl_exits_zero_and_reports(trouble):
         ("/download", "not_html"),
         ("/empty", "no_content"),
         ("/huge", "too_large"),
+        ("/huge-stream", "too_large"),
         ("/private/secret", "robots_denied"),
         ("/robots.txt", "discovered"),
         ("/sitemap_index.xml", "discovered"),
@@ -206,7 +222,7 @@ def test_stats_summarises_the_archive(trouble):
     summary = archive.summarize(trouble["out"])
     assert f"pages      {summary.pages} (" in result.stdout
     assert "2024-02-10 to 2024-02-10" in result.stdout
-    assert "too_large 1" in result.stdout and "robots_denied 1" in result.stdout
+    assert "too_large 2" in result.stdout and "robots_denied 1" in result.stdout
 
 
 def test_max_pages_and_depth_limit_the_crawl(serve, tmp_path):

@@ -116,7 +116,7 @@ class BlogSpider(Spider):
         Query parameters that only share, reply or track (CRAWL_STRIP_PARAMS) are
         removed first, so `?share=twitter` and `?replytocom=12` are not new pages.
         """
-        if self.strip_params:
+        if self.strip_params and depth > 0:  # what the user gave is fetched as given
             url = url_query_cleaner(url, self.strip_params, remove=True, keep_fragments=False)
         key = canonicalize_url(url)
         if key in self.seen_pages:
