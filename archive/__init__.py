@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .errors import ArchiveError, UsageError
-from .reader import ArchiveSummary, read_fetches, read_pages, read_table, summarize
+from .reader import ArchiveSummary, page_history, read_crawls, read_fetches, read_pages, read_table, summarize
 from .schema import FETCHES_SCHEMA, OUTCOMES, PAGES_SCHEMA, SCHEMA_VERSION
 from .writer import ArchiveWriter, check_archive_dir, new_crawl_id
 
@@ -18,6 +18,8 @@ __all__ = [
     "UsageError",
     "check_archive_dir",
     "new_crawl_id",
+    "page_history",
+    "read_crawls",
     "read_fetches",
     "read_pages",
     "read_table",

@@ -8,22 +8,34 @@ itself stays free of Scrapy.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any, NoReturn, Sequence
 from urllib.parse import urlsplit
 
+import pyarrow.compute as pc
+
 from .errors import ArchiveError, UsageError
-from .reader import ArchiveSummary, summarize
-from .writer import check_archive_dir, new_crawl_id
+from .lock import ArchiveLock, LockHeld
+from .reader import ArchiveSummary, page_history, read_fetches, summarize
+from .writer import check_archive_dir, new_crawl_id, prepare_archive_dir
 
 PROG = "blogarchive"
+
+#: exit statuses, for schedulers (cron, systemd, Scrapyd)
+EXIT_FINISHED = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 3
+EXIT_LOCKED = 75  # EX_TEMPFAIL: another crawl holds the archive; try again later
+EXIT_FOR_STATUS = {"finished": EXIT_FINISHED, "failed": EXIT_FAILED, "interrupted": EXIT_INTERRUPTED}
 
 EXAMPLES = {
     "crawl": "example: blogarchive crawl https://blog.example.com/ --out archive --max-pages 500",
     "get": "example: blogarchive get https://blog.example.com/2024/05/a-post/ --print",
     "stats": "example: blogarchive stats archive",
+    "history": "example: blogarchive history archive https://blog.example.com/2024/05/a-post/",
     "demo": "example: blogarchive demo --out demo-archive",
 }
 
@@ -48,14 +60,22 @@ def build_parser() -> argparse.ArgumentParser:
                        help="request at most N distinct pages (default: no limit)")
     crawl.add_argument("--depth", type=_non_negative, default=None, metavar="N",
                        help="follow links at most N hops from a start URL; sitemap and feed entries count as one (default: no limit)")
+    crawl.add_argument("--revisit-after", type=_duration, default=None, metavar="DURATION",
+                       help="re-check a known page that no sitemap or feed date vouches for only when its last "
+                            "capture is older than DURATION (90s, 30m, 6h, 2d, 1w; default 0: re-check every known "
+                            "page with a conditional request)")
 
     get = commands.add_parser("get", help="archive just the given pages, following no links", epilog=EXAMPLES["get"])
     _add_fetch_options(get, out_required=False)
     get.add_argument("--print", dest="print_text", action="store_true",
                      help="write each page's clean text with a metadata header to stdout")
 
-    stats = commands.add_parser("stats", help="summarise an archive", epilog=EXAMPLES["stats"])
+    stats = commands.add_parser("stats", help="summarise an archive and its crawls", epilog=EXAMPLES["stats"])
     stats.add_argument("archive", metavar="DIR", help="archive folder")
+
+    history = commands.add_parser("history", help="list the stored versions of one page", epilog=EXAMPLES["history"])
+    history.add_argument("archive", metavar="DIR", help="archive folder")
+    history.add_argument("url", metavar="URL", help="the page's URL, as stored")
 
     demo = commands.add_parser("demo", help="crawl the bundled demo blog on 127.0.0.1", epilog=EXAMPLES["demo"])
     demo.add_argument("--out", default="demo-archive", metavar="DIR", help="archive folder (default: ./demo-archive)")
@@ -70,6 +90,23 @@ def _add_fetch_options(parser: argparse.ArgumentParser, out_required: bool) -> N
     parser.add_argument("--set", "-s", action="append", default=[], metavar="NAME=VALUE",
                         help="override a Scrapy or blogarchive setting, e.g. -s DOWNLOAD_DELAY=1; repeatable")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what Scrapy does")
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def _duration(value: str) -> float:
+    """Seconds in '90', '90s', '30m', '6h', '2d' or '1w'."""
+    text = value.strip().lower()
+    unit = _UNITS.get(text[-1:], None)
+    number = text[:-1] if unit else text
+    try:
+        seconds = float(number) * (unit or 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a duration like 90s, 30m, 6h, 2d or 1w") from None
+    if seconds < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative")
+    return seconds
 
 
 def _non_negative(value: str) -> int:
@@ -141,10 +178,6 @@ def cmd_crawl(args: argparse.Namespace, follow: bool) -> int:
     print_text = getattr(args, "print_text", False)
     if not args.out and not print_text:
         raise UsageError("give --out DIR, or --print to write the text to stdout")
-    if args.out:
-        check_archive_dir(args.out)
-        overrides["ARCHIVE_DIR"] = os.path.abspath(args.out)
-    overrides.setdefault("ARCHIVE_CRAWL_ID", new_crawl_id())
     overrides["PRINT_TEXT"] = print_text
     overrides.setdefault("LOG_LEVEL", "INFO" if args.verbose else "WARNING")
     if follow:
@@ -152,17 +185,43 @@ def cmd_crawl(args: argparse.Namespace, follow: bool) -> int:
         overrides["CRAWL_MAX_PAGES"] = args.max_pages
         if args.depth is not None:
             overrides["CRAWL_DEPTH"] = args.depth
-    report = _run(urls, follow, overrides)
+        if args.revisit_after is not None:
+            overrides["CRAWL_REVISIT_AFTER"] = args.revisit_after
     out = sys.stderr if print_text else sys.stdout
+    if not args.out:
+        report = _run(urls, follow, overrides)
+        return EXIT_FOR_STATUS.get(_status_without_archive(report), EXIT_FINISHED)
+    status, line = crawl_into(args.out, urls, follow, overrides)
+    print(line, file=out)
+    return EXIT_FOR_STATUS[status]
+
+
+def crawl_into(out: str, urls: list[str], follow: bool, overrides: dict[str, Any]) -> tuple[str, str]:
+    """Crawl into the archive at `out` holding its lock; (status, one summary line)."""
+    check_archive_dir(out)
+    root = prepare_archive_dir(out)
+    crawl_id = overrides.get("ARCHIVE_CRAWL_ID") or new_crawl_id()
+    with ArchiveLock(root, crawl_id):
+        report = _run(urls, follow, {
+            **overrides, "ARCHIVE_DIR": str(root), "ARCHIVE_CRAWL_ID": crawl_id, "ARCHIVE_LOCK_HELD": True,
+        })
+    status = report.stats.get("archive/crawl_status", "failed")
     counts = report.outcome_counts()
-    stored = counts.get("stored", 0)
-    print(
-        f"crawl {report.crawl_id}: {stored} pages stored, {sum(counts.values())} URLs recorded "
-        f"in {report.seconds:.1f}s" + (f" -> {args.out}" if args.out else ""),
-        file=out,
+    line = (
+        f"crawl {crawl_id} {status}: "
+        + (" · ".join(f"{k} {v}" for k, v in counts.items()) or "nothing fetched")
+        + f" in {report.seconds:.1f}s -> {out}"
     )
-    print("outcomes: " + (" · ".join(f"{k} {v}" for k, v in counts.items()) or "none"), file=out)
-    return 0
+    if status != "finished":
+        line += f" ({report.stats.get('archive/crawl_reason', 'the crawl did not finish')})"
+    return status, line
+
+
+def _status_without_archive(report: Any) -> str:
+    """`get --print` alone has no crawl row: failed when no page was fetched, else finished."""
+    if report.stats.get("finish_reason") == "shutdown":
+        return "interrupted"
+    return "finished" if report.stats.get("extraction/extracted") else "failed"
 
 
 def _run(urls: list[str], follow: bool, overrides: dict[str, Any]) -> Any:
@@ -181,21 +240,49 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from crawler.demo.server import SiteServer
 
     check_archive_dir(args.out)
-    with SiteServer(SITE_DIR) as site:
+    with _demo_server(SiteServer, SITE_DIR) as site:
         print(f"serving the demo blog at {site.base_url}/")
         overrides = {
-            "ARCHIVE_DIR": os.path.abspath(args.out),
-            "ARCHIVE_CRAWL_ID": new_crawl_id(),
             "LOG_LEVEL": "INFO" if args.verbose else "WARNING",
             "DOWNLOAD_DELAY": 0,
             "AUTOTHROTTLE_ENABLED": False,
         }
-        report = _run([site.base_url + "/"], True, overrides)
-    print(f"crawled in {report.seconds:.1f}s\n")
+        status, line = crawl_into(args.out, [site.base_url + "/"], True, overrides)
+    print(line + "\n")
     print(format_summary(args.out, summarize(args.out)))
     query = f"SELECT platform, title, author, published, word_count FROM read_parquet('{args.out}/pages/*.parquet')"
     print("\nread it with DuckDB (the duckdb CLI, or duckdb.sql(query).show() in Python):")
     print(f"  {query};")
+    return EXIT_FOR_STATUS[status]
+
+
+#: the demo's usual port: the same URLs each run, so a second `blogarchive demo`
+#: into the same folder is an incremental crawl
+DEMO_PORT = 48123
+
+
+def _demo_server(server_class: Any, site_dir: Any) -> Any:
+    try:
+        return server_class(site_dir, port=DEMO_PORT, validators=True)
+    except OSError:  # taken: any free port
+        return server_class(site_dir, validators=True)
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    versions = page_history(args.archive, args.url, ["fetched_at", "crawl_id", "content_hash", "word_count", "title"])
+    fetches = read_fetches(args.archive, ["url", "fetched_at", "outcome"])
+    fetches = fetches.filter(pc.equal(fetches["url"], args.url)).sort_by("fetched_at").to_pylist()
+    if not versions.num_rows and not fetches:
+        raise UsageError(f"{args.url} is not in {args.archive} (see 'blogarchive stats')")
+    print(f"{args.url}: {versions.num_rows} version{'s' if versions.num_rows != 1 else ''}")
+    for row in versions.to_pylist():
+        print(f"  {row['fetched_at']:%Y-%m-%d %H:%M:%S}  crawl {row['crawl_id']}  {row['content_hash'][:12]}  "
+              f"{row['word_count']:>6} words  {row['title'] or ''}")
+    if fetches:
+        counts = Counter(row["outcome"] for row in fetches)
+        last = fetches[-1]
+        print(f"fetches: {' · '.join(f'{k} {v}' for k, v in sorted(counts.items()))}"
+              f" (last: {last['outcome']} at {last['fetched_at']:%Y-%m-%d %H:%M:%S})")
     return 0
 
 
@@ -205,20 +292,30 @@ def format_summary(root: str, summary: ArchiveSummary) -> str:
             return "none dated"
         return f"{summary.first_published:%Y-%m-%d} to {summary.last_published:%Y-%m-%d}"
 
-    def counts(counter: Any) -> str:
-        return " · ".join(f"{k} {v}" for k, v in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))) or "none"
-
     rows = [
         ("archive", root),
-        ("pages", f"{summary.pages} ({summary.posts} posts)"),
+        ("pages", f"{summary.pages} ({summary.posts} posts), {summary.versions} versions"),
         ("sites", f"{len(summary.sites)}: {', '.join(summary.sites[:5])}{' ...' if len(summary.sites) > 5 else ''}"),
         ("published", span()),
-        ("words", f"{summary.words:,}"),
-        ("crawls", str(summary.crawls)),
-        ("platforms", counts(summary.platforms)),
-        ("fetches", counts(summary.outcomes)),
+        ("words", f"{summary.words:,} (latest versions)"),
+        ("platforms", _counts(summary.platforms)),
+        ("fetches", _counts(summary.outcomes)),
+        ("crawls", str(len(summary.crawls))),
     ]
-    return "\n".join(f"{name:<10} {value}" for name, value in rows)
+    lines = [f"{name:<10} {value}" for name, value in rows]
+    for crawl in summary.crawls[-10:]:
+        took = (crawl["finished_at"] - crawl["started_at"]).total_seconds() if crawl["finished_at"] else None
+        lines.append(
+            f"  {crawl['crawl_id']}  {crawl['status']:<11} {crawl['started_at']:%Y-%m-%d %H:%M:%S}"
+            f"  {f'{took:.1f}s' if took is not None else '-':>7}  {_counts(dict(crawl['counts'] or []))}"
+        )
+    if len(summary.crawls) > 10:
+        lines.insert(len(rows), f"  ({len(summary.crawls) - 10} older crawls not shown)")
+    return "\n".join(lines)
+
+
+def _counts(counter: Any) -> str:
+    return " · ".join(f"{k} {v}" for k, v in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))) or "none"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -230,16 +327,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_crawl(args, follow=False)
         if args.command == "stats":
             return cmd_stats(args)
+        if args.command == "history":
+            return cmd_history(args)
         return cmd_demo(args)
     except UsageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    except LockHeld as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
     except ArchiveError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -16,7 +16,9 @@ import pyarrow.dataset as ds
 from .errors import ArchiveError
 from .schema import SCHEMAS
 
-__all__ = ["read_pages", "read_fetches", "read_table", "summarize", "ArchiveSummary"]
+__all__ = [
+    "ArchiveSummary", "page_history", "read_crawls", "read_fetches", "read_pages", "read_table", "summarize",
+]
 
 
 def _dataset(root: str | os.PathLike[str], table: str) -> ds.Dataset:
@@ -35,9 +37,46 @@ def read_table(
     return _dataset(root, table).to_table(columns=list(columns) if columns else None)
 
 
-def read_pages(root: str | os.PathLike[str], columns: Sequence[str] | None = None) -> pa.Table:
-    """Every stored page of the archive at `root` as a pyarrow Table."""
-    return read_table(root, "pages", columns)
+def read_pages(
+    root: str | os.PathLike[str], columns: Sequence[str] | None = None, *, latest: bool = False
+) -> pa.Table:
+    """The stored pages of the archive at `root` as a pyarrow Table.
+
+    Every version of every page by default; with `latest=True`, only the newest
+    version of each URL.
+    """
+    if not latest:
+        return read_table(root, "pages", columns)
+    wanted = list(columns) if columns else None
+    extra = [c for c in ("url", "fetched_at") if wanted and c not in wanted]
+    table = read_table(root, "pages", (wanted + extra) if wanted else None)
+    table = latest_per_key(table, "url", "fetched_at")
+    return table.drop_columns(extra) if extra else table
+
+
+def latest_per_key(table: pa.Table, key: str, order: str) -> pa.Table:
+    """One row per `key`: the one with the greatest `order`."""
+    if table.num_rows == 0:
+        return table
+    indices = pc.sort_indices(table, sort_keys=[(key, "ascending"), (order, "descending")])
+    ordered = table.take(indices)
+    keys = ordered[key].combine_chunks()
+    first = pc.not_equal(keys.slice(1), keys.slice(0, len(keys) - 1))
+    mask = pa.concat_arrays([pa.array([True]), first.fill_null(True)])
+    return ordered.filter(mask)
+
+
+def page_history(root: str | os.PathLike[str], url: str, columns: Sequence[str] | None = None) -> pa.Table:
+    """Every stored version of one URL, oldest first."""
+    dataset = _dataset(root, "pages")
+    table = dataset.to_table(columns=list(columns) if columns else None, filter=ds.field("url") == url)
+    return table.sort_by("fetched_at") if "fetched_at" in table.column_names else table
+
+
+def read_crawls(root: str | os.PathLike[str]) -> pa.Table:
+    """One row per crawl run with its latest status, oldest crawl first."""
+    table = latest_per_key(read_table(root, "crawls"), "crawl_id", "recorded_at")
+    return table.sort_by("started_at")
 
 
 def read_fetches(root: str | os.PathLike[str], columns: Sequence[str] | None = None) -> pa.Table:
@@ -48,9 +87,10 @@ def read_fetches(root: str | os.PathLike[str], columns: Sequence[str] | None = N
 @dataclass
 class ArchiveSummary:
     pages: int = 0
+    versions: int = 0
     posts: int = 0
     sites: list[str] = field(default_factory=list)
-    crawls: int = 0
+    crawls: list[dict] = field(default_factory=list)
     words: int = 0
     first_published: datetime | None = None
     last_published: datetime | None = None
@@ -60,9 +100,9 @@ class ArchiveSummary:
 
 def summarize(root: str | os.PathLike[str]) -> ArchiveSummary:
     """Counts over the archive, reading only the small columns."""
-    pages = read_pages(root, ["host", "crawl_id", "page_type", "platform", "published", "word_count"])
+    pages = read_pages(root, ["host", "crawl_id", "page_type", "platform", "published", "word_count"], latest=True)
     fetches = read_fetches(root, ["crawl_id", "outcome"])
-    summary = ArchiveSummary(pages=pages.num_rows)
+    summary = ArchiveSummary(pages=pages.num_rows, versions=_dataset(root, "pages").count_rows())
     if pages.num_rows:
         summary.posts = pc.sum(pc.equal(pages["page_type"], "post")).as_py() or 0
         summary.sites = sorted(pc.unique(pages["host"]).to_pylist())
@@ -72,7 +112,6 @@ def summarize(root: str | os.PathLike[str]) -> ArchiveSummary:
         summary.platforms = Counter(
             p or "unknown" for p in pages["platform"].to_pylist()
         )
-    crawl_ids = set(pages["crawl_id"].to_pylist()) | set(fetches["crawl_id"].to_pylist())
-    summary.crawls = len(crawl_ids)
+    summary.crawls = read_crawls(root).to_pylist()
     summary.outcomes = Counter(fetches["outcome"].to_pylist())
     return summary

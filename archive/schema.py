@@ -22,6 +22,9 @@ OUTCOMES = {
     "discovered": "a robots.txt, sitemap or feed that was read for links",
     "not_html": "the response was not an HTML page (PDF, image, ...)",
     "no_content": "the page was fetched but had no main text (empty body, no article)",
+    "unchanged": "the page was fetched again and its clean text has not changed: no new `pages` row",
+    "not_modified": "the server answered 304 to a conditional request: nothing stored",
+    "gone": "the page answered 404 or 410 where it had been stored before; its history stays",
     "extract_error": "the extractor raised on this page",
     "parse_error": "the response could not be read as what it claimed to be (a broken gzip sitemap, ...)",
     "http_error": "the server answered 4xx or 5xx",
@@ -66,6 +69,7 @@ PAGES_FIELDS = [
     _field("encoding", pa.string(), "character encoding the body was decoded with"),
     _field("etag", pa.string(), "ETag header of the response"),
     _field("last_modified", pa.string(), "Last-Modified header of the response"),
+    _field("links", pa.list_(pa.string()), "absolute URLs of the page's links, in order, without repeats", False),
     _field("html", pa.large_string(), "the raw response body decoded to UTF-8, for re-extraction", False),
 ]
 
@@ -78,6 +82,26 @@ FETCHES_FIELDS = [
     _field("status", pa.int32(), "HTTP status code, null when no response arrived"),
     _field("outcome", pa.string(), "what happened: " + ", ".join(OUTCOMES), False),
     _field("reason", pa.string(), "human-readable detail of the outcome"),
+    _field("content_hash", pa.string(), "`content_hash` of the page's clean text, for `stored`, `unchanged` and `duplicate`"),
+    _field("etag", pa.string(), "ETag header of the response"),
+    _field("last_modified", pa.string(), "Last-Modified header of the response"),
+]
+
+#: Crawl statuses, in the order a crawl goes through them.
+CRAWL_STATUSES = ("running", "finished", "interrupted", "failed")
+
+CRAWLS_FIELDS = [
+    _field("crawl_id", pa.string(), "identifier of the crawl run", False),
+    _field("status", pa.string(), "`running`, then `finished`, `interrupted` (Ctrl-C, SIGTERM, or found dead by a later run) or `failed`", False),
+    _field("recorded_at", UTC_TIMESTAMP, "when this status was written (UTC); the latest row of a crawl is its status", False),
+    _field("started_at", UTC_TIMESTAMP, "when the crawl started (UTC)", False),
+    _field("finished_at", UTC_TIMESTAMP, "when the crawl ended (UTC), null while running"),
+    _field("seeds", pa.list_(pa.string()), "start URLs", False),
+    _field("settings", pa.string(), "the settings that shape the crawl, as a JSON object", False),
+    _field("counts", pa.map_(pa.string(), pa.int64()), "`fetches` rows per outcome written by the crawl"),
+    _field("reason", pa.string(), "why the crawl ended (Scrapy's finish reason, or what failed)"),
+    _field("pid", pa.int64(), "process id of the crawl", False),
+    _field("hostname", pa.string(), "machine the crawl ran on", False),
 ]
 
 
@@ -91,7 +115,9 @@ def _schema(table: str, fields: list[pa.Field]) -> pa.Schema:
 PAGES_SCHEMA = _schema("pages", PAGES_FIELDS)
 FETCHES_SCHEMA = _schema("fetches", FETCHES_FIELDS)
 
-SCHEMAS = {"pages": PAGES_SCHEMA, "fetches": FETCHES_SCHEMA}
+CRAWLS_SCHEMA = _schema("crawls", CRAWLS_FIELDS)
+
+SCHEMAS = {"pages": PAGES_SCHEMA, "fetches": FETCHES_SCHEMA, "crawls": CRAWLS_SCHEMA}
 
 
 def column_docs(table: str) -> list[tuple[str, str, str]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import time
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,9 +24,12 @@ import pyarrow.parquet as pq
 from .errors import ArchiveError
 from .schema import SCHEMAS
 
-__all__ = ["ArchiveWriter", "check_archive_dir", "new_crawl_id", "prepare_archive_dir"]
+__all__ = ["ArchiveWriter", "check_archive_dir", "new_crawl_id", "prepare_archive_dir", "remove_temporaries"]
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
+#: seconds to wait between writing a file and renaming it into place: a test hook
+#: that lets the crash tests kill a crawl in the middle of a file write
+_PAUSE_BEFORE_RENAME = float(os.environ.get("BLOGARCHIVE_TEST_PAUSE_BEFORE_RENAME", "0") or 0)
 
 
 def prepare_archive_dir(root: str | os.PathLike[str]) -> Path:
@@ -71,6 +75,7 @@ class ArchiveWriter:
         *,
         flush_rows: int = 1000,
         flush_bytes: int = 64 * 1024 * 1024,
+        flush_seconds: float = 60.0,
         row_group_rows: int = 250,
         compression: str = "zstd",
     ) -> None:
@@ -80,6 +85,8 @@ class ArchiveWriter:
         self.crawl_id = crawl_id
         self.flush_rows = flush_rows
         self.flush_bytes = flush_bytes
+        self.flush_seconds = flush_seconds
+        self._last_flush = time.monotonic()
         self.row_group_rows = row_group_rows
         self.compression = compression
         self._buffers: dict[str, list[Mapping[str, Any]]] = {t: [] for t in SCHEMAS}
@@ -103,18 +110,28 @@ class ArchiveWriter:
         for record in records:
             self._add(table, record)
 
+    def write_crawl(self, record: Mapping[str, Any]) -> None:
+        """Commit one `crawls` row at once: a crawl's status must be visible as it changes."""
+        self._commit("crawls", pa.Table.from_pylist([record], schema=SCHEMAS["crawls"]))
+
     def _add(self, table: str, record: Mapping[str, Any]) -> None:
         self._buffers[table].append(record)
         self._buffered_bytes[table] += _approx_size(record)
         if (
             len(self._buffers[table]) >= self.flush_rows
             or self._buffered_bytes[table] >= self.flush_bytes
+            or time.monotonic() - self._last_flush >= self.flush_seconds
         ):
-            self.flush(table)
+            self.flush()
 
-    def flush(self, table: str | None = None) -> None:
-        """Write buffered rows of `table` (or of every table) as a new file."""
-        for name in [table] if table else list(SCHEMAS):
+    def flush(self) -> None:
+        """Write the buffered rows, `pages` before `fetches`, each table as a new file.
+
+        Pages go first: a crash between the two renames leaves a page whose
+        `stored` fetch row is missing, never a `stored` row without its page.
+        """
+        self._last_flush = time.monotonic()
+        for name in ("pages", "fetches"):
             rows = self._buffers[name]
             if not rows:
                 continue
@@ -150,11 +167,39 @@ class ArchiveWriter:
             )
             with open(tmp, "rb+") as handle:
                 os.fsync(handle.fileno())
+            if _PAUSE_BEFORE_RENAME:  # fault injection for the crash tests only
+                time.sleep(_PAUSE_BEFORE_RENAME)
             os.replace(tmp, final)
+            _fsync_dir(folder)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             raise ArchiveError(f"cannot write {final}: {exc.strerror or exc}") from exc
         self.files_written.append(final)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable (power loss), where the platform allows it."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def remove_temporaries(root: str | os.PathLike[str]) -> int:
+    """Delete half-written files a killed writer left behind; call only while holding
+    the archive lock (no other writer can be mid-write). Returns how many went."""
+    removed = 0
+    for table in SCHEMAS:
+        for tmp in (Path(root) / table).glob(".*.tmp"):
+            tmp.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def _approx_size(record: Mapping[str, Any]) -> int:

@@ -6,6 +6,8 @@ XML is parsed without entity expansion or network access.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -43,25 +45,64 @@ def xml_kind(body: bytes) -> str | None:
 
 def sitemap_locations(body: bytes, base_url: str) -> list[str]:
     """The <loc> URLs of a sitemap or sitemap index."""
+    return [url for url, _ in sitemap_entries(body, base_url)]
+
+
+def sitemap_entries(body: bytes, base_url: str) -> list[tuple[str, datetime | None]]:
+    """(URL, <lastmod>) of each entry of a sitemap or sitemap index."""
     root = etree.fromstring(body, parser=_parser())
     if root is None:
         return []
-    locs = root.xpath("//*[local-name()='url' or local-name()='sitemap']/*[local-name()='loc']/text()")
-    return _absolute(locs, base_url)
+    entries = []
+    for entry in root.xpath("//*[local-name()='url' or local-name()='sitemap']"):
+        loc = entry.xpath("string(*[local-name()='loc'])")
+        lastmod = entry.xpath("string(*[local-name()='lastmod'])")
+        entries.append((loc, parse_feed_date(lastmod)))
+    return _absolute_entries(entries, base_url)
 
 
 def feed_entry_links(body: bytes, base_url: str) -> list[str]:
     """Links of the items of an RSS 2.0, RSS 1.0 (RDF) or Atom feed."""
+    return [url for url, _ in feed_entries(body, base_url)]
+
+
+def feed_entries(body: bytes, base_url: str) -> list[tuple[str, datetime | None]]:
+    """(link, date) of each item of an RSS 2.0, RSS 1.0 (RDF) or Atom feed; the date is
+    the item's update date where it has one, else its publication date."""
     root = etree.fromstring(body, parser=_parser())
     if root is None:
         return []
-    links = root.xpath(
-        "//*[local-name()='item']/*[local-name()='link']/text()"
-        " | //*[local-name()='item']/@*[local-name()='about']"
-        " | //*[local-name()='entry']/*[local-name()='link']"
-        "[not(@rel) or @rel='alternate'][not(@type) or contains(@type,'html')]/@href"
-    )
-    return _absolute(links, base_url)
+    entries = []
+    for item in root.xpath("//*[local-name()='item' or local-name()='entry']"):
+        link = item.xpath(
+            "string(*[local-name()='link'][not(@href)]"
+            " | @*[local-name()='about']"
+            " | *[local-name()='link'][not(@rel) or @rel='alternate'][not(@type) or contains(@type,'html')]/@href)"
+        )
+        date = None
+        for name in ("updated", "modified", "published", "pubDate", "date"):
+            date = parse_feed_date(item.xpath(f"string(*[local-name()='{name}'])"))
+            if date:
+                break
+        entries.append((link, date))
+    return _absolute_entries(entries, base_url)
+
+
+def parse_feed_date(value: str | None) -> datetime | None:
+    """A W3C/ISO 8601 or RFC 822 date as an aware UTC datetime, or None."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
 
 
 def robots_sitemaps(text: str, base_url: str) -> list[str]:
@@ -72,6 +113,15 @@ def robots_sitemaps(text: str, base_url: str) -> list[str]:
 
 def is_feed_link_type(content_type: str | None) -> bool:
     return bool(content_type) and content_type.split(";")[0].strip().lower() in _FEED_TYPES
+
+
+def _absolute_entries(entries: list[tuple[str, datetime | None]], base_url: str) -> list[tuple[str, datetime | None]]:
+    seen: dict[str, datetime | None] = {}
+    for url, date in entries:
+        url = str(url).strip()
+        if url:
+            seen.setdefault(urljoin(base_url, url), date)
+    return list(seen.items())
 
 
 def _absolute(urls: list[str], base_url: str) -> list[str]:

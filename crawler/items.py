@@ -31,6 +31,8 @@ class FetchedPage:
     last_modified: str | None = None
     #: why the body was decoded with another charset than the declared one
     encoding_note: str | None = None
+    #: absolute URLs of the page's links, in order, without repeats
+    links: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,9 @@ class FetchRecord:
     fetched_at: datetime
     status: int | None = None
     reason: str | None = None
+    content_hash: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,9 @@ CRAWL_MAX_PAGES = 0
 CRAWL_DEPTH = -1
 # Hosts the crawl may visit besides the start URLs' hosts (and their subdomains).
 CRAWL_ALLOW_HOSTS: list[str] = []
+# Re-check a known page without a sitemap or feed date only when its last capture is
+# older than this many seconds (0: re-check every known page, with a conditional request).
+CRAWL_REVISIT_AFTER = 0
 # Query parameters removed from links before they are requested: they share, reply or track.
 CRAWL_STRIP_PARAMS = [
     "share", "replytocom", "showComment", "utm_source", "utm_medium", "utm_campaign",
@@ -60,6 +63,10 @@ ARCHIVE_CRAWL_ID = ""
 ARCHIVE_FLUSH_ROWS = 1000
 # Approximate bytes buffered per table before a Parquet file is written.
 ARCHIVE_FLUSH_BYTES = 64 * 1024 * 1024
+# Seconds after which buffered rows are written even if the buffer is not full.
+ARCHIVE_FLUSH_SECONDS = 30.0
+# Set by the command line, which takes the archive lock itself before the crawl starts.
+ARCHIVE_LOCK_HELD = False
 # Rows per Parquet row group.
 ARCHIVE_ROW_GROUP_ROWS = 250
 

@@ -1,22 +1,46 @@
-"""ArchiveStoragePipeline: the sink. Turns items into archive records and writes them.
+"""ArchiveStoragePipeline: the sink. Owns the archive for the length of a crawl.
 
-The one seam where our document becomes an archive record. Every item that
-reaches it yields one `fetches` row; an ExtractedPage also yields a `pages` row.
+It takes the archive's lock (unless the command line already holds it), removes
+what a killed writer left half-written, records dead crawls as interrupted,
+reads the archive's state and announces it (`archive_opened`) to the spider and
+to dedup, writes a `running` crawl row, then turns every item into archive rows:
+one `fetches` row each, plus a `pages` row for an ExtractedPage. At the end it
+writes the crawl's final row: finished, interrupted or failed.
+
+This is the one seam where our document becomes an archive record.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from archive import ArchiveWriter, new_crawl_id
+from archive import ArchiveError, ArchiveWriter, new_crawl_id
+from archive.crawls import crawl_row, mark_dead_crawls
+from archive.lock import ArchiveLock
+from archive.state import load_state
+from archive.writer import remove_temporaries
+from crawler import signals as project_signals
 from crawler.items import ExtractedPage, FetchRecord
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
-    from scrapy.statscollectors import StatsCollector
+
+logger = logging.getLogger(__name__)
+
+#: settings recorded with each crawl: the ones that shape what it fetches
+RECORDED_SETTINGS = (
+    "CRAWL_FOLLOW", "CRAWL_MAX_PAGES", "CRAWL_DEPTH", "CRAWL_ALLOW_HOSTS", "CRAWL_REVISIT_AFTER",
+    "ROBOTSTXT_OBEY", "USER_AGENT", "DOWNLOAD_DELAY", "DOWNLOAD_TIMEOUT", "DOWNLOAD_MAXSIZE",
+)
+#: outcomes that show the site answered with a page
+REACHED = ("stored", "unchanged", "not_modified", "duplicate", "gone", "no_content", "not_html")
 
 
 def _host(url: str) -> str:
@@ -50,6 +74,7 @@ def page_record(item: ExtractedPage, crawl_id: str) -> dict[str, Any]:
         "encoding": page.encoding,
         "etag": page.etag,
         "last_modified": page.last_modified,
+        "links": list(page.links),
         "html": page.html,
     }
 
@@ -60,49 +85,113 @@ def fetch_record(item: FetchRecord | ExtractedPage, crawl_id: str) -> dict[str, 
         return {
             "url": page.url, "host": _host(page.url), "crawl_id": crawl_id,
             "fetched_at": page.fetched_at, "kind": "page", "status": page.status,
-            "outcome": "stored", "reason": page.encoding_note,
+            "outcome": "stored", "reason": page.encoding_note, "content_hash": item.document.content_hash,
+            "etag": page.etag, "last_modified": page.last_modified,
         }
     return {
         "url": item.url, "host": _host(item.url), "crawl_id": crawl_id,
         "fetched_at": item.fetched_at, "kind": item.kind, "status": item.status,
-        "outcome": item.outcome, "reason": item.reason,
+        "outcome": item.outcome, "reason": item.reason, "content_hash": item.content_hash,
+        "etag": item.etag, "last_modified": item.last_modified,
     }
 
 
 class ArchiveStoragePipeline:
-    def __init__(self, writer: ArchiveWriter, stats: StatsCollector | None = None) -> None:
+    def __init__(self, crawler: Crawler, writer: ArchiveWriter, lock: ArchiveLock | None, settings_json: str) -> None:
+        self.crawler = crawler
         self.writer = writer
-        self.stats = stats
+        self.lock = lock
+        self.settings_json = settings_json
+        self.started_at = datetime.now(timezone.utc)
+        self.seeds: list[str] = []
+        self.failure: str | None = None
+        self.counts: dict[str, int] = {}
+        self.page_outcomes: dict[str, int] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchiveStoragePipeline:
         settings = crawler.settings
         root = settings.get("ARCHIVE_DIR")
         if not root:
-            raise NotConfigured("ARCHIVE_DIR is not set")
+            raise NotConfigured("ARCHIVE_DIR is not set: nothing is stored")
         crawl_id = settings.get("ARCHIVE_CRAWL_ID") or new_crawl_id()
         writer = ArchiveWriter(
             root,
             crawl_id,
             flush_rows=settings.getint("ARCHIVE_FLUSH_ROWS"),
             flush_bytes=settings.getint("ARCHIVE_FLUSH_BYTES"),
+            flush_seconds=settings.getfloat("ARCHIVE_FLUSH_SECONDS"),
             row_group_rows=settings.getint("ARCHIVE_ROW_GROUP_ROWS"),
         )
+        # the command line takes the lock before the crawl starts; `scrapy crawl` does not
+        lock = None if settings.getbool("ARCHIVE_LOCK_HELD") else ArchiveLock(root, crawl_id)
+        recorded = {name: settings.get(name) for name in RECORDED_SETTINGS}
+        pipeline = cls(crawler, writer, lock, json.dumps(recorded, sort_keys=True, default=str))
         crawler.stats.set_value("archive/crawl_id", crawl_id)
-        return cls(writer, crawler.stats)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
 
     def open_spider(self) -> None:
+        if self.lock is not None:
+            self.lock.acquire()
         self.writer.open()
+        root = self.writer.root
+        if removed := remove_temporaries(root):
+            logger.info("removed %d half-written files a killed crawl left", removed)
+        if dead := mark_dead_crawls(root, self.writer):
+            logger.warning("crawls %s had died; recorded as interrupted", ", ".join(dead))
+        state = load_state(root)
+        self.crawler.stats.set_value("archive/known_pages", len(state))
+        self.crawler.signals.send_catch_log(project_signals.archive_opened, state=state)
+        spider = self.crawler.spider
+        self.seeds = list(getattr(spider, "start_urls", []) or [])
+        self._write_crawl("running")
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ExtractedPage):
             self.writer.write_page(page_record(item, self.writer.crawl_id))
         if isinstance(item, (ExtractedPage, FetchRecord)):
             record = fetch_record(item, self.writer.crawl_id)
-            self.writer.write_fetch(record)
-            if self.stats is not None:
-                self.stats.inc_value(f"archive/outcome/{record['outcome']}")
+            try:
+                self.writer.write_fetch(record)
+            except ArchiveError as exc:
+                self.failure = str(exc)
+                raise
+            outcome = record["outcome"]
+            self.counts[outcome] = self.counts.get(outcome, 0) + 1
+            if record["kind"] == "page":
+                self.page_outcomes[outcome] = self.page_outcomes.get(outcome, 0) + 1
+            self.crawler.stats.inc_value(f"archive/outcome/{outcome}")
         return item
 
     def close_spider(self) -> None:
-        self.writer.close()
+        try:
+            self.writer.close()
+        except ArchiveError as exc:
+            self.failure = str(exc)
+            logger.error("%s", exc)
+
+    def spider_closed(self, reason: str) -> None:
+        status, why = self._final_status(reason)
+        self.crawler.stats.set_value("archive/crawl_status", status)
+        self.crawler.stats.set_value("archive/crawl_reason", why)
+        try:
+            self._write_crawl(status, reason=why, finished_at=datetime.now(timezone.utc))
+        finally:
+            if self.lock is not None:
+                self.lock.release()
+
+    def _final_status(self, reason: str) -> tuple[str, str]:
+        if self.failure:
+            return "failed", self.failure
+        if reason == "shutdown":
+            return "interrupted", "stopped by a signal (Ctrl-C or SIGTERM); what was fetched is stored"
+        if self.page_outcomes and not any(self.page_outcomes.get(o) for o in REACHED):
+            return "failed", "no page could be fetched"
+        return "finished", reason
+
+    def _write_crawl(self, status: str, **extra: Any) -> None:
+        self.writer.write_crawl(crawl_row(
+            self.writer.crawl_id, status, started_at=self.started_at, seeds=self.seeds,
+            settings=self.settings_json, counts=dict(self.counts), **extra,
+        ))

@@ -31,7 +31,24 @@ def test_the_same_url_fetched_twice_is_stored_once():
     dedup = DedupPipeline()
     dedup.process_item(extracted("https://b.example/a", "Text."))
     again = dedup.process_item(extracted("https://b.example/a", "Text."))
-    assert isinstance(again, FetchRecord) and again.outcome == "duplicate"
+    assert isinstance(again, FetchRecord) and again.outcome == "unchanged"
+
+
+def test_archive_versions_make_unchanged_new_versions_and_cross_crawl_duplicates():
+    from archive.state import ArchiveState, KnownPage
+    from pipelines.document import content_hash
+
+    state = ArchiveState()
+    state.pages["https://b.example/a"] = KnownPage("https://b.example/a", content_hash("Old text."), NOW)
+    state.hashes[content_hash("Old text.")] = "https://b.example/a"
+    dedup = DedupPipeline()
+    dedup.archive_opened(state)
+    same = dedup.process_item(extracted("https://b.example/a", "Old  text."))
+    assert same.outcome == "unchanged" and same.content_hash == content_hash("Old text.")
+    changed = extracted("https://b.example/a", "New text.")
+    assert dedup.process_item(changed) is changed  # a new version is stored
+    copy = dedup.process_item(extracted("https://b.example/?p=1", "Old text."))
+    assert copy.outcome == "duplicate" and copy.reason == "same text as https://b.example/a"
 
 
 def test_other_items_pass_untouched():

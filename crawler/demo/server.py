@@ -4,12 +4,16 @@ Serves a folder: a request path P maps to the first existing file of P,
 P.html and P/index.html. The placeholder `__BASE__` in text files becomes the
 server's base URL, so sitemaps, feeds and robots.txt carry absolute URLs.
 Extra routes (path -> handler function) let tests serve misbehaving pages.
+With `validators=True` files carry an ETag and a Last-Modified header and the
+server answers conditional requests with 304, as most blog hosts do.
 """
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import threading
+from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
@@ -29,9 +33,17 @@ _TYPES = {
 class SiteServer:
     """`with SiteServer(folder) as site: site.base_url` serves `folder` until the block ends."""
 
-    def __init__(self, root: Path | str | None = None, routes: dict[str, Route] | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        root: Path | str | None = None,
+        routes: dict[str, Route] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        validators: bool = False,
+    ) -> None:
         self.root = Path(root).resolve() if root is not None else None
         self.routes = dict(routes or {})
+        self.validators = validators
         #: (path, User-Agent) of every request, in arrival order
         self.requests: list[tuple[str, str | None]] = []
         server = self
@@ -52,7 +64,7 @@ class SiteServer:
                 pass
 
         ThreadingHTTPServer.request_queue_size = 128  # the default of 5 drops connections under a crawl
-        self.httpd = ThreadingHTTPServer((host, 0), Handler)
+        self.httpd = ThreadingHTTPServer((host, port), Handler)
         self.httpd.daemon_threads = True
         self.base_url = f"http://{host}:{self.httpd.server_address[1]}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="site-server", daemon=True)
@@ -94,7 +106,29 @@ class SiteServer:
         if file.suffix in _TEXT_SUFFIXES:
             body = body.replace(b"__BASE__", self.base_url.encode())
         content_type = _TYPES.get(file.suffix) or mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-        send(handler, 200, body, content_type)
+        if not self.validators:
+            send(handler, 200, body, content_type)
+            return
+        etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
+        mtime = int(file.stat().st_mtime)
+        headers = {"ETag": etag, "Last-Modified": formatdate(mtime, usegmt=True)}
+        if _not_modified(handler, etag, mtime):
+            send(handler, 304, b"", None, headers)
+        else:
+            send(handler, 200, body, content_type, headers)
+
+
+def _not_modified(handler: BaseHTTPRequestHandler, etag: str, mtime: int) -> bool:
+    match = handler.headers.get("If-None-Match")
+    if match is not None:
+        return etag in [tag.strip() for tag in match.split(",")] or match.strip() == "*"
+    since = handler.headers.get("If-Modified-Since")
+    if since:
+        try:
+            return mtime <= parsedate_to_datetime(since).timestamp()
+        except (TypeError, ValueError):
+            return False
+    return False
 
 
 def send(handler: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str | None, headers: dict[str, str] | None = None) -> None:
@@ -102,7 +136,8 @@ def send(handler: BaseHTTPRequestHandler, status: int, body: bytes, content_type
     handler.send_response(status)
     if content_type:
         handler.send_header("Content-Type", content_type)
-    handler.send_header("Content-Length", str(len(body)))
+    if status != 304:
+        handler.send_header("Content-Length", str(len(body)))
     for name, value in (headers or {}).items():
         handler.send_header(name, value)
     handler.end_headers()

@@ -7,17 +7,26 @@ fetches only the given URLs (`blogarchive get`).
 
 Every request has an errback, and every response or failure becomes an item:
 a `FetchedPage` to extract or a `FetchRecord` saying why there is none.
+
+Into an existing archive the crawl is incremental. The storage pipeline
+announces what the archive knows (`archive_opened`); a known page is skipped
+when a sitemap or feed date says it has not changed since its last capture (or,
+without a date, when it was captured less than CRAWL_REVISIT_AFTER ago), and is
+otherwise asked for with If-None-Match / If-Modified-Since. New URLs go first.
+A skipped or 304 page still leads on through the links stored with it.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from collections import deque
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
 from scrapy.exceptions import (
+    DontCloseSpider,
     CannotResolveHostError,
     DownloadCancelledError,
     DownloadConnectionRefusedError,
@@ -34,18 +43,23 @@ from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from w3lib.url import canonicalize_url, url_query_cleaner
 
 from crawler import discovery
+from crawler import signals as project_signals
 from crawler.encoding import decode_body
 from crawler.items import FetchedPage, FetchRecord
 from crawler.middlewares import host_allowed
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+
+    from archive.state import ArchiveState, KnownPage
     from scrapy.http import Response
     from twisted.python.failure import Failure
 
 logger = logging.getLogger(__name__)
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+#: priority bonus of URLs the archive does not know yet: new pages are fetched first
+NEW_PAGE_PRIORITY = 1000
 
 
 def _now() -> datetime:
@@ -78,6 +92,11 @@ class BlogSpider(Spider):
         self.start_urls = given
         self._follow_arg = follow
         self.seen_pages: set[str] = set()
+        self.requested_pages = 0
+        self.known: dict[str, KnownPage] = {}
+        #: known pages no sitemap or feed has dated yet: asked for once the crawl is idle
+        self.deferred: dict[str, int] = {}
+        self.orphans_checked = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> BlogSpider:
@@ -91,60 +110,129 @@ class BlogSpider(Spider):
         spider.max_depth = settings.getint("CRAWL_DEPTH")
         spider.maxsize = settings.getint("DOWNLOAD_MAXSIZE")
         spider.strip_params = settings.getlist("CRAWL_STRIP_PARAMS")
+        spider.revisit_after = timedelta(seconds=settings.getfloat("CRAWL_REVISIT_AFTER"))
+        crawler.signals.connect(spider.archive_opened, signal=project_signals.archive_opened)
+        crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
         hosts = {urlsplit(u).hostname for u in spider.start_urls} | set(settings.getlist("CRAWL_ALLOW_HOSTS"))
         # `get` fetches what it was given, wherever it redirects; crawls stay on their hosts.
         spider.allowed_domains = sorted(h for h in hosts if h) if spider.follow else []
         spider.link_extractor = LinkExtractor(unique=True)  # hosts are checked by _allowed (ports too)
         return spider
 
+    def archive_opened(self, state: ArchiveState) -> None:
+        self.known = state.pages
+
     # --- requests -------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Request]:
+        for request in self._seed_requests():
+            yield request
+
+    def _seed_requests(self) -> Iterator[Request]:
         for url in self.start_urls:
-            request = self._page_request(url, depth=0)
-            if request is not None:
-                yield request
+            yield from self._page_requests(url, depth=0)
             if self.follow:
                 parts = urlsplit(url)
                 root = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
-                yield self._discovery_request(root + "/robots.txt", "robots")
-                yield self._discovery_request(root + "/sitemap.xml", "sitemap")
+                yield from self._discovery_requests(root + "/robots.txt", "robots")
+                yield from self._discovery_requests(root + "/sitemap.xml", "sitemap")
 
-    def _page_request(self, url: str, depth: int) -> Request | None:
-        """A request for a page, or None when seen already or past the limits.
+    def _page_requests(self, url: str, depth: int, changed: datetime | None = None) -> Iterator[Request]:
+        """The request for a page, unless it was seen, is past the limits, or is known
+        and fresh; then the requests its stored links lead to (breadth-first).
 
-        Query parameters that only share, reply or track (CRAWL_STRIP_PARAMS) are
-        removed first, so `?share=twitter` and `?replytocom=12` are not new pages.
+        `changed` is when a sitemap or feed says the page last changed. A known page
+        without such a date waits in `deferred` until the crawl is idle, so that a
+        sitemap read meanwhile can still spare its request.
         """
-        if self.strip_params and depth > 0:  # what the user gave is fetched as given
-            url = url_query_cleaner(url, self.strip_params, remove=True, keep_fragments=False)
-        key = canonicalize_url(url)
-        if key in self.seen_pages:
-            return None
-        if self.max_depth >= 0 and depth > self.max_depth:
-            return None
-        if self.max_pages and len(self.seen_pages) >= self.max_pages:
-            self.crawler.stats.inc_value("crawl/skipped_max_pages")
-            return None
-        self.seen_pages.add(key)
+        queue = deque([(url, depth, changed)])
+        while queue:
+            url, depth, changed = queue.popleft()
+            if self.strip_params and depth > 0:  # what the user gave is fetched as given
+                url = url_query_cleaner(url, self.strip_params, remove=True, keep_fragments=False)
+            key = canonicalize_url(url)
+            if key in self.seen_pages and not (changed is not None and url in self.deferred):
+                continue
+            if self.max_depth >= 0 and depth > self.max_depth:
+                continue
+            self.seen_pages.add(key)
+            known = self.known.get(url)
+            if known is not None and self._fresh(known, changed):
+                self.deferred.pop(url, None)
+                self.crawler.stats.inc_value("crawl/skipped_fresh")
+                if self.follow:
+                    queue.extend((link, depth + 1, None) for link in known.links if self._allowed(link))
+                continue
+            if known is not None and changed is None and self.follow:
+                self.deferred.setdefault(url, depth)
+                continue
+            self.deferred.pop(url, None)
+            if self.max_pages and self.requested_pages >= self.max_pages:
+                self.crawler.stats.inc_value("crawl/skipped_max_pages")
+                continue
+            self.requested_pages += 1
+            yield self._page_request(url, depth, known)
+
+    def spider_idle(self) -> None:
+        """New pages and dated ones are done: now re-check the known pages left,
+        and once, the known pages nothing led to this time (so a deleted post that
+        is no longer linked is still found `gone`)."""
+        if self.follow and not self.orphans_checked:
+            self.orphans_checked = True
+            for url in self.known:
+                if canonicalize_url(url) not in self.seen_pages and self._allowed(url):
+                    for request in self._page_requests(url, 1):
+                        self.crawler.engine.crawl(request)
+        if not self.deferred:
+            return
+        waiting, self.deferred = self.deferred, {}
+        for url, depth in waiting.items():
+            if self.max_pages and self.requested_pages >= self.max_pages:
+                self.crawler.stats.inc_value("crawl/skipped_max_pages")
+                continue
+            self.requested_pages += 1
+            self.crawler.engine.crawl(self._page_request(url, depth, self.known[url]))
+        raise DontCloseSpider
+
+    def _fresh(self, known: KnownPage, changed: datetime | None) -> bool:
+        """Whether a known page needs no request: its date (or, without one, its age) says so."""
+        if changed is not None:
+            return changed <= known.last_captured
+        return bool(self.revisit_after) and _now() - known.last_captured < self.revisit_after
+
+    def _page_request(self, url: str, depth: int, known: KnownPage | None) -> Request:
+        headers = {}
+        if known is not None:
+            if known.etag:
+                headers["If-None-Match"] = known.etag
+            if known.last_modified:
+                headers["If-Modified-Since"] = known.last_modified
         return Request(
             url,
             callback=self.parse,
             errback=self.on_error,
-            meta={"kind": "page", "hops": depth},
-            priority=-depth,
+            headers=headers,
+            meta={"kind": "page", "hops": depth, "handle_httpstatus_list": [304]},
+            priority=-depth + (0 if known is not None else NEW_PAGE_PRIORITY),
             # seen_pages dedups; Scrapy's filter would also drop redirects back to a
             # seen URL, so loops would vanish instead of ending as `redirect_loop`.
             dont_filter=True,
         )
 
-    def _discovery_request(self, url: str, kind: str) -> Request:
-        return Request(
+    def _discovery_requests(self, url: str, kind: str) -> Iterator[Request]:
+        """The request for a robots.txt, sitemap or feed, unless the URL was seen (as a
+        page link too: a feed is often linked as well as announced)."""
+        key = canonicalize_url(url)
+        if key in self.seen_pages:
+            return
+        self.seen_pages.add(key)
+        yield Request(
             url,
             callback=self.parse,
             errback=self.on_error,
             meta={"kind": kind, "hops": 0},
-            priority=10,
+            # before pages: sitemap and feed dates can spare requests for known pages
+            priority=2 * NEW_PAGE_PRIORITY,
         )
 
     # --- responses ------------------------------------------------------------
@@ -153,12 +241,15 @@ class BlogSpider(Spider):
         kind = response.meta.get("kind", "page")
         yield from self._redirects(response, kind)
         content_type = _header(response, "Content-Type")
+        if response.status == 304:
+            yield from self._not_modified(response)
+            return
         if kind == "robots":
             text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
             sitemaps = discovery.robots_sitemaps(text, response.url)
             yield self._record(response, kind, "discovered", f"{len(sitemaps)} sitemaps")
             for url in sitemaps:
-                yield self._discovery_request(url, "sitemap")
+                yield from self._discovery_requests(url, "sitemap")
             return
         if kind == "page" and isinstance(response, HtmlResponse):
             yield from self._parse_page(response, content_type)
@@ -182,8 +273,23 @@ class BlogSpider(Spider):
         mime = (content_type or "").split(";")[0].strip().lower()
         return mime in _HTML_TYPES
 
+    def _not_modified(self, response: Response) -> Iterator[Any]:
+        known = self.known.get(response.url) or self.known.get(response.request.url)
+        yield FetchRecord(
+            url=response.url, kind="page", outcome="not_modified", fetched_at=_now(), status=304,
+            reason="conditional request", content_hash=known.content_hash if known else None,
+            etag=_header(response, "ETag") or (known.etag if known else None),
+            last_modified=_header(response, "Last-Modified") or (known.last_modified if known else None),
+        )
+        if self.follow and known is not None:
+            depth = response.meta.get("hops", 0) + 1
+            for link in known.links:
+                if self._allowed(link):
+                    yield from self._page_requests(link, depth)
+
     def _parse_page(self, response: Response, content_type: str | None) -> Iterator[Any]:
         html, encoding, note = decode_body(response.body, content_type)
+        links = tuple(link.url for link in self.link_extractor.extract_links(response)) if isinstance(response, HtmlResponse) else ()
         yield FetchedPage(
             url=response.url,
             requested_url=response.request.url if response.request else response.url,
@@ -195,6 +301,7 @@ class BlogSpider(Spider):
             etag=_header(response, "ETag"),
             last_modified=_header(response, "Last-Modified"),
             encoding_note=note,
+            links=links,
         )
         if not self.follow or not isinstance(response, HtmlResponse):
             return
@@ -204,27 +311,28 @@ class BlogSpider(Spider):
                 if discovery.is_feed_link_type(link.attrib.get("type")) and link.attrib.get("href"):
                     url = response.urljoin(link.attrib["href"])
                     if self._allowed(url):
-                        yield self._discovery_request(url, "feed")
-        for link in self.link_extractor.extract_links(response):
-            if self._allowed(link.url) and (request := self._page_request(link.url, depth)) is not None:
-                yield request
+                        yield from self._discovery_requests(url, "feed")
+        for link in links:
+            if self._allowed(link):
+                yield from self._page_requests(link, depth)
 
     def _parse_sitemap(self, response: Response, body: bytes, kind: str) -> Iterator[Any]:
-        locations = discovery.sitemap_locations(body, response.url)
-        yield self._record(response, "sitemap", "discovered", f"{kind}: {len(locations)} URLs")
-        for url in locations:
+        entries = discovery.sitemap_entries(body, response.url)
+        yield self._record(response, "sitemap", "discovered", f"{kind}: {len(entries)} URLs")
+        for url, lastmod in entries:
+            if not self._allowed(url):
+                continue
             if kind == "sitemapindex":
-                if self._allowed(url):
-                    yield self._discovery_request(url, "sitemap")
-            elif self._allowed(url) and (request := self._page_request(url, 1)) is not None:
-                yield request
+                yield from self._discovery_requests(url, "sitemap")
+            else:
+                yield from self._page_requests(url, 1, lastmod)
 
     def _parse_feed(self, response: Response, body: bytes) -> Iterator[Any]:
-        links = discovery.feed_entry_links(body, response.url)
-        yield self._record(response, "feed", "discovered", f"feed: {len(links)} entries")
-        for url in links:
-            if self._allowed(url) and (request := self._page_request(url, 1)) is not None:
-                yield request
+        entries = discovery.feed_entries(body, response.url)
+        yield self._record(response, "feed", "discovered", f"feed: {len(entries)} entries")
+        for url, date in entries:
+            if self._allowed(url):
+                yield from self._page_requests(url, 1, date)
 
     def _allowed(self, url: str) -> bool:
         return host_allowed(url, self.allowed_domains)
@@ -258,6 +366,8 @@ class BlogSpider(Spider):
             outcome, reason = "http_error", f"HTTP {status}"
             yield from self._redirects(exc.response, kind)
             url = exc.response.url
+            if status in (404, 410) and (url in self.known or request.url in self.known):
+                outcome, reason = "gone", f"HTTP {status}; the archive keeps its history"
         elif failure.check(IgnoreRequest):
             message = str(exc)
             if "robots.txt" in message:
