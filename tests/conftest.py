@@ -23,8 +23,8 @@ def serve() -> Iterator[Callable[..., SiteServer]]:
     """serve(folder, routes={...}) starts a site on 127.0.0.1; all stop after the test."""
     servers: list[SiteServer] = []
 
-    def start(root: Path | str | None = None, routes: dict[str, Route] | None = None) -> SiteServer:
-        server = SiteServer(root, routes).start()
+    def start(root: Path | str | None = None, routes: dict[str, Route] | None = None, **options: object) -> SiteServer:
+        server = SiteServer(root, routes, **options).start()
         servers.append(server)
         return server
 

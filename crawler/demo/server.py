@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import threading
+import time
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -40,10 +41,15 @@ class SiteServer:
         host: str = "127.0.0.1",
         port: int = 0,
         validators: bool = False,
+        delay: float = 0.0,
     ) -> None:
         self.root = Path(root).resolve() if root is not None else None
         self.routes = dict(routes or {})
         self.validators = validators
+        #: seconds each file response waits (a slow host, for crash and lock tests)
+        self.delay = delay
+        #: paths of the requests that were conditional (If-None-Match / If-Modified-Since)
+        self.conditional: list[str] = []
         #: (path, User-Agent) of every request, in arrival order
         self.requests: list[tuple[str, str | None]] = []
         server = self
@@ -53,6 +59,8 @@ class SiteServer:
 
             def do_GET(self) -> None:  # noqa: N802 (http.server's name)
                 server.requests.append((self.path, self.headers.get("User-Agent")))
+                if self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since"):
+                    server.conditional.append(self.path)
                 path = unquote(urlsplit(self.path).path)
                 route = server.routes.get(path)
                 if route is not None:
@@ -98,6 +106,8 @@ class SiteServer:
         return None
 
     def _serve_file(self, handler: BaseHTTPRequestHandler, path: str) -> None:
+        if self.delay:
+            time.sleep(self.delay)
         file = self._find(path)
         if file is None:
             send(handler, 404, b"<html><body><h1>Not found</h1></body></html>", "text/html; charset=utf-8")
