@@ -11,7 +11,7 @@ from typing import Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from .errors import ArchiveError
 from .schema import SCHEMAS
@@ -21,20 +21,42 @@ __all__ = [
 ]
 
 
-def _dataset(root: str | os.PathLike[str], table: str) -> ds.Dataset:
+def _files(root: str | os.PathLike[str], table: str) -> list[Path]:
+    """The committed files of `table`: hidden temporaries of a writer are not among them."""
     path = Path(root)
     if not path.is_dir():
         raise ArchiveError(f"no archive at {path}")
     folder = path / table
-    files = sorted(str(p) for p in folder.glob("*.parquet")) if folder.is_dir() else []
-    return ds.dataset(files, schema=SCHEMAS[table], format="parquet")
+    return sorted(folder.glob("[!._]*.parquet")) if folder.is_dir() else []
+
+
+def _read_file(path: Path, schema: pa.Schema) -> pa.Table:
+    """One file as `schema`: columns an older file lacks come back as nulls."""
+    parquet = pq.ParquetFile(path)
+    present = set(parquet.schema_arrow.names)
+    table = parquet.read(columns=[name for name in schema.names if name in present])
+    for field in schema:
+        if field.name not in present:
+            table = table.append_column(field, pa.nulls(table.num_rows, field.type))
+    return table.select(schema.names).cast(schema)
 
 
 def read_table(
     root: str | os.PathLike[str], table: str, columns: Sequence[str] | None = None
 ) -> pa.Table:
-    """The whole `table` ("pages" or "fetches") of the archive at `root`."""
-    return _dataset(root, table).to_table(columns=list(columns) if columns else None)
+    """The whole `table` ("pages", "fetches" or "crawls") of the archive at `root`.
+
+    Plain Parquet file reads (no pyarrow.dataset, which would import pandas: a
+    second of start-up for every crawl).
+    """
+    full = SCHEMAS[table]
+    schema = pa.schema([full.field(name) for name in columns]) if columns else full
+    parts = [_read_file(path, schema) for path in _files(root, table)]
+    return pa.concat_tables(parts) if parts else schema.empty_table()
+
+
+def count_rows(root: str | os.PathLike[str], table: str) -> int:
+    return sum(pq.ParquetFile(path).metadata.num_rows for path in _files(root, table))
 
 
 def read_pages(
@@ -68,9 +90,10 @@ def latest_per_key(table: pa.Table, key: str, order: str) -> pa.Table:
 
 def page_history(root: str | os.PathLike[str], url: str, columns: Sequence[str] | None = None) -> pa.Table:
     """Every stored version of one URL, oldest first."""
-    dataset = _dataset(root, "pages")
-    table = dataset.to_table(columns=list(columns) if columns else None, filter=ds.field("url") == url)
-    return table.sort_by("fetched_at") if "fetched_at" in table.column_names else table
+    wanted = list(columns) if columns else list(SCHEMAS["pages"].names)
+    table = read_table(root, "pages", list(dict.fromkeys([*wanted, "url", "fetched_at"])))
+    table = table.filter(pc.equal(table["url"], url)).sort_by("fetched_at")
+    return table.select(wanted)
 
 
 def read_crawls(root: str | os.PathLike[str]) -> pa.Table:
@@ -102,7 +125,7 @@ def summarize(root: str | os.PathLike[str]) -> ArchiveSummary:
     """Counts over the archive, reading only the small columns."""
     pages = read_pages(root, ["host", "crawl_id", "page_type", "platform", "published", "word_count"], latest=True)
     fetches = read_fetches(root, ["crawl_id", "outcome"])
-    summary = ArchiveSummary(pages=pages.num_rows, versions=_dataset(root, "pages").count_rows())
+    summary = ArchiveSummary(pages=pages.num_rows, versions=count_rows(root, "pages"))
     if pages.num_rows:
         summary.posts = pc.sum(pc.equal(pages["page_type"], "post")).as_py() or 0
         summary.sites = sorted(pc.unique(pages["host"]).to_pylist())

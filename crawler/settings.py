@@ -101,6 +101,11 @@ EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
 }
 
+# Items handled at once per response. Scrapy starts this many asyncio tasks for every
+# callback's output; the default of 100 made that the largest cost of a re-crawl of 304s
+# (benchmarks/recrawl.py), and our pipelines are synchronous anyway.
+CONCURRENT_ITEMS = 8
+
 # Scrapy's own defaults that this project relies on, stated explicitly.
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.items import ExtractedPage, FetchedPage, FetchRecord
 
-from .document import NoContent, extract_document
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -30,6 +29,9 @@ class ExtractionPipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, FetchedPage):
             return item
+        # imported on the first page: a re-crawl that meets only 304s never loads trafilatura
+        from .document import NoContent, extract_document
+
         try:
             document = extract_document(item.html, item.url)
         except NoContent as exc:
