@@ -75,6 +75,13 @@ def assert_every_page_exactly_once(site, out: Path) -> None:
     assert not any(temporaries(out, t) for t in ("pages", "fetches", "crawls"))
 
 
+def resume(site, out: Path) -> None:
+    """Run the same command again, as a scheduler would, and check the archive is whole."""
+    result = run_blogarchive("crawl", site.url("/"), "--out", str(out), *FLUSH)
+    assert result.returncode == 0, result.stderr
+    assert_every_page_exactly_once(site, out)
+
+
 def kill(process: subprocess.Popen) -> None:
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
@@ -96,9 +103,7 @@ def test_sigkill_then_resume_stores_every_page_once(slow_site, tmp_path, moment)
     assert_readable(out)
     assert archive.read_crawls(out)["status"].to_pylist() == ["running"]  # what the dead crawl left
 
-    result = run_blogarchive("crawl", slow_site.url("/"), "--out", str(out), *FLUSH)
-    assert result.returncode == 0, result.stderr
-    assert_every_page_exactly_once(slow_site, out)
+    resume(slow_site, out)
     statuses = [c["status"] for c in archive.read_crawls(out).to_pylist()]
     assert statuses == ["interrupted", "finished"]
 
@@ -112,9 +117,7 @@ def test_sigkill_during_a_file_write_leaves_no_visible_partial_file(slow_site, t
         kill(process)
     assert temporaries(out, "pages")  # the half-written file is there, hidden
     assert_readable(out)
-    result = run_blogarchive("crawl", slow_site.url("/"), "--out", str(out), *FLUSH)
-    assert result.returncode == 0, result.stderr
-    assert_every_page_exactly_once(slow_site, out)
+    resume(slow_site, out)
 
 
 def test_sigterm_stops_cleanly_then_resumes(slow_site, tmp_path):
@@ -129,9 +132,7 @@ def test_sigterm_stops_cleanly_then_resumes(slow_site, tmp_path):
     assert crawl["status"] == "interrupted" and crawl["finished_at"] is not None
     stored = duck(out, "SELECT count(*) FROM fetches WHERE outcome = 'stored'")[0][0]
     assert stored >= 1 and stored == duck(out, "SELECT count(*) FROM pages")[0][0]  # nothing buffered was lost
-    result = run_blogarchive("crawl", slow_site.url("/"), "--out", str(out), *FLUSH)
-    assert result.returncode == 0, result.stderr
-    assert_every_page_exactly_once(slow_site, out)
+    resume(slow_site, out)
 
 
 def test_a_second_crawl_into_a_held_archive_exits_at_once(slow_site, tmp_path):
