@@ -91,7 +91,7 @@ SPIDER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     "pipelines.extraction.ExtractionPipeline": 100,
     "pipelines.dedup.DedupPipeline": 200,
-    "pipelines.printer.PrintPipeline": 800,
+    "pipelines.printer.PrintPipeline": 150,  # before dedup: --print shows every page asked for
     "pipelines.storage.ArchiveStoragePipeline": 900,
 }
 

@@ -159,3 +159,13 @@ def test_scrapy_crawl_from_the_project_root_does_the_same_crawl(serve, tmp_path)
     rows = duck(out, "SELECT url, outcome FROM fetches WHERE kind = 'page' ORDER BY url")
     assert rows == [(site.url("/"), "stored"), (site.url("/other"), "stored")]
     assert duck(out, "SELECT title, author FROM pages WHERE url LIKE '%/other'") == [("A small post", "Iris Vale")]
+
+
+def test_get_print_shows_a_page_again_even_when_the_archive_has_it(serve, tmp_path):
+    site = serve(write_site(tmp_path / "site", {"post.html": POST}), validators=True)
+    out = tmp_path / "archive"
+    for _ in range(2):
+        result = run_blogarchive("get", site.url("/post"), "--out", str(out), "--print")
+        assert result.returncode == 0, result.stderr
+        assert "Small posts deserve archiving too" in result.stdout
+    assert duck(out, "SELECT outcome FROM fetches ORDER BY fetched_at") == [("stored",), ("unchanged",)]

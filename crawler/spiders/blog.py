@@ -111,6 +111,8 @@ class BlogSpider(Spider):
         spider.maxsize = settings.getint("DOWNLOAD_MAXSIZE")
         spider.strip_params = settings.getlist("CRAWL_STRIP_PARAMS")
         spider.revisit_after = timedelta(seconds=settings.getfloat("CRAWL_REVISIT_AFTER"))
+        # printing needs every body: no 304s then
+        spider.conditional = not settings.getbool("PRINT_TEXT")
         crawler.signals.connect(spider.archive_opened, signal=project_signals.archive_opened)
         crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
         hosts = {urlsplit(u).hostname for u in spider.start_urls} | set(settings.getlist("CRAWL_ALLOW_HOSTS"))
@@ -167,11 +169,8 @@ class BlogSpider(Spider):
                 self.deferred.setdefault(url, depth)
                 continue
             self.deferred.pop(url, None)
-            if self.max_pages and self.requested_pages >= self.max_pages:
-                self.crawler.stats.inc_value("crawl/skipped_max_pages")
-                continue
-            self.requested_pages += 1
-            yield self._page_request(url, depth, known)
+            if self._take_page_slot():
+                yield self._page_request(url, depth, known)
 
     def spider_idle(self) -> None:
         """New pages and dated ones are done: now re-check the known pages left,
@@ -187,12 +186,17 @@ class BlogSpider(Spider):
             return
         waiting, self.deferred = self.deferred, {}
         for url, depth in waiting.items():
-            if self.max_pages and self.requested_pages >= self.max_pages:
-                self.crawler.stats.inc_value("crawl/skipped_max_pages")
-                continue
-            self.requested_pages += 1
-            self.crawler.engine.crawl(self._page_request(url, depth, self.known[url]))
+            if self._take_page_slot():
+                self.crawler.engine.crawl(self._page_request(url, depth, self.known[url]))
         raise DontCloseSpider
+
+    def _take_page_slot(self) -> bool:
+        """Count one more page request, unless CRAWL_MAX_PAGES are requested already."""
+        if self.max_pages and self.requested_pages >= self.max_pages:
+            self.crawler.stats.inc_value("crawl/skipped_max_pages")
+            return False
+        self.requested_pages += 1
+        return True
 
     def _fresh(self, known: KnownPage, changed: datetime | None) -> bool:
         """Whether a known page needs no request: its date (or, without one, its age) says so."""
@@ -202,7 +206,7 @@ class BlogSpider(Spider):
 
     def _page_request(self, url: str, depth: int, known: KnownPage | None) -> Request:
         headers = {}
-        if known is not None:
+        if known is not None and self.conditional:
             if known.etag:
                 headers["If-None-Match"] = known.etag
             if known.last_modified:
