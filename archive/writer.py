@@ -172,7 +172,10 @@ class ArchiveWriter:
             os.replace(tmp, final)
             _fsync_dir(folder)
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass  # the folder itself is gone or broken: nothing to clean
             raise ArchiveError(f"cannot write {final}: {exc.strerror or exc}") from exc
         self.files_written.append(final)
 

@@ -8,7 +8,7 @@ dedup may turn an `ExtractedPage` into a `FetchRecord`; storage writes both.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -24,7 +24,7 @@ class FetchedPage:
     requested_url: str
     status: int
     fetched_at: datetime
-    html: str
+    html: str = field(repr=False)  # logs show the item, not the page
     encoding: str
     content_type: str | None = None
     etag: str | None = None

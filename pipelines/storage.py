@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 
 from archive import ArchiveError, ArchiveWriter, new_crawl_id
 from archive.crawls import crawl_row, mark_dead_crawls
@@ -148,23 +149,31 @@ class ArchiveStoragePipeline:
         self._write_crawl("running")
 
     def process_item(self, item: Any) -> Any:
-        if isinstance(item, ExtractedPage):
-            self.writer.write_page(page_record(item, self.writer.crawl_id))
-        if isinstance(item, (ExtractedPage, FetchRecord)):
-            record = fetch_record(item, self.writer.crawl_id)
-            try:
-                self.writer.write_fetch(record)
-            except ArchiveError as exc:
-                self.failure = str(exc)
-                raise
-            outcome = record["outcome"]
-            self.counts[outcome] = self.counts.get(outcome, 0) + 1
-            if record["kind"] == "page":
-                self.page_outcomes[outcome] = self.page_outcomes.get(outcome, 0) + 1
-            self.crawler.stats.inc_value(f"archive/outcome/{outcome}")
+        if not isinstance(item, (ExtractedPage, FetchRecord)):
+            return item
+        if self.failure:
+            return item  # the crawl is closing; the error was logged once
+        record = fetch_record(item, self.writer.crawl_id)
+        try:
+            if isinstance(item, ExtractedPage):
+                self.writer.write_page(page_record(item, self.writer.crawl_id))
+            self.writer.write_fetch(record)
+        except ArchiveError as exc:
+            # a full disk or a vanished folder: stop now, the crawl is `failed`
+            self.failure = str(exc)
+            logger.error("stopping the crawl: %s", exc)
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
+            return item
+        outcome = record["outcome"]
+        self.counts[outcome] = self.counts.get(outcome, 0) + 1
+        if record["kind"] == "page":
+            self.page_outcomes[outcome] = self.page_outcomes.get(outcome, 0) + 1
+        self.crawler.stats.inc_value(f"archive/outcome/{outcome}")
         return item
 
     def close_spider(self) -> None:
+        if self.failure:
+            return  # what is buffered cannot be written either
         try:
             self.writer.close()
         except ArchiveError as exc:

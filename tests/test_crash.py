@@ -151,3 +151,24 @@ def test_a_second_crawl_into_a_held_archive_exits_at_once(slow_site, tmp_path):
     assert first.returncode == 0
     assert_every_page_exactly_once(slow_site, out)
     assert [c["status"] for c in archive.read_crawls(out).to_pylist()] == ["finished"]
+
+
+def test_an_archive_that_cannot_be_written_fails_the_crawl(slow_site, tmp_path):
+    out = tmp_path / "archive"
+    process = start_crawl(slow_site, out)
+    try:
+        wait_for(lambda: bool(committed(out, "pages")))
+        # the pages folder vanishes under the crawl (a disk unmounted, a careless rm)
+        for path in (out / "pages").iterdir():
+            path.unlink()
+        (out / "pages").rmdir()
+        (out / "pages").write_text("not a folder")
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            kill(process)
+    assert process.returncode == 1
+    assert " failed: " in stdout and "cannot write" in stdout
+    assert "Traceback" not in stderr
+    crawl = archive.read_crawls(out).to_pylist()[0]
+    assert crawl["status"] == "failed" and "cannot write" in crawl["reason"]
