@@ -159,6 +159,11 @@ def test_scrapy_crawl_from_the_project_root_does_the_same_crawl(serve, tmp_path)
     rows = duck(out, "SELECT url, outcome FROM fetches WHERE kind = 'page' ORDER BY url")
     assert rows == [(site.url("/"), "stored"), (site.url("/other"), "stored")]
     assert duck(out, "SELECT title, author FROM pages WHERE url LIKE '%/other'") == [("A small post", "Iris Vale")]
+    # without the command line, the storage pipeline takes the archive lock and records the crawl
+    import archive
+
+    assert archive.read_crawls(out)["status"].to_pylist() == ["finished"]
+    assert not (out / ".lock").read_text()  # released
 
 
 def test_get_print_shows_a_page_again_even_when_the_archive_has_it(serve, tmp_path):
