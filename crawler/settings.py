@@ -54,6 +54,10 @@ CRAWL_STRIP_PARAMS = [
     "utm_term", "utm_content", "fbclid", "gclid", "mc_cid", "mc_eid",
 ]
 
+# --- extraction -------------------------------------------------------------
+# Worker processes that extract pages (-1: one per core; 0: in the crawl process itself).
+EXTRACTION_PROCESSES = -1
+
 # --- archive ----------------------------------------------------------------
 # Folder of the Parquet archive; empty disables storage (as `get --print` does).
 ARCHIVE_DIR = ""

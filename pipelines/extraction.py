@@ -1,12 +1,26 @@
-"""ExtractionPipeline: FetchedPage -> ExtractedPage, or a FetchRecord saying why not."""
+"""ExtractionPipeline: FetchedPage -> ExtractedPage, or a FetchRecord saying why not.
+
+Extraction runs in a pool of worker processes (EXTRACTION_PROCESSES, default one
+per core), off the reactor thread: the crawl process goes on fetching while
+workers extract. `process_item` awaits its page's result, so Scrapy's scraper
+keeps the response active meanwhile; once SCRAPER_SLOT_MAX_ACTIVE_SIZE bytes of
+responses wait, the engine stops downloading — the back-pressure that keeps
+memory flat when extraction falls behind. EXTRACTION_PROCESSES = 0 extracts in
+the crawl process itself (no pool).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from typing import TYPE_CHECKING, Any
 
 from crawler.items import ExtractedPage, FetchedPage, FetchRecord
 
+from .worker import Result, extract_page, start_worker
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -16,37 +30,54 @@ logger = logging.getLogger(__name__)
 
 
 class ExtractionPipeline:
-    def __init__(self, stats: StatsCollector | None = None) -> None:
+    def __init__(self, processes: int, stats: StatsCollector | None = None) -> None:
+        self.processes = processes
         self.stats = stats
+        self.pool: ProcessPoolExecutor | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractionPipeline:
         # trafilatura warns about each page it finds too short; the page's `fetches`
         # row already says so, with the reason
         logging.getLogger("trafilatura").setLevel(logging.ERROR)
-        return cls(crawler.stats)
+        processes = crawler.settings.getint("EXTRACTION_PROCESSES", -1)
+        if processes < 0:
+            processes = os.cpu_count() or 1
+        return cls(processes, crawler.stats)
 
-    def process_item(self, item: Any) -> Any:
+    def open_spider(self) -> None:
+        if self.processes:
+            self.pool = ProcessPoolExecutor(
+                max_workers=self.processes,
+                mp_context=get_context("spawn"),
+                initializer=start_worker,
+                initargs=(os.getpid(),),
+            )
+
+    def close_spider(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    async def process_item(self, item: Any) -> Any:
         if not isinstance(item, FetchedPage):
             return item
-        # imported on the first page: a re-crawl that meets only 304s never loads trafilatura
-        from .document import NoContent, extract_document
+        if self.pool is None:
+            result = extract_page(item.html, item.url)
+        else:
+            result = await asyncio.wrap_future(self.pool.submit(extract_page, item.html, item.url))
+        return self._item(item, result)
 
-        try:
-            document = extract_document(item.html, item.url)
-        except NoContent as exc:
-            return self._failed(item, "no_content", str(exc))
-        except Exception as exc:  # a page must never vanish: record the extractor's failure
-            logger.warning("extraction failed on %s", item.url, exc_info=True)
-            return self._failed(item, "extract_error", f"{type(exc).__name__}: {exc}")
-        self._inc("extraction/extracted")
-        return ExtractedPage(page=item, document=document)
-
-    def _failed(self, item: FetchedPage, outcome: str, reason: str) -> FetchRecord:
+    def _item(self, item: FetchedPage, result: Result) -> ExtractedPage | FetchRecord:
+        outcome, value = result
+        if outcome == "ok":
+            self._inc("extraction/extracted")
+            return ExtractedPage(page=item, document=value)
+        if outcome == "extract_error":
+            logger.warning("extraction failed on %s: %s", item.url, value)
         self._inc(f"extraction/{outcome}")
         return FetchRecord(
             url=item.url, kind="page", outcome=outcome, fetched_at=item.fetched_at,
-            status=item.status, reason=reason,
+            status=item.status, reason=value,
         )
 
     def _inc(self, key: str) -> None:

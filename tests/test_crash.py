@@ -82,6 +82,26 @@ def resume(site, out: Path) -> None:
     assert_every_page_exactly_once(site, out)
 
 
+def descendants(pid: int) -> list[int]:
+    found, stack = [], [pid]
+    while stack:
+        for task in Path(f"/proc/{stack.pop()}/task").glob("*"):
+            try:
+                children = [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            found += children
+            stack += children
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
+
+
 def kill(process: subprocess.Popen) -> None:
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
@@ -98,8 +118,12 @@ def test_sigkill_then_resume_stores_every_page_once(slow_site, tmp_path, moment)
             assert not committed(out, "pages")  # ...and written no page yet
         else:
             wait_for(lambda: len(committed(out, "pages")) >= 2)
+            workers = descendants(process.pid)
+            assert workers  # the extraction pool
     finally:
         kill(process)
+    if moment == "mid-crawl":  # the workers notice their crawl is gone and exit
+        wait_for(lambda: not any(alive(pid) for pid in workers), timeout=10)
     assert_readable(out)
     assert archive.read_crawls(out)["status"].to_pylist() == ["running"]  # what the dead crawl left
 
