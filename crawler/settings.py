@@ -66,7 +66,7 @@ ARCHIVE_CRAWL_ID = ""
 # Rows buffered per table before a Parquet file is written.
 ARCHIVE_FLUSH_ROWS = 1000
 # Approximate bytes buffered per table before a Parquet file is written.
-ARCHIVE_FLUSH_BYTES = 64 * 1024 * 1024
+ARCHIVE_FLUSH_BYTES = 8 * 1024 * 1024
 # Seconds after which buffered rows are written even if the buffer is not full.
 ARCHIVE_FLUSH_SECONDS = 30.0
 # Set by the command line, which takes the archive lock itself before the crawl starts.

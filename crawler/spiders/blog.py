@@ -36,7 +36,6 @@ from scrapy.exceptions import (
     ResponseDataLossError,
 )
 from scrapy.http import HtmlResponse, TextResponse
-from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.defer import CancelledError
 from twisted.internet.error import TimeoutError as TwistedTimeoutError
@@ -118,7 +117,6 @@ class BlogSpider(Spider):
         hosts = {urlsplit(u).hostname for u in spider.start_urls} | set(settings.getlist("CRAWL_ALLOW_HOSTS"))
         # `get` fetches what it was given, wherever it redirects; crawls stay on their hosts.
         spider.allowed_domains = sorted(h for h in hosts if h) if spider.follow else []
-        spider.link_extractor = LinkExtractor(unique=True)  # hosts are checked by _allowed (ports too)
         return spider
 
     def archive_opened(self, state: ArchiveState) -> None:
@@ -293,7 +291,10 @@ class BlogSpider(Spider):
 
     def _parse_page(self, response: Response, content_type: str | None) -> Iterator[Any]:
         html, encoding, note = decode_body(response.body, content_type)
-        links = tuple(link.url for link in self.link_extractor.extract_links(response)) if isinstance(response, HtmlResponse) else ()
+        links = (
+            discovery.page_links(response.xpath("//a/@href | //area/@href").getall(), response.urljoin)
+            if isinstance(response, HtmlResponse) else ()
+        )
         yield FetchedPage(
             url=response.url,
             requested_url=response.request.url if response.request else response.url,
