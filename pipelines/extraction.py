@@ -15,6 +15,7 @@ import asyncio
 import logging
 import os
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,8 @@ class ExtractionPipeline:
         self.processes = processes
         self.stats = stats
         self.pool: ProcessPoolExecutor | None = None
+        #: how many pools this crawl has started; a page retries once in a new one
+        self.generation = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractionPipeline:
@@ -47,12 +50,16 @@ class ExtractionPipeline:
 
     def open_spider(self) -> None:
         if self.processes:
-            self.pool = ProcessPoolExecutor(
-                max_workers=self.processes,
-                mp_context=get_context("spawn"),
-                initializer=start_worker,
-                initargs=(os.getpid(),),
-            )
+            self._start_pool()
+
+    def _start_pool(self) -> None:
+        self.generation += 1
+        self.pool = ProcessPoolExecutor(
+            max_workers=self.processes,
+            mp_context=get_context("spawn"),
+            initializer=start_worker,
+            initargs=(os.getpid(),),
+        )
 
     def close_spider(self) -> None:
         if self.pool is not None:
@@ -62,10 +69,20 @@ class ExtractionPipeline:
         if not isinstance(item, FetchedPage):
             return item
         if self.pool is None:
-            result = extract_page(item.html, item.url)
-        else:
-            result = await asyncio.wrap_future(self.pool.submit(extract_page, item.html, item.url))
-        return self._item(item, result)
+            return self._item(item, extract_page(item.html, item.url))
+        for attempt in (1, 2):
+            generation = self.generation
+            try:
+                result = await asyncio.wrap_future(self.pool.submit(extract_page, item.html, item.url))
+                return self._item(item, result)
+            except BrokenProcessPool:
+                # a worker died (killed, out of memory, a crash in a parser): every page
+                # in flight fails with it; start one new pool and give each page one more try
+                if generation == self.generation:
+                    logger.warning("an extraction worker died; starting new workers")
+                    self.pool.shutdown(wait=False, cancel_futures=True)
+                    self._start_pool()
+        return self._item(item, ("extract_error", "the extraction worker died twice on this page"))
 
     def _item(self, item: FetchedPage, result: Result) -> ExtractedPage | FetchRecord:
         outcome, value = result

@@ -196,3 +196,25 @@ def test_an_archive_that_cannot_be_written_fails_the_crawl(slow_site, tmp_path):
     assert "Traceback" not in stderr
     crawl = archive.read_crawls(out).to_pylist()[0]
     assert crawl["status"] == "failed" and "cannot write" in crawl["reason"]
+
+
+def test_a_killed_extraction_worker_loses_no_page(slow_site, tmp_path):
+    out = tmp_path / "archive"
+    process = start_crawl(slow_site, out)
+    try:
+        wait_for(lambda: len([pid for pid in descendants(process.pid) if alive(pid)]) >= 2)
+        wait_for(lambda: sum(1 for path, _ in slow_site.requests if path.startswith("/p")) >= 4)
+        victim = max(descendants(process.pid))  # a worker (the spawn tracker starts first)
+        os.kill(victim, signal.SIGKILL)
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            kill(process)
+    assert process.returncode == 0, stderr
+    assert "an extraction worker died; starting new workers" in stderr  # the kill hit a worker
+    assert "Traceback" not in stderr
+    rows = dict(duck(out, "SELECT url, outcome FROM fetches WHERE kind = 'page'"))
+    expected = {slow_site.url("/")} | {slow_site.url(f"/p{n}") for n in range(POSTS)}
+    assert set(rows) == expected  # every page accounted for
+    assert all(outcome in ("stored", "extract_error") for outcome in rows.values())
+    assert list(rows.values()).count("stored") >= POSTS - 2
