@@ -70,7 +70,7 @@ class ExtractionPipeline:
             return item
         if self.pool is None:
             return self._item(item, extract_page(item.html, item.url))
-        for attempt in (1, 2):
+        for _ in range(2):  # once, and once more in a new pool if a worker died
             generation = self.generation
             try:
                 result = await asyncio.wrap_future(self.pool.submit(extract_page, item.html, item.url))
