@@ -22,7 +22,8 @@ import logging
 from collections import deque
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator
-from urllib.parse import urlsplit, urlunsplit
+from functools import partial
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.exceptions import (
@@ -36,9 +37,11 @@ from scrapy.exceptions import (
     ResponseDataLossError,
 )
 from scrapy.http import HtmlResponse, TextResponse
+from scrapy.selector import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.defer import CancelledError
 from twisted.internet.error import TimeoutError as TwistedTimeoutError
+from w3lib.html import get_base_url
 from w3lib.url import canonicalize_url, url_query_cleaner
 
 from crawler import discovery
@@ -290,11 +293,12 @@ class BlogSpider(Spider):
                     yield from self._page_requests(link, depth)
 
     def _parse_page(self, response: Response, content_type: str | None) -> Iterator[Any]:
+        # one decode (ours, which finds lying charsets) and one parse serve the links and
+        # feeds: Scrapy's response.text would decode the body a second time
         html, encoding, note = decode_body(response.body, content_type)
-        links = (
-            discovery.page_links(response.xpath("//a/@href | //area/@href").getall(), response.urljoin)
-            if isinstance(response, HtmlResponse) else ()
-        )
+        page = Selector(text=html, type="html")
+        base = get_base_url(html[:4096], response.url)
+        links = discovery.page_links(page.xpath("//a/@href | //area/@href").getall(), partial(urljoin, base))
         yield FetchedPage(
             url=response.url,
             requested_url=response.request.url if response.request else response.url,
@@ -308,13 +312,13 @@ class BlogSpider(Spider):
             encoding_note=note,
             links=links,
         )
-        if not self.follow or not isinstance(response, HtmlResponse):
+        if not self.follow:
             return
         depth = response.meta.get("hops", 0) + 1
         if depth == 1:  # the start page's feeds are the blog's; posts' own are comment feeds
-            for link in response.xpath("//link[contains(concat(' ', @rel, ' '), ' alternate ')]"):
+            for link in page.xpath("//link[contains(concat(' ', @rel, ' '), ' alternate ')]"):
                 if discovery.is_feed_link_type(link.attrib.get("type")) and link.attrib.get("href"):
-                    url = response.urljoin(link.attrib["href"])
+                    url = urljoin(base, link.attrib["href"])
                     if self._allowed(url):
                         yield from self._discovery_requests(url, "feed")
         for link in links:
