@@ -14,6 +14,8 @@ import re
 import tempfile
 import time
 import uuid
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -26,6 +28,8 @@ from .schema import SCHEMAS
 
 __all__ = ["ArchiveWriter", "check_archive_dir", "new_crawl_id", "prepare_archive_dir", "remove_temporaries"]
 
+#: background commits that may wait at once (each holds one flush's rows in memory)
+_MAX_PENDING = 2
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 #: seconds to wait between writing a file and renaming it into place: a test hook
 #: that lets the crash tests kill a crawl in the middle of a file write
@@ -78,6 +82,7 @@ class ArchiveWriter:
         flush_seconds: float = 60.0,
         row_group_rows: int = 250,
         compression: str = "zstd",
+        background: bool = False,
     ) -> None:
         if not _SAFE_ID.match(crawl_id):
             raise ValueError(f"unsafe crawl id {crawl_id!r}")
@@ -95,6 +100,11 @@ class ArchiveWriter:
         self.rows_written: dict[str, int] = {t: 0 for t in SCHEMAS}
         self.files_written: list[Path] = []
         self._opened = False
+        # with `background`, files are compressed and written by one thread (Arrow
+        # releases the GIL), so the caller's thread (a crawl's reactor) is not held up;
+        # one thread keeps the commits in order
+        self._committer = ThreadPoolExecutor(1, thread_name_prefix="archive-writer") if background else None
+        self._pending: deque[Future[None]] = deque()
 
     def open(self) -> None:
         prepare_archive_dir(self.root)
@@ -111,7 +121,9 @@ class ArchiveWriter:
             self._add(table, record)
 
     def write_crawl(self, record: Mapping[str, Any]) -> None:
-        """Commit one `crawls` row at once: a crawl's status must be visible as it changes."""
+        """Commit one `crawls` row at once, after every file before it: a crawl's status
+        must be visible as it changes, and `finished` only once its data is."""
+        self._wait(0)
         self._commit("crawls", pa.Table.from_pylist([record], schema=SCHEMAS["crawls"]))
 
     def _add(self, table: str, record: Mapping[str, Any]) -> None:
@@ -131,18 +143,39 @@ class ArchiveWriter:
         `stored` fetch row is missing, never a `stored` row without its page.
         """
         self._last_flush = time.monotonic()
+        batch = []
         for name in ("pages", "fetches"):
             rows = self._buffers[name]
-            if not rows:
-                continue
-            arrow_table = pa.Table.from_pylist(rows, schema=SCHEMAS[name])
+            if rows:
+                batch.append((name, pa.Table.from_pylist(rows, schema=SCHEMAS[name])))
+                self._buffers[name] = []
+                self._buffered_bytes[name] = 0
+        if not batch:
+            return
+        if self._committer is None:
+            self._commit_batch(batch)
+            return
+        self._wait(_MAX_PENDING - 1)  # bounded: at most a few flushes wait in memory
+        self._pending.append(self._committer.submit(self._commit_batch, batch))
+
+    def _commit_batch(self, batch: list[tuple[str, pa.Table]]) -> None:
+        for name, arrow_table in batch:
             self._commit(name, arrow_table)
-            self.rows_written[name] += len(rows)
-            self._buffers[name] = []
-            self._buffered_bytes[name] = 0
+            self.rows_written[name] += arrow_table.num_rows
+
+    def _wait(self, keep: int) -> None:
+        """Wait until at most `keep` background commits are pending; raise the first
+        one that failed (an ArchiveError)."""
+        while self._pending and (len(self._pending) > keep or self._pending[0].done()):
+            self._pending.popleft().result()
 
     def close(self) -> None:
-        self.flush()
+        try:
+            self.flush()
+            self._wait(0)
+        finally:
+            if self._committer is not None:
+                self._committer.shutdown(wait=True)
 
     def __enter__(self) -> ArchiveWriter:
         self.open()

@@ -71,6 +71,8 @@ ARCHIVE_FLUSH_BYTES = 8 * 1024 * 1024
 ARCHIVE_FLUSH_SECONDS = 30.0
 # Set by the command line, which takes the archive lock itself before the crawl starts.
 ARCHIVE_LOCK_HELD = False
+# Compress and write archive files in a background thread, off the reactor.
+ARCHIVE_BACKGROUND_WRITES = True
 # Rows per Parquet row group.
 ARCHIVE_ROW_GROUP_ROWS = 250
 

@@ -123,6 +123,7 @@ class ArchiveStoragePipeline:
             flush_bytes=settings.getint("ARCHIVE_FLUSH_BYTES"),
             flush_seconds=settings.getfloat("ARCHIVE_FLUSH_SECONDS"),
             row_group_rows=settings.getint("ARCHIVE_ROW_GROUP_ROWS"),
+            background=settings.getbool("ARCHIVE_BACKGROUND_WRITES"),
         )
         # the command line takes the lock before the crawl starts; `scrapy crawl` does not
         lock = None if settings.getbool("ARCHIVE_LOCK_HELD") else ArchiveLock(root, crawl_id)

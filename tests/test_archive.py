@@ -125,3 +125,27 @@ def test_readme_documents_every_column_with_its_type():
     for table in ("pages", "fetches"):
         for name, type_, _ in column_docs(table):
             assert f"| `{name}` | {type_} |" in readme, (table, name)
+
+
+def test_background_writes_keep_order_and_report_failures(tmp_path):
+    writer = ArchiveWriter(tmp_path, "c4", flush_rows=3, background=True)
+    writer.open()
+    for n in range(1, 11):
+        writer.write_page(page(n))
+    writer.write_crawl({"crawl_id": "c4", "status": "finished", "recorded_at": NOW, "started_at": NOW,
+                        "seeds": [], "settings": "{}", "pid": 1, "hostname": "h"})
+    # the crawl row is committed after every data file flushed before it
+    names = sorted(p.name for p in (tmp_path / "pages").glob("*.parquet"))
+    crawl_file = next((tmp_path / "crawls").glob("*.parquet")).name
+    assert len(names) == 3 and all(name < crawl_file for name in names)
+    writer.close()
+    assert archive.read_pages(tmp_path).num_rows == 10
+
+    broken = ArchiveWriter(tmp_path / "b", "c5", flush_rows=1, background=True)
+    broken.open()
+    (tmp_path / "b" / "pages").rmdir()
+    (tmp_path / "b" / "pages").write_text("not a folder")
+    with pytest.raises(archive.ArchiveError, match="cannot write"):
+        for n in range(1, 6):
+            broken.write_page(page(n))
+        broken.close()
