@@ -35,9 +35,9 @@ def _read_file(path: Path, schema: pa.Schema) -> pa.Table:
     parquet = pq.ParquetFile(path)
     present = set(parquet.schema_arrow.names)
     table = parquet.read(columns=[name for name in schema.names if name in present])
-    for field in schema:
-        if field.name not in present:
-            table = table.append_column(field, pa.nulls(table.num_rows, field.type))
+    for column in schema:
+        if column.name not in present:
+            table = table.append_column(column, pa.nulls(table.num_rows, column.type))
     return table.select(schema.names).cast(schema)
 
 

@@ -84,7 +84,7 @@ def blogger_post(n: int, base: str, posts: int) -> str:
     body = "<br /><br />".join(paragraphs(n))
     comments = "".join(f"<li class='comment'><div class='comment-header'><cite class='user'>Reader {k}</cite></div>"
                        f"<p class='comment-content'>{sentence(rng, 20)}</p></li>" for k in range(5))
-    widgets = "".join(f"<div class='widget PopularPosts'><h3>Popular</h3><ul>" + "".join(
+    widgets = "".join("<div class='widget PopularPosts'><h3>Popular</h3><ul>" + "".join(
         f"<li><a href='{base}/post-{(n * 5 + i) % posts}/'>{sentence(rng, 5)}</a><p>{sentence(rng, 15)}</p></li>" for i in range(10)) + "</ul></div>" for _ in range(4))
     return f"""<!DOCTYPE html><html><head><meta content='blogger' name='generator'/><title>Blogger Bench: Post {n}</title>
 <meta property="og:site_name" content="Blogger Bench"><style>{"".join(f".b{i}{{padding:{i % 9}px}}" for i in range(6000))}</style></head>

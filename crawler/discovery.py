@@ -47,11 +47,6 @@ def xml_kind(body: bytes) -> str | None:
     return "feed"
 
 
-def sitemap_locations(body: bytes, base_url: str) -> list[str]:
-    """The <loc> URLs of a sitemap or sitemap index."""
-    return [url for url, _ in sitemap_entries(body, base_url)]
-
-
 def sitemap_entries(body: bytes, base_url: str) -> list[tuple[str, datetime | None]]:
     """(URL, <lastmod>) of each entry of a sitemap or sitemap index."""
     root = etree.fromstring(body, parser=_parser())
@@ -63,11 +58,6 @@ def sitemap_entries(body: bytes, base_url: str) -> list[tuple[str, datetime | No
         lastmod = entry.xpath("string(*[local-name()='lastmod'])")
         entries.append((loc, parse_feed_date(lastmod)))
     return _absolute_entries(entries, base_url)
-
-
-def feed_entry_links(body: bytes, base_url: str) -> list[str]:
-    """Links of the items of an RSS 2.0, RSS 1.0 (RDF) or Atom feed."""
-    return [url for url, _ in feed_entries(body, base_url)]
 
 
 def feed_entries(body: bytes, base_url: str) -> list[tuple[str, datetime | None]]:
@@ -156,9 +146,4 @@ def _absolute_entries(entries: list[tuple[str, datetime | None]], base_url: str)
 
 
 def _absolute(urls: list[str], base_url: str) -> list[str]:
-    seen: dict[str, None] = {}
-    for url in urls:
-        url = str(url).strip()
-        if url:
-            seen.setdefault(urljoin(base_url, url), None)
-    return list(seen)
+    return [url for url, _ in _absolute_entries([(url, None) for url in urls], base_url)]

@@ -7,7 +7,6 @@ import gzip
 import re
 import socket
 import time
-from pathlib import Path
 
 import pytest
 

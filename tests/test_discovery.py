@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from datetime import datetime, timezone
 
 import pytest
 
@@ -16,11 +17,12 @@ def test_sitemap_urlset_and_index():
       <url><loc>https://blog.example/a</loc><lastmod>2024-01-01</lastmod></url>
       <url><loc> /b </loc></url></urlset>"""
     assert discovery.xml_kind(urlset) == "sitemap"
-    assert discovery.sitemap_locations(urlset, BASE) == ["https://blog.example/a", "https://blog.example/b"]
+    assert discovery.sitemap_entries(urlset, BASE) == [
+        ("https://blog.example/a", datetime(2024, 1, 1, tzinfo=timezone.utc)), ("https://blog.example/b", None)]
     index = b"""<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
       <sitemap><loc>https://blog.example/s1.xml.gz</loc></sitemap></sitemapindex>"""
     assert discovery.xml_kind(index) == "sitemapindex"
-    assert discovery.sitemap_locations(index, BASE) == ["https://blog.example/s1.xml.gz"]
+    assert discovery.sitemap_entries(index, BASE) == [("https://blog.example/s1.xml.gz", None)]
 
 
 def test_gzipped_sitemaps_are_unpacked_within_a_size_limit():
@@ -49,7 +51,7 @@ def test_gzipped_sitemaps_are_unpacked_within_a_size_limit():
 )
 def test_feed_entry_links(feed):
     assert discovery.xml_kind(feed) == "feed"
-    assert discovery.feed_entry_links(feed, BASE) == ["https://blog.example/a", "https://blog.example/b"]
+    assert [url for url, _ in discovery.feed_entries(feed, BASE)] == ["https://blog.example/a", "https://blog.example/b"]
 
 
 def test_external_entities_are_not_resolved(tmp_path):
@@ -57,7 +59,7 @@ def test_external_entities_are_not_resolved(tmp_path):
     secret.write_text("TOP-SECRET")
     feed = f"""<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY x SYSTEM "file://{secret}">]>
         <rss><channel><item><link>https://blog.example/&x;</link></item></channel></rss>""".encode()
-    links = discovery.feed_entry_links(feed, BASE)
+    links = [url for url, _ in discovery.feed_entries(feed, BASE)]
     assert not any("TOP-SECRET" in link for link in links)
 
 

@@ -28,13 +28,9 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from scrapy import Request, Spider, signals
 from scrapy.exceptions import (
     DontCloseSpider,
-    CannotResolveHostError,
     DownloadCancelledError,
-    DownloadConnectionRefusedError,
-    DownloadFailedError,
     DownloadTimeoutError,
     IgnoreRequest,
-    ResponseDataLossError,
 )
 from scrapy.http import HtmlResponse, TextResponse
 from scrapy.selector import Selector
@@ -394,12 +390,7 @@ class BlogSpider(Spider):
             outcome, reason = "timeout", str(exc) or "download timed out"
         elif failure.check(DownloadCancelledError, CancelledError) and self._over_size(exc):
             outcome, reason = "too_large", f"larger than DOWNLOAD_MAXSIZE ({self.maxsize} bytes)"
-        elif failure.check(
-            CannotResolveHostError, DownloadConnectionRefusedError, DownloadFailedError,
-            ResponseDataLossError, DownloadCancelledError, CancelledError,
-        ):
-            outcome, reason = "fetch_error", f"{type(exc).__name__}: {exc}"
-        else:
+        else:  # refused, reset, DNS, TLS, cancelled, data loss, ...
             outcome, reason = "fetch_error", f"{type(exc).__name__}: {exc}"
         if kind != "page" and outcome == "http_error":
             logger.info("no %s at %s (%s)", kind, url, reason)
