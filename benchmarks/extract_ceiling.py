@@ -1,5 +1,8 @@
 """Extraction alone, pages preloaded in memory: the ceiling for a crawl.
 
+Each page goes through what a crawl's extraction worker runs on it (one parse,
+links, document), in 1 process or in a spawned pool.
+
     .venv/bin/python benchmarks/extract_ceiling.py SITE_DIR --processes 2
 """
 
@@ -13,12 +16,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipelines.document import extract_document  # noqa: E402
+from pipelines.worker import extract_page  # noqa: E402
 
 
 def extract(page: tuple[str, str]) -> int:
-    html, url = page
-    return extract_document(html, url).word_count
+    result = extract_page(*page)
+    return result.value.word_count if result.outcome == "ok" else 0
 
 
 def main() -> None:

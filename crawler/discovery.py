@@ -6,15 +6,11 @@ XML is parsed without entity expansion or network access.
 from __future__ import annotations
 
 import re
-from typing import Callable
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin
 
-from urllib.parse import urldefrag, urlsplit
-
 from lxml import etree
-from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.utils.gz import gunzip
 
 #: what a body is, judged from its first bytes
@@ -97,33 +93,6 @@ def parse_feed_date(value: str | None) -> datetime | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
     return parsed.astimezone(timezone.utc)
-
-
-_SKIPPED_EXTENSIONS = frozenset("." + ext for ext in IGNORED_EXTENSIONS)
-_NOT_LINKS = ("javascript:", "mailto:", "tel:", "data:", "#")
-
-
-def page_links(hrefs: list[str], urljoin_: Callable[[str], str]) -> tuple[str, ...]:
-    """Absolute http(s) URLs of a page's `<a href>`s, without fragments, repeats, or
-    links to files that are not pages (images, archives, documents, media).
-
-    A lean replacement for Scrapy's LinkExtractor, whose per-link processing cost
-    more than the page's fetch on link-heavy blog pages.
-    """
-    seen: dict[str, None] = {}
-    for href in hrefs:
-        href = href.strip()
-        if not href or href.lower().startswith(_NOT_LINKS):
-            continue
-        url = urldefrag(urljoin_(href))[0]
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
-            continue
-        dot = parts.path.rfind(".")
-        if dot > parts.path.rfind("/") and parts.path[dot:].lower() in _SKIPPED_EXTENSIONS:
-            continue
-        seen.setdefault(url, None)
-    return tuple(seen)
 
 
 def robots_sitemaps(text: str, base_url: str) -> list[str]:

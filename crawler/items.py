@@ -31,8 +31,10 @@ class FetchedPage:
     last_modified: str | None = None
     #: why the body was decoded with another charset than the declared one
     encoding_note: str | None = None
-    #: absolute URLs of the page's links, in order, without repeats
+    #: absolute URLs of the page's links, in order, without repeats (read by extraction)
     links: tuple[str, ...] = ()
+    #: link hops from a start URL
+    depth: int = 0
 
 
 @dataclass(frozen=True)

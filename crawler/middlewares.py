@@ -7,7 +7,11 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Iterator
 from urllib.parse import urlsplit
 
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
+from w3lib.html import get_base_url, get_meta_refresh
 
 from crawler.items import FetchRecord
 
@@ -50,6 +54,40 @@ class ScopeMiddleware:
         if not host_allowed(request.url, allowed):
             self.crawler.stats.inc_value("scope/offsite")
             raise IgnoreRequest(f"offsite: {urlsplit(request.url).hostname} is not an allowed host")
+
+
+class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):
+    """Scrapy's MetaRefreshMiddleware, reading only the first 4 KB it looks at.
+
+    Scrapy's decodes the whole body (`response.text`) to look at its first 4 KB, and
+    keeps the decoded copy with the response: on a 400 KB page that is a second
+    decode (the spider decodes with its own charset rules) and a second copy in memory.
+    """
+
+    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Request | Response:
+        if (
+            request.meta.get("dont_redirect", False)
+            or request.method == "HEAD"
+            or not isinstance(response, HtmlResponse)
+            or urlsplit(request.url).scheme not in ("http", "https")
+        ):
+            return response
+        head = response.body[:4096]
+        content_type = response.headers.get("Content-Type")
+        declared = http_content_type_encoding(content_type.decode("latin-1")) if content_type else None
+        try:
+            text = head.decode(declared or html_body_declared_encoding(head) or "utf-8", "replace")
+        except LookupError:
+            text = head.decode("utf-8", "replace")
+        interval, url = get_meta_refresh(text, get_base_url(text, response.url), ignore_tags=self._ignore_tags)
+        if not url:
+            return response
+        redirected = self._redirect_request_using_get(request, response, url)
+        if urlsplit(redirected.url).scheme not in ("http", "https"):
+            return response
+        if interval < self._maxdelay:
+            return self._redirect(redirected, request, "meta refresh")
+        return response
 
 
 class ParseErrorMiddleware:

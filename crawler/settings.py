@@ -87,7 +87,13 @@ PROGRESS_LOG_INTERVAL = 30.0
 DOWNLOADER_MIDDLEWARES = {
     # checks every outgoing request; redirects re-enter the chain, so they are checked too
     "crawler.middlewares.ScopeMiddleware": 650,
+    # Scrapy's decodes the whole body to read a tag in its first 4 KB
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.HeadMetaRefreshMiddleware": 580,
 }
+# Scrapy re-reads the source of every generator callback per response to warn about
+# `return value` (its cache is keyed by the bound method, new for each request)
+WARN_ON_GENERATOR_RETURN_VALUE = False
 
 SPIDER_MIDDLEWARES = {
     # a callback that raises still leaves a `fetches` row for its response

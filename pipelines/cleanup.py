@@ -6,12 +6,11 @@ and the comments live in elements that `prune` then removes).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from .platforms import GENERIC, PlatformProfile, select, select_first
+from .platforms import GENERIC, IndexedTree, PlatformProfile, select, select_first
 from .platforms.generic import BOILERPLATE_WORDS, COUNTER_TEXT
 
 if TYPE_CHECKING:
@@ -48,7 +47,7 @@ class MarkupFacts:
 
 
 def normalize_space(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+    return " ".join(text.split())
 
 
 def _texts(elements: list[HtmlElement]) -> list[str]:
@@ -60,7 +59,7 @@ def _texts(elements: list[HtmlElement]) -> list[str]:
     return list(seen)
 
 
-def read_markup(tree: HtmlElement, profile: PlatformProfile | None, url: str | None = None) -> MarkupFacts:
+def read_markup(tree: HtmlElement | IndexedTree, profile: PlatformProfile | None, url: str | None = None) -> MarkupFacts:
     """Title, author, tags, comments and page kind as the markup marks them."""
     profiles = [p for p in (profile, GENERIC) if p is not None]
     facts = MarkupFacts()
@@ -83,14 +82,14 @@ def read_markup(tree: HtmlElement, profile: PlatformProfile | None, url: str | N
     return facts
 
 
-def comment_texts(tree: HtmlElement, profile: PlatformProfile) -> list[str]:
+def comment_texts(tree: HtmlElement | IndexedTree, profile: PlatformProfile) -> list[str]:
     """One text per reader comment, outermost matches only (no nested doubles)."""
     items = select(tree, profile.comment_items)
     outer = [e for e in items if not any(a in items for a in e.iterancestors())]
     return [t for t in (block_text(e) for e in outer) if t]
 
 
-def find_body(tree: HtmlElement, profile: PlatformProfile | None) -> HtmlElement | None:
+def find_body(tree: HtmlElement | IndexedTree, profile: PlatformProfile | None) -> HtmlElement | None:
     """The element the platform (or generic markup) marks as the post body."""
     for p in (profile, GENERIC):
         if p is not None and (el := select_first(tree, p.body)) is not None:
@@ -98,13 +97,13 @@ def find_body(tree: HtmlElement, profile: PlatformProfile | None) -> HtmlElement
     return None
 
 
-def prune(tree: HtmlElement, profile: PlatformProfile | None, keep: HtmlElement | None = None) -> int:
+def prune(tree: HtmlElement | IndexedTree, profile: PlatformProfile | None, keep: HtmlElement | None = None) -> int:
     """Remove boilerplate from `tree` in place; never `keep` or an element holding it.
 
     Three passes: the profiles' selectors (platform, then generic), blocks whose
     class or id names boilerplate (share, related, cookie, ...) and are small
     next to the page's text, and short blocks whose whole text is a counter.
-    Returns the number of elements removed.
+    Returns the number of elements removed. An `IndexedTree` is out of date after.
     """
     # Hold the proxies: lxml keeps one proxy per node only while it is referenced,
     # so identity (not id()) is what tells `keep` and its ancestors apart.
@@ -113,9 +112,10 @@ def prune(tree: HtmlElement, profile: PlatformProfile | None, keep: HtmlElement 
     for p in (profile, GENERIC):
         if p is not None:
             doomed += select(tree, p.prune + p.comment_sections)
-    page_size = len(normalize_space(tree.text_content())) or 1
+    root = tree.tree if isinstance(tree, IndexedTree) else tree
+    page_size = len(normalize_space(root.text_content())) or 1
     body_size = len(normalize_space(keep.text_content())) if keep is not None else page_size
-    for element in tree.iter():
+    for element in root.iter():
         if not isinstance(element.tag, str):
             continue
         names = f"{element.get('class', '')} {element.get('id', '')}"

@@ -16,18 +16,19 @@ from urllib.parse import urlsplit
 
 import lxml.html
 import trafilatura
+from htmldate import find_date
 from lxml import etree
-from trafilatura.metadata import extract_metadata
-from trafilatura.settings import Document as TrafilaturaDocument
+from trafilatura.metadata import extract_author, extract_catstags, extract_sitename, extract_title
+from trafilatura.settings import set_date_params
 
 from .cleanup import MarkupFacts, block_text, drop_counter_lines, find_body, prune, read_markup
 from .metadata import PageMetadata, clean_author, declared_language, parse_date, read_json_ld, read_meta_tags
-from .platforms import detect_platform, select_first
+from .platforms import IndexedTree, detect_platform, select_first
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
-__all__ = ["Document", "NoContent", "extract_document", "content_hash", "parse_html"]
+__all__ = ["Document", "NoContent", "content_hash", "document_from_tree", "extract_document", "parse_html"]
 
 #: trafilatura's text shorter than this share of the marked body's text is cut short
 RECALL_RATIO = 0.6
@@ -57,14 +58,13 @@ class Document:
     categories: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
+    #: computed where the document is made (an extraction worker), not in the crawl process
+    content_hash: str = field(init=False)
+    word_count: int = field(init=False)
 
-    @property
-    def word_count(self) -> int:
-        return len(self.text.split())
-
-    @property
-    def content_hash(self) -> str:
-        return content_hash(self.text)
+    def __post_init__(self) -> None:
+        self.content_hash = content_hash(self.text)
+        self.word_count = len(self.text.split())
 
 
 def content_hash(text: str) -> str:
@@ -72,12 +72,19 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
 
 
+#: fed UTF-8 bytes: lxml refuses a `str` whose XML declaration names an encoding
+#: (`<?xml version="1.0" encoding="utf-8"?>`, common on XHTML blogs), and the text is
+#: decoded already. huge_tree: a Wix page's inline JSON can pass libxml2's 10 MB
+#: text-node limit (DOWNLOAD_MAXSIZE bounds the input).
+_PARSER = lxml.html.HTMLParser(encoding="utf-8", recover=True, huge_tree=True)
+
+
 def parse_html(html: str) -> HtmlElement:
     """Parse a whole page leniently; raise NoContent if there is no document."""
     if not html or not html.strip():
         raise NoContent("empty body")
     try:
-        tree = lxml.html.document_fromstring(html)
+        tree = etree.fromstring(html.encode("utf-8", "replace"), _PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise NoContent(f"unparsable HTML: {exc}") from exc
     if tree is None or tree.find("body") is None and not len(tree):
@@ -90,22 +97,27 @@ def extract_document(html: str, url: str) -> Document:
 
     Raises NoContent when the page has no main text.
     """
-    tree = parse_html(html)
+    return document_from_tree(parse_html(html), url)
+
+
+def document_from_tree(tree: HtmlElement, url: str) -> Document:
+    """`extract_document` of a page parsed with `parse_html`; it changes the tree."""
     profile = detect_platform(tree, url)
     json_ld = read_json_ld(tree)
     meta_tags = read_meta_tags(tree)
     # scripts and styles are read (platform, JSON-LD); from here on they only cost time:
     # a Wix page carries hundreds of KB of them, and every text_content() would walk them
     etree.strip_elements(tree, "script", "style", "noscript", "template", with_tail=False)
-    markup = read_markup(tree, profile, url)
+    page = IndexedTree(tree)  # read_markup, find_body and prune ask it ~150 selectors
+    markup = read_markup(page, profile, url)
     language = json_ld.language or declared_language(tree)
     guessed = _guess_metadata(tree, url, json_ld, meta_tags, markup)
 
     page_type = _page_type(markup, json_ld, meta_tags, tree, url)
     listing = page_type == "listing"
     # on a listing, the body and title markup are its first entry's: a listing is read whole
-    body = None if listing else find_body(tree, profile)
-    prune(tree, profile, keep=body)
+    body = None if listing else find_body(page, profile)
+    prune(page, profile, keep=body)
     sitename = _first(json_ld.sitename, meta_tags.sitename, _unless_host(guessed.sitename, url))
     title = strip_site_name(
         _first(json_ld.title, None if listing else markup.title, meta_tags.title, guessed.title), sitename)
@@ -131,29 +143,48 @@ def extract_document(html: str, url: str) -> Document:
         published=published,
         modified=modified,
         sitename=sitename,
-        description=_first(json_ld.description, meta_tags.description, guessed.description),
+        description=_first(json_ld.description, meta_tags.description),
         language=language,
-        categories=json_ld.categories or markup.categories or meta_tags.categories or list(guessed.categories or []),
+        categories=json_ld.categories or markup.categories or meta_tags.categories or guessed.categories,
         # tags the page shows beat JSON-LD `keywords`, which SEO plugins fill with focus keywords
-        tags=markup.tags or meta_tags.tags or json_ld.tags or list(guessed.tags or []),
+        tags=markup.tags or meta_tags.tags or json_ld.tags or guessed.tags,
         comments=markup.comments,
     )
 
 
+@dataclass
+class _Guesses:
+    """trafilatura's guesses for the fields a page's own markup leaves open."""
+
+    title: str | None = None
+    author: str | None = None
+    date: str | None = None
+    sitename: str | None = None
+    categories: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+
 def _guess_metadata(
     tree: HtmlElement, url: str, json_ld: PageMetadata, meta_tags: PageMetadata, markup: MarkupFacts
-) -> TrafilaturaDocument:
-    """trafilatura's metadata guesses (htmldate for the date), only when the page's own
-    markup leaves a field open: they cost half of a page's extraction time."""
-    if all((
-        json_ld.title or meta_tags.title or markup.title,
-        json_ld.published or meta_tags.published,
-        json_ld.sitename or meta_tags.sitename,
-        json_ld.author or meta_tags.author or markup.author,
-        json_ld.description or meta_tags.description,
-    )):
-        return TrafilaturaDocument()
-    return extract_metadata(copy.deepcopy(tree), default_url=url)
+) -> _Guesses:
+    """trafilatura's heuristics (htmldate for the date), field by field and only for
+    the fields the page's JSON-LD, meta tags and platform markup leave open: run
+    whole, they cost a third of a page's extraction time. (trafilatura's description
+    is the meta tags' one, which `read_meta_tags` has read already.)"""
+    guesses = _Guesses()
+    if not (json_ld.title or meta_tags.title or markup.title):
+        guesses.title = extract_title(tree)
+    if not (json_ld.author or meta_tags.author or markup.author):
+        guesses.author = extract_author(tree)  # works on its own copy
+    if not (json_ld.published or meta_tags.published):
+        guesses.date = find_date(tree, **{**set_date_params(True), "url": url})  # works on its own copy
+    if not (json_ld.sitename or meta_tags.sitename):
+        guesses.sitename = extract_sitename(tree)
+    if not (json_ld.categories or markup.categories or meta_tags.categories):
+        guesses.categories = extract_catstags("category", tree)
+    if not (markup.tags or meta_tags.tags or json_ld.tags):
+        guesses.tags = extract_catstags("tag", tree)
+    return guesses
 
 
 def _first(*values: str | None) -> str | None:

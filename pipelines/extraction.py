@@ -14,26 +14,28 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from dataclasses import replace
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import TYPE_CHECKING, Any
 
+from crawler import signals as project_signals
 from crawler.items import ExtractedPage, FetchedPage, FetchRecord
 
 from .worker import Result, extract_page, start_worker
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
-    from scrapy.statscollectors import StatsCollector
 
 logger = logging.getLogger(__name__)
 
 
 class ExtractionPipeline:
-    def __init__(self, processes: int, stats: StatsCollector | None = None) -> None:
+    def __init__(self, processes: int, crawler: Crawler | None = None) -> None:
         self.processes = processes
-        self.stats = stats
+        self.crawler = crawler
+        self.stats = crawler.stats if crawler is not None else None
         self.pool: ProcessPoolExecutor | None = None
         #: how many pools this crawl has started; a page retries once in a new one
         self.generation = 0
@@ -46,7 +48,7 @@ class ExtractionPipeline:
         processes = crawler.settings.getint("EXTRACTION_PROCESSES", -1)
         if processes < 0:
             processes = os.cpu_count() or 1
-        return cls(processes, crawler.stats)
+        return cls(processes, crawler)
 
     def open_spider(self) -> None:
         if self.processes:
@@ -82,10 +84,13 @@ class ExtractionPipeline:
                     logger.warning("an extraction worker died; starting new workers")
                     self.pool.shutdown(wait=False, cancel_futures=True)
                     self._start_pool()
-        return self._item(item, ("extract_error", "the extraction worker died twice on this page"))
+        return self._item(item, Result("extract_error", "the extraction worker died twice on this page"))
 
     def _item(self, item: FetchedPage, result: Result) -> ExtractedPage | FetchRecord:
-        outcome, value = result
+        outcome, value, (links, alternates) = result
+        item = replace(item, links=links)
+        if self.crawler is not None:  # the spider follows the links the worker read
+            self.crawler.signals.send_catch_log(project_signals.page_links, page=item, alternates=alternates)
         if outcome == "ok":
             self._inc("extraction/extracted")
             return ExtractedPage(page=item, document=value)

@@ -11,13 +11,22 @@ import os
 import signal
 import threading
 import time
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, NamedTuple, Union
+
+from crawler.links import PageLinks, tree_links
 
 if TYPE_CHECKING:
     from .document import Document
 
-#: ("ok", Document) | ("no_content", reason) | ("extract_error", reason)
-Result = tuple[str, Union["Document", str]]
+
+class Result(NamedTuple):
+    """What a worker sends back: ("ok", Document) | ("no_content", reason) |
+    ("extract_error", reason), and the page's links whatever the outcome (a page
+    with no main text, a list of links, still leads on)."""
+
+    outcome: str
+    value: Union["Document", str]
+    links: PageLinks = PageLinks()
 
 
 def start_worker(parent_pid: int) -> None:
@@ -34,16 +43,19 @@ def start_worker(parent_pid: int) -> None:
 
 
 def extract_page(html: str, url: str) -> Result:
-    """extract_document, with its failures as values: they cross the process boundary
-    whatever exception class they were.
+    """The page's document and links from one parse, with failures as values: they
+    cross the process boundary whatever exception class they were.
 
     The extractor (and trafilatura) is imported here, on the first page, so that the
     crawl process, which only hands pages over, never loads it."""
-    from .document import NoContent, extract_document
+    from .document import NoContent, document_from_tree, parse_html
 
+    links = PageLinks()
     try:
-        return "ok", extract_document(html, url)
+        tree = parse_html(html)
+        links = tree_links(tree, html, url)  # before extraction prunes the tree
+        return Result("ok", document_from_tree(tree, url), links)
     except NoContent as exc:
-        return "no_content", str(exc)
+        return Result("no_content", str(exc), links)
     except Exception as exc:  # a page must never vanish: the pipeline records it
-        return "extract_error", f"{type(exc).__name__}: {exc}"
+        return Result("extract_error", f"{type(exc).__name__}: {exc}", links)

@@ -84,6 +84,8 @@ ROUTES = {
     "/empty": lambda h: send(h, 200, b"", "text/html; charset=utf-8"),
     "/latin1": latin1,
     "/huge": huge,
+    "/moved": lambda h: send(h, 200, b'<html><head><meta http-equiv="refresh" content="0; url=/refreshed-post"></head>'
+                                     b"<body>This page has moved.</body></html>", "text/html"),
 }
 
 
@@ -135,6 +137,9 @@ def test_the_crawl_exits_zero_and_reports(trouble):
         ("/latin1", "stored"),
         ("/same-as-good", "duplicate"),
         ("/redirect", "redirected"),
+        ("/moved", "redirected"),
+        ("/refreshed-post", "stored"),
+        ("/xhtml-post", "stored"),
         ("/good-post-2", "stored"),
         ("/loop", "redirect_loop"),
         ("/away", "offsite"),

@@ -74,10 +74,11 @@ def test_html_is_not_mistaken_for_xml():
 
 
 def test_page_links_are_absolute_pages_without_repeats_or_fragments():
+    from crawler.links import page_links
     from urllib.parse import urljoin
 
     hrefs = [" /a ", "/a#comments", "b?x=1", "javascript:void(0)", "mailto:x@y.z", "#top", "/img/photo.JPG",
              "/files/report.pdf", "https://other.example/c", "ftp://files.example/d", "/feed.xml", "", "/a"]
-    links = discovery.page_links(hrefs, lambda href: urljoin("https://blog.example/dir/page", href))
+    links = page_links(hrefs, lambda href: urljoin("https://blog.example/dir/page", href))
     assert links == ("https://blog.example/a", "https://blog.example/dir/b?x=1", "https://other.example/c",
                      "https://blog.example/feed.xml")

@@ -21,9 +21,9 @@ from __future__ import annotations
 import logging
 from collections import deque
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator
-from functools import partial
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.exceptions import (
@@ -33,11 +33,9 @@ from scrapy.exceptions import (
     IgnoreRequest,
 )
 from scrapy.http import HtmlResponse, TextResponse
-from scrapy.selector import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.defer import CancelledError
 from twisted.internet.error import TimeoutError as TwistedTimeoutError
-from w3lib.html import get_base_url
 from w3lib.url import canonicalize_url, url_query_cleaner
 
 from crawler import discovery
@@ -58,6 +56,8 @@ logger = logging.getLogger(__name__)
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 #: priority bonus of URLs the archive does not know yet: new pages are fetched first
 NEW_PAGE_PRIORITY = 1000
+#: normalised links kept for reuse (a few MB at most)
+LINK_CACHE_SIZE = 8192
 
 
 def _now() -> datetime:
@@ -95,6 +95,7 @@ class BlogSpider(Spider):
         #: known pages no sitemap or feed has dated yet: asked for once the crawl is idle
         self.deferred: dict[str, int] = {}
         self.orphans_checked = False
+        self._normalised = lru_cache(maxsize=LINK_CACHE_SIZE)(self._normalise)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> BlogSpider:
@@ -112,6 +113,7 @@ class BlogSpider(Spider):
         # printing needs every body: no 304s then
         spider.conditional = not settings.getbool("PRINT_TEXT")
         crawler.signals.connect(spider.archive_opened, signal=project_signals.archive_opened)
+        crawler.signals.connect(spider.page_links, signal=project_signals.page_links)
         crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
         hosts = {urlsplit(u).hostname for u in spider.start_urls} | set(settings.getlist("CRAWL_ALLOW_HOSTS"))
         # `get` fetches what it was given, wherever it redirects; crawls stay on their hosts.
@@ -147,9 +149,7 @@ class BlogSpider(Spider):
         queue = deque([(url, depth, changed)])
         while queue:
             url, depth, changed = queue.popleft()
-            if self.strip_params and depth > 0:  # what the user gave is fetched as given
-                url = url_query_cleaner(url, self.strip_params, remove=True, keep_fragments=False)
-            key = canonicalize_url(url)
+            url, key = self._normalised(url, depth > 0)
             if key in self.seen_pages and not (changed is not None and url in self.deferred):
                 continue
             if self.max_depth >= 0 and depth > self.max_depth:
@@ -168,6 +168,15 @@ class BlogSpider(Spider):
             self.deferred.pop(url, None)
             if self._take_page_slot():
                 yield self._page_request(url, depth, known)
+
+    def _normalise(self, url: str, discovered: bool) -> tuple[str, str]:
+        """(the URL to fetch, the key that tells it seen): share and tracking parameters
+        stripped from discovered links (what the user gave is fetched as given), then
+        canonicalised. Cached per spider: a blog's sidebar repeats the same links on
+        every page."""
+        if self.strip_params and discovered:
+            url = url_query_cleaner(url, self.strip_params, remove=True, keep_fragments=False)
+        return url, canonicalize_url(url)
 
     def spider_idle(self) -> None:
         """New pages and dated ones are done: now re-check the known pages left,
@@ -289,12 +298,9 @@ class BlogSpider(Spider):
                     yield from self._page_requests(link, depth)
 
     def _parse_page(self, response: Response, content_type: str | None) -> Iterator[Any]:
-        # one decode (ours, which finds lying charsets) and one parse serve the links and
-        # feeds: Scrapy's response.text would decode the body a second time
+        # one decode (ours, which finds lying charsets); the page is parsed once, by the
+        # extraction worker, which reads its links too (see page_links)
         html, encoding, note = decode_body(response.body, content_type)
-        page = Selector(text=html, type="html")
-        base = get_base_url(html[:4096], response.url)
-        links = discovery.page_links(page.xpath("//a/@href | //area/@href").getall(), partial(urljoin, base))
         yield FetchedPage(
             url=response.url,
             requested_url=response.request.url if response.request else response.url,
@@ -306,20 +312,23 @@ class BlogSpider(Spider):
             etag=_header(response, "ETag"),
             last_modified=_header(response, "Last-Modified"),
             encoding_note=note,
-            links=links,
+            depth=response.meta.get("hops", 0),
         )
+
+    def page_links(self, page: FetchedPage, alternates: tuple[tuple[str, str | None], ...]) -> None:
+        """Follow the links an extraction worker read from a page (signal `page_links`)."""
         if not self.follow:
             return
-        depth = response.meta.get("hops", 0) + 1
+        depth = page.depth + 1
         if depth == 1:  # the start page's feeds are the blog's; posts' own are comment feeds
-            for link in page.xpath("//link[contains(concat(' ', @rel, ' '), ' alternate ')]"):
-                if discovery.is_feed_link_type(link.attrib.get("type")) and link.attrib.get("href"):
-                    url = urljoin(base, link.attrib["href"])
-                    if self._allowed(url):
-                        yield from self._discovery_requests(url, "feed")
-        for link in links:
+            for url, content_type in alternates:
+                if discovery.is_feed_link_type(content_type) and self._allowed(url):
+                    for request in self._discovery_requests(url, "feed"):
+                        self.crawler.engine.crawl(request)
+        for link in page.links:
             if self._allowed(link):
-                yield from self._page_requests(link, depth)
+                for request in self._page_requests(link, depth):
+                    self.crawler.engine.crawl(request)
 
     def _parse_sitemap(self, response: Response, body: bytes, kind: str) -> Iterator[Any]:
         entries = discovery.sitemap_entries(body, response.url)

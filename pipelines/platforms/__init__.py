@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from lxml.cssselect import CSSSelector
-
 from . import blogger, generic, wix, wordpress
 from .base import PlatformProfile
+from .selectors import IndexedTree, compiled_xpath
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -17,28 +15,28 @@ if TYPE_CHECKING:
 PROFILES: tuple[PlatformProfile, ...] = (wix.PROFILE, wordpress.PROFILE, blogger.PROFILE)
 GENERIC = generic.PROFILE
 
-__all__ = ["GENERIC", "PROFILES", "PlatformProfile", "detect_platform", "select", "select_first"]
+__all__ = ["GENERIC", "PROFILES", "IndexedTree", "PlatformProfile", "detect_platform", "select", "select_first"]
 
 
-@lru_cache(maxsize=None)
-def _compiled(selector: str) -> CSSSelector:
-    return CSSSelector(selector)
-
-
-def select(tree: HtmlElement, selectors: tuple[str, ...]) -> list[HtmlElement]:
+def select(tree: HtmlElement | IndexedTree, selectors: tuple[str, ...]) -> list[HtmlElement]:
     """Elements matching any of `selectors`, in document order, without repeats.
 
-    The selectors are compiled as one group: a single XPath union, so one pass.
+    Give an `IndexedTree` where a page is asked many selectors; a plain tree is
+    searched with one XPath union.
     """
     if not selectors:
         return []
-    return _compiled(", ".join(selectors))(tree)
+    if isinstance(tree, IndexedTree):
+        return tree.select(selectors)
+    return compiled_xpath(", ".join(selectors))(tree)
 
 
-def select_first(tree: HtmlElement, selectors: tuple[str, ...]) -> HtmlElement | None:
+def select_first(tree: HtmlElement | IndexedTree, selectors: tuple[str, ...]) -> HtmlElement | None:
     """The first match of the most specific selector that matches."""
+    if isinstance(tree, IndexedTree):
+        return tree.select_first(selectors)
     for selector in selectors:
-        matches = _compiled(selector)(tree)
+        matches = compiled_xpath(selector)(tree)
         if matches:
             return matches[0]
     return None
