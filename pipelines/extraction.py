@@ -17,13 +17,13 @@ import os
 from dataclasses import replace
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import get_context
+from multiprocessing import active_children, get_context
 from typing import TYPE_CHECKING, Any
 
 from crawler import signals as project_signals
 from crawler.items import ExtractedPage, FetchedPage, FetchRecord
 
-from .worker import Result, extract_page, start_worker
+from .worker import Result, extract_page, ready, start_worker
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -62,6 +62,8 @@ class ExtractionPipeline:
             initializer=start_worker,
             initargs=(os.getpid(),),
         )
+        for _ in range(self.processes):  # start every worker now: each loads the extractor
+            self.pool.submit(ready)
 
     def close_spider(self) -> None:
         if self.pool is not None:
@@ -83,6 +85,11 @@ class ExtractionPipeline:
                 if generation == self.generation:
                     logger.warning("an extraction worker died; starting new workers")
                     self.pool.shutdown(wait=False, cancel_futures=True)
+                    # the broken pool's other workers ignore SIGTERM (worker.py), so the
+                    # pool's own terminate() leaves them, and its manager thread waits on
+                    # them for ever: end them before the new pool starts its own
+                    for child in active_children():
+                        child.kill()
                     self._start_pool()
         return self._item(item, Result("extract_error", "the extraction worker died twice on this page"))
 

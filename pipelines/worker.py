@@ -40,14 +40,22 @@ def start_worker(parent_pid: int) -> None:
         os._exit(0)
 
     threading.Thread(target=watch_parent, name="watch-parent", daemon=True).start()
+    # load the extractor now, while the crawl reads robots.txt and sitemaps, not
+    # when the first page waits (a second of imports)
+    from . import document  # noqa: F401
+
+
+def ready() -> bool:
+    """A task that only makes the pool start a worker (pools start them on demand)."""
+    return True
 
 
 def extract_page(html: str, url: str) -> Result:
     """The page's document and links from one parse, with failures as values: they
     cross the process boundary whatever exception class they were.
 
-    The extractor (and trafilatura) is imported here, on the first page, so that the
-    crawl process, which only hands pages over, never loads it."""
+    The extractor (and trafilatura) is imported here and in `start_worker`, never at
+    module level, so that the crawl process, which only hands pages over, never loads it."""
     from .document import NoContent, document_from_tree, parse_html
 
     links = PageLinks()
