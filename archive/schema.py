@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1"
+#: 2 added `comment_count`, `view_count`, `like_count`, `reading_time` and `extractor`
+#: to `pages`; the reader gives a version-1 file's missing columns as nulls
+SCHEMA_VERSION = "2"
 SCHEMA_VERSION_KEY = b"blogarchive.schema_version"
 TABLE_KEY = b"blogarchive.table"
 
@@ -26,6 +28,7 @@ OUTCOMES = {
     "not_modified": "the server answered 304 to a conditional request: nothing stored",
     "gone": "the page answered 404 or 410 where it had been stored before; its history stays",
     "extract_error": "the extractor raised on this page",
+    "extract_timeout": "extraction took longer than EXTRACTION_TIMEOUT seconds and was abandoned",
     "parse_error": "the response could not be read as what it claimed to be (a broken gzip sitemap, ...)",
     "http_error": "the server answered 4xx or 5xx",
     "timeout": "the server did not answer in time",
@@ -58,11 +61,16 @@ PAGES_FIELDS = [
     _field("modified", UTC_TIMESTAMP, "last modification time the page declares (UTC)"),
     _field("sitename", pa.string(), "name of the site or blog"),
     _field("description", pa.string(), "the page's summary (meta description or og:description)"),
-    _field("language", pa.string(), "language code the page declares (e.g. `en`, `de`)"),
+    _field("language", pa.string(), "language of `text` (e.g. `en`, `de`): the one the page declares, unless the text is long enough to tell and is plainly in another"),
     _field("categories", pa.list_(pa.string()), "categories of the post", False),
     _field("tags", pa.list_(pa.string()), "tags, labels or hashtags of the post", False),
     _field("text", pa.string(), "clean main text, one paragraph (or list item, heading) per line; no boilerplate, no comments", False),
     _field("comments", pa.list_(pa.string()), "reader comments, one string each (kept out of `text`)", False),
+    _field("comment_count", pa.int64(), "number of comments the page states (its counter or structured data), null when it states none"),
+    _field("view_count", pa.int64(), "number of views the page states, null when it states none"),
+    _field("like_count", pa.int64(), "number of likes (claps, hearts) the page states, null when it states none"),
+    _field("reading_time", pa.int32(), "reading time in minutes the page states (\"3 min read\", `timeRequired`), null when it states none"),
+    _field("extractor", pa.string(), "strategy that produced `text`: `trafilatura`, `trafilatura_recall`, `marked_body`, `largest_block` or `listing` (see README); null in rows written before schema 2"),
     _field("word_count", pa.int32(), "number of words in `text`", False),
     _field("content_hash", pa.string(), "SHA-256 (hex) of `text` with whitespace normalised", False),
     _field("content_type", pa.string(), "Content-Type header of the response"),

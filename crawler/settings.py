@@ -57,6 +57,9 @@ CRAWL_STRIP_PARAMS = [
 # --- extraction -------------------------------------------------------------
 # Worker processes that extract pages (-1: one per core; 0: in the crawl process itself).
 EXTRACTION_PROCESSES = -1
+# Seconds one page's extraction may take before it is abandoned (outcome
+# `extract_timeout`, the crawl goes on); 0 for no limit. A 1 MB page takes < 1 s.
+EXTRACTION_TIMEOUT = 30
 
 # --- archive ----------------------------------------------------------------
 # Folder of the Parquet archive; empty disables storage (as `get --print` does).

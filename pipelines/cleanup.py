@@ -6,10 +6,12 @@ and the comments live in elements that `prune` then removes).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from .counters import counter_value, counters_in_texts, short_texts
 from .platforms import GENERIC, IndexedTree, PlatformProfile, select, select_first
 from .platforms.generic import BOILERPLATE_WORDS, COUNTER_TEXT
 
@@ -50,6 +52,26 @@ def normalize_space(text: str) -> str:
     return " ".join(text.split())
 
 
+#: classes of text meant for screen readers only ("Post author", "Categories")
+_SCREEN_READER_ONLY = re.compile(r"(?:^|\s)(screen-reader-text|sr-only|visually-hidden|visuallyhidden|assistive-text)(?:\s|$)")
+
+
+def visible_text(element: HtmlElement) -> str:
+    """The element's text without its screen-reader-only labels, whitespace normalised."""
+    parts: list[str] = []
+    stack: list[tuple[HtmlElement, bool]] = [(element, False)]
+    while stack:  # its own stack, as in block_text
+        node, closing = stack.pop()
+        if closing or not isinstance(node.tag, str) or _SCREEN_READER_ONLY.search(node.get("class") or ""):
+            if node is not element:
+                parts.append(node.tail or "")
+            continue
+        parts.append(node.text or "")
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(node))
+    return normalize_space("".join(parts))
+
+
 def _texts(elements: list[HtmlElement]) -> list[str]:
     seen: dict[str, None] = {}
     for element in elements:
@@ -65,9 +87,9 @@ def read_markup(tree: HtmlElement | IndexedTree, profile: PlatformProfile | None
     facts = MarkupFacts()
     for p in profiles:
         if facts.title is None and (el := select_first(tree, p.title)) is not None:
-            facts.title = normalize_space(el.text_content()) or None
+            facts.title = visible_text(el) or None
         if facts.author is None and (el := select_first(tree, p.author)) is not None:
-            facts.author = normalize_space(el.text_content()) or None
+            facts.author = visible_text(el) or None
         facts.tags = facts.tags or _texts(select(tree, p.tags))
         facts.categories = facts.categories or _texts(select(tree, p.categories))
         facts.comments = facts.comments or comment_texts(tree, p)
@@ -87,6 +109,43 @@ def comment_texts(tree: HtmlElement | IndexedTree, profile: PlatformProfile) -> 
     items = select(tree, profile.comment_items)
     outer = [e for e in items if not any(a in items for a in e.iterancestors())]
     return [t for t in (block_text(e) for e in outer) if t]
+
+
+def markup_counts(tree: HtmlElement | IndexedTree, profile: PlatformProfile | None, body: HtmlElement | None) -> dict[str, int]:
+    """Counters of the post itself: the platform's counter elements, then short texts
+    ("120 views", "3 min read") in the post's header and footer, outside reader
+    comments. A "recent posts" list shows counters too: they are not the post's."""
+    root = tree.tree if isinstance(tree, IndexedTree) else tree
+    titles = [p.title for p in (profile, GENERIC) if p is not None]
+    scope = _post_scope(root, body, select_first(tree, (*(s for group in titles for s in group), "h1")))
+    found: dict[str, int] = {}
+    for kind, selector in profile.counters if profile is not None else ():
+        if kind not in found:
+            shown = (e for e in select(tree, (selector,)) if scope is None or _within(e, scope))
+            values = (counter_value(kind, e.text_content()) for e in shown)
+            if (value := next((v for v in values if v is not None), None)) is not None:
+                found[kind] = value
+    if scope is not None:
+        sections = [p.comment_sections + p.comment_items for p in (profile, GENERIC) if p is not None]
+        comments = select(tree, tuple(s for group in sections for s in group))
+        for kind, value in counters_in_texts(short_texts(scope, comments)).items():
+            found.setdefault(kind, value)
+    return found
+
+
+def _within(element: HtmlElement, scope: HtmlElement) -> bool:
+    return element is scope or any(a is scope for a in element.iterancestors())
+
+
+def _post_scope(root: HtmlElement, body: HtmlElement | None, title: HtmlElement | None) -> HtmlElement | None:
+    """The post with its header and footer: the nearest <article> or <main> around the
+    body, or the nearest element holding both the body and the title; else the page's
+    only <article>. None when that is unclear (a list of posts)."""
+    if body is not None:
+        holds_title = set(title.iterancestors()) if title is not None else set()
+        return next((a for a in body.iterancestors() if a.tag in ("article", "main") or a in holds_title), body.getparent())
+    articles = root.findall(".//article")
+    return articles[0] if len(articles) == 1 else None
 
 
 def find_body(tree: HtmlElement | IndexedTree, profile: PlatformProfile | None) -> HtmlElement | None:
@@ -143,27 +202,30 @@ def drop_counter_lines(text: str) -> str:
 
 
 def block_text(element: HtmlElement) -> str:
-    """Text of `element` with one line per block (paragraph, heading, item, <br>)."""
-    parts: list[str] = []
+    """Text of `element` with one line per block (paragraph, heading, item, <br>).
 
-    def walk(node: HtmlElement) -> None:
+    A walk with its own stack: broken markup nests thousands of levels deep, past
+    Python's recursion limit."""
+    parts: list[str] = []
+    stack: list[tuple[HtmlElement, bool]] = [(element, False)]
+    while stack:
+        node, closing = stack.pop()
         tag = node.tag if isinstance(node.tag, str) else ""
-        if tag in ("script", "style", "noscript", "template"):
-            if node.tail:
+        if closing:
+            if tag in _BLOCK_TAGS:
+                parts.append("\n")
+            if node.tail and node is not element:
                 parts.append(node.tail)
-            return
-        block = tag in _BLOCK_TAGS
-        if block or tag == "br":
+            continue
+        if tag in ("script", "style", "noscript", "template"):
+            if node.tail and node is not element:
+                parts.append(node.tail)
+            continue
+        if tag in _BLOCK_TAGS or tag == "br":
             parts.append("\n")
         if node.text and tag:
             parts.append(node.text)
-        for child in node:
-            walk(child)
-        if block:
-            parts.append("\n")
-        if node.tail and node is not element:
-            parts.append(node.tail)
-
-    walk(element)
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(node))
     lines = (normalize_space(line) for line in "".join(parts).split("\n"))
     return "\n".join(line for line in lines if line)

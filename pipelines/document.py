@@ -21,8 +21,10 @@ from lxml import etree
 from trafilatura.metadata import extract_author, extract_catstags, extract_sitename, extract_title
 from trafilatura.settings import set_date_params
 
-from .cleanup import MarkupFacts, block_text, drop_counter_lines, find_body, prune, read_markup
+from .cleanup import MarkupFacts, block_text, drop_counter_lines, find_body, markup_counts, normalize_space, prune, read_markup
 from .metadata import PageMetadata, clean_author, declared_language, parse_date, read_json_ld, read_meta_tags
+from .counters import COUNTER_KINDS
+from .language import text_language
 from .platforms import IndexedTree, detect_platform, select_first
 
 if TYPE_CHECKING:
@@ -58,6 +60,13 @@ class Document:
     categories: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
+    comment_count: int | None = None
+    view_count: int | None = None
+    like_count: int | None = None
+    #: minutes
+    reading_time: int | None = None
+    #: the strategy that produced `text` (see `_main_text`), or "listing"
+    extractor: str = "trafilatura"
     #: computed where the document is made (an extraction worker), not in the crawl process
     content_hash: str = field(init=False)
     word_count: int = field(init=False)
@@ -117,13 +126,20 @@ def document_from_tree(tree: HtmlElement, url: str) -> Document:
     listing = page_type == "listing"
     # on a listing, the body and title markup are its first entry's: a listing is read whole
     body = None if listing else find_body(page, profile)
-    prune(page, profile, keep=body)
     sitename = _first(json_ld.sitename, meta_tags.sitename, _unless_host(guessed.sitename, url))
     title = strip_site_name(
         _first(json_ld.title, None if listing else markup.title, meta_tags.title, guessed.title), sitename)
-    text = _listing_text(tree) if listing else _drop_leading_title(_main_text(tree, body, url), title)
+    counts = {} if listing else {**markup_counts(page, profile, body), **meta_tags.counts, **json_ld.counts}
+    prune(page, profile, keep=body)
+    if listing:
+        text, extractor = _listing_text(tree), "listing"
+    else:
+        text, extractor = _main_text(tree, body, url)
+        text = _drop_leading_title(text, title)
     if not text:
         raise NoContent("no main text found")
+    if not listing and markup.comments:
+        counts.setdefault("comment_count", len(markup.comments))
 
     author = published = modified = None  # a list of posts has no single author or date
     if not listing:
@@ -144,11 +160,13 @@ def document_from_tree(tree: HtmlElement, url: str) -> Document:
         modified=modified,
         sitename=sitename,
         description=_first(json_ld.description, meta_tags.description),
-        language=language,
+        language=text_language(text, language),
         categories=json_ld.categories or markup.categories or meta_tags.categories or guessed.categories,
         # tags the page shows beat JSON-LD `keywords`, which SEO plugins fill with focus keywords
         tags=markup.tags or meta_tags.tags or json_ld.tags or guessed.tags,
         comments=markup.comments,
+        extractor=extractor,
+        **{kind: counts.get(kind) for kind in COUNTER_KINDS},
     )
 
 
@@ -237,14 +255,22 @@ def _listing_text(tree: HtmlElement) -> str:
     return drop_counter_lines(block_text(region if region is not None else tree)).strip()
 
 
-def _main_text(tree: HtmlElement, body: HtmlElement | None, url: str) -> str:
-    """trafilatura's text of the marked body (or the pruned page), with a recall guard.
+def _main_text(tree: HtmlElement, body: HtmlElement | None, url: str) -> tuple[str, str]:
+    """The main text and the strategy that produced it (the `extractor` column).
 
-    When the platform marks the body and trafilatura keeps less than
-    RECALL_RATIO of its text, the body's own block text is used instead.
+    1. trafilatura on the platform-marked body, or on the pruned page: `trafilatura`.
+    2. A body is marked and trafilatura kept less than RECALL_RATIO of its text: the
+       body's own block text, `marked_body` (the platform says that is the post).
+    3. No body is marked and trafilatura kept less than RECALL_RATIO of the page's
+       largest block of paragraphs: trafilatura again in recall mode,
+       `trafilatura_recall`, and if that is still short, the block's text, `largest_block`.
     """
+    # trafilatura drops figures, and blocks whose class names a "card" or "image": a
+    # caption belongs to the post, so figures become plain blocks with plain paragraphs
     for element in (body if body is not None else tree).iter("figure", "figcaption"):
-        element.tag = "div" if element.tag == "figure" else "p"  # trafilatura drops figures; captions belong to the post
+        element.tag = "div" if element.tag == "figure" else "p"
+        for name in ("class", "id"):
+            element.attrib.pop(name, None)
     if body is not None:
         wrapper = lxml.html.Element("html")
         page = lxml.html.Element("body")
@@ -252,9 +278,23 @@ def _main_text(tree: HtmlElement, body: HtmlElement | None, url: str) -> str:
         article = lxml.html.Element("article")
         article.append(copy.deepcopy(body))
         page.append(article)
-        source = wrapper
+        source, reference = wrapper, drop_counter_lines(block_text(body)).strip()
     else:
-        source = tree
+        block = largest_block(tree)
+        source, reference = tree, drop_counter_lines(block_text(block)).strip() if block is not None else ""
+    text = _trafilatura_text(source, url)
+    if len(text) >= RECALL_RATIO * len(reference):
+        return text, "trafilatura"
+    if body is not None:
+        return reference, "marked_body"
+    recall = _trafilatura_text(source, url, favor_recall=True)
+    if len(recall) >= RECALL_RATIO * len(reference):
+        return recall, "trafilatura_recall"
+    return reference, "largest_block"
+
+
+def _trafilatura_text(source: HtmlElement, url: str, favor_recall: bool = False) -> str:
+    """trafilatura's main text (it works on copies of `source`), without counter lines."""
     result = trafilatura.bare_extraction(
         source,
         url=url,
@@ -262,13 +302,20 @@ def _main_text(tree: HtmlElement, body: HtmlElement | None, url: str) -> str:
         include_tables=True,
         with_metadata=False,
         deduplicate=False,
+        favor_recall=favor_recall,
     )
-    text = drop_counter_lines((result.text if result is not None else "") or "").strip()
-    if body is not None:
-        marked = drop_counter_lines(block_text(body)).strip()
-        if len(text) < RECALL_RATIO * len(marked):
-            text = marked
-    return text
+    return drop_counter_lines((result.text if result is not None else "") or "").strip()
+
+
+def largest_block(tree: HtmlElement) -> HtmlElement | None:
+    """The element whose own paragraphs hold the most text: where an unmarked post's
+    body most likely is (navigation and sidebars are lists and short lines)."""
+    sizes: dict[HtmlElement, int] = {}
+    for paragraph in tree.iter("p", "pre", "blockquote"):
+        parent = paragraph.getparent()
+        if parent is not None:
+            sizes[parent] = sizes.get(parent, 0) + len(normalize_space(paragraph.text_content()))
+    return max(sizes, key=sizes.__getitem__) if sizes else None
 
 
 def _page_type(markup: MarkupFacts, json_ld: PageMetadata, meta_tags: PageMetadata, tree: HtmlElement, url: str) -> str:

@@ -32,8 +32,9 @@ logger = logging.getLogger(__name__)
 
 
 class ExtractionPipeline:
-    def __init__(self, processes: int, crawler: Crawler | None = None) -> None:
+    def __init__(self, processes: int, crawler: Crawler | None = None, timeout: float | None = None) -> None:
         self.processes = processes
+        self.timeout = timeout
         self.crawler = crawler
         self.stats = crawler.stats if crawler is not None else None
         self.pool: ProcessPoolExecutor | None = None
@@ -48,7 +49,7 @@ class ExtractionPipeline:
         processes = crawler.settings.getint("EXTRACTION_PROCESSES", -1)
         if processes < 0:
             processes = os.cpu_count() or 1
-        return cls(processes, crawler)
+        return cls(processes, crawler, crawler.settings.getfloat("EXTRACTION_TIMEOUT") or None)
 
     def open_spider(self) -> None:
         if self.processes:
@@ -73,11 +74,11 @@ class ExtractionPipeline:
         if not isinstance(item, FetchedPage):
             return item
         if self.pool is None:
-            return self._item(item, extract_page(item.html, item.url))
+            return self._item(item, extract_page(item.html, item.url, self.timeout))
         for _ in range(2):  # once, and once more in a new pool if a worker died
             generation = self.generation
             try:
-                result = await asyncio.wrap_future(self.pool.submit(extract_page, item.html, item.url))
+                result = await asyncio.wrap_future(self.pool.submit(extract_page, item.html, item.url, self.timeout))
                 return self._item(item, result)
             except BrokenProcessPool:
                 # a worker died (killed, out of memory, a crash in a parser): every page
@@ -101,7 +102,7 @@ class ExtractionPipeline:
         if outcome == "ok":
             self._inc("extraction/extracted")
             return ExtractedPage(page=item, document=value)
-        if outcome == "extract_error":
+        if outcome in ("extract_error", "extract_timeout"):
             logger.warning("extraction failed on %s: %s", item.url, value)
         self._inc(f"extraction/{outcome}")
         return FetchRecord(

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Iterator
 
+from .counters import counter_value, statistic_counts
+
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
@@ -29,7 +31,7 @@ _AUTHOR_LABEL = re.compile(
     r"administrator|anonymous|unknown|guest|staff|editor)\s*:?\s*$",
     re.I,
 )
-_AUTHOR_PREFIX = re.compile(r"^\s*(posted by|written by|by)\s*:?\s+", re.I)
+_AUTHOR_PREFIX = re.compile(r"^\s*((post |article )?author|posted by|written by|by)\s*:?\s+", re.I)
 
 
 @dataclass
@@ -46,6 +48,8 @@ class PageMetadata:
     categories: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     page_kind: str | None = None  # "post" or "listing" when the markup says so
+    #: counters it states (COUNTER_KINDS: comment_count, view_count, like_count, reading_time)
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 def iter_json_ld(tree: HtmlElement) -> Iterator[dict[str, Any]]:
@@ -116,6 +120,7 @@ def read_json_ld(tree: HtmlElement) -> PageMetadata:
         meta.tags = _names(article.get("keywords"))
         meta.categories = _names(article.get("articleSection"))
         meta.language = _language(_text(article.get("inLanguage")))
+        meta.counts = statistic_counts(article)
         publisher = _resolve(article.get("publisher"), by_id)
         meta.sitename = _text(publisher) if publisher else None
     elif any(_types(o) & LISTING_TYPES for o in objects):
@@ -165,6 +170,14 @@ def read_meta_tags(tree: HtmlElement) -> PageMetadata:
         tags=[t for t in tags.get("article:tag", []) if t],
         categories=[t for t in tags.get("article:section", []) if t],
     )
+    # Medium, Substack, Ghost and WordPress SEO plugins state the reading time as a
+    # twitter:label/twitter:data pair ("Reading time" / "4 min read")
+    for n in range(1, 5):
+        label, data = first(f"twitter:label{n}"), first(f"twitter:data{n}")
+        if label and data and "read" in label.lower():
+            minutes = counter_value("reading_time", data)
+            if minutes is not None:
+                meta.counts["reading_time"] = minutes
     if meta.author and meta.author.startswith(("http://", "https://")):
         meta.author = None  # article:author is often a profile URL, not a name
     og_type = first("og:type")
@@ -229,7 +242,8 @@ def clean_author(value: str | None, *, sitename: str | None = None, rejected: se
     if not value:
         return None
     text = re.sub(r"\s+", " ", value).strip(" \t\n|·•,-–—")
-    text = _AUTHOR_PREFIX.sub("", text).strip()
+    while (unlabelled := _AUTHOR_PREFIX.sub("", text).strip()) != text:  # "Post author By Jane"
+        text = unlabelled
     if not text or len(text) > 100 or _AUTHOR_LABEL.match(text):
         return None
     if "://" in text or "@" in text and " " not in text:

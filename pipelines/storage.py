@@ -40,8 +40,8 @@ RECORDED_SETTINGS = (
     "CRAWL_FOLLOW", "CRAWL_MAX_PAGES", "CRAWL_DEPTH", "CRAWL_ALLOW_HOSTS", "CRAWL_REVISIT_AFTER",
     "ROBOTSTXT_OBEY", "USER_AGENT", "DOWNLOAD_DELAY", "DOWNLOAD_TIMEOUT", "DOWNLOAD_MAXSIZE",
 )
-#: outcomes that show the site answered with a page
-REACHED = ("stored", "unchanged", "not_modified", "duplicate", "gone", "no_content", "not_html")
+#: outcomes that show the site answered with a page (a crawl with none of them failed)
+REACHED = ("stored", "unchanged", "not_modified", "duplicate", "gone", "no_content", "not_html", "extract_error", "extract_timeout")
 
 
 def _host(url: str) -> str:
@@ -69,6 +69,11 @@ def page_record(item: ExtractedPage, crawl_id: str) -> dict[str, Any]:
         "tags": doc.tags,
         "text": doc.text,
         "comments": doc.comments,
+        "comment_count": doc.comment_count,
+        "view_count": doc.view_count,
+        "like_count": doc.like_count,
+        "reading_time": doc.reading_time,
+        "extractor": doc.extractor,
         "word_count": doc.word_count,
         "content_hash": doc.content_hash,
         "content_type": page.content_type,

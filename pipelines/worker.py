@@ -11,7 +11,8 @@ import os
 import signal
 import threading
 import time
-from typing import TYPE_CHECKING, NamedTuple, Union
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Iterator, NamedTuple, Union
 
 from crawler.links import PageLinks, tree_links
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 class Result(NamedTuple):
     """What a worker sends back: ("ok", Document) | ("no_content", reason) |
-    ("extract_error", reason), and the page's links whatever the outcome (a page
+    ("extract_error", reason) | ("extract_timeout", reason), and the page's links whatever the outcome (a page
     with no main text, a list of links, still leads on)."""
 
     outcome: str
@@ -50,9 +51,34 @@ def ready() -> bool:
     return True
 
 
-def extract_page(html: str, url: str) -> Result:
+class ExtractionTimeout(BaseException):
+    """Raised in the extracting thread by SIGALRM. A BaseException, so that the broad
+    `except Exception` inside extraction libraries cannot swallow it."""
+
+
+def _on_alarm(signum: int, frame: object) -> None:
+    raise ExtractionTimeout
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Interrupt the block after `seconds` (SIGALRM: main thread only, as workers run)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def extract_page(html: str, url: str, timeout: float | None = None) -> Result:
     """The page's document and links from one parse, with failures as values: they
-    cross the process boundary whatever exception class they were.
+    cross the process boundary whatever exception class they were. Extraction that
+    runs past `timeout` seconds is abandoned (`extract_timeout`).
 
     The extractor (and trafilatura) is imported here and in `start_worker`, never at
     module level, so that the crawl process, which only hands pages over, never loads it."""
@@ -60,9 +86,12 @@ def extract_page(html: str, url: str) -> Result:
 
     links = PageLinks()
     try:
-        tree = parse_html(html)
-        links = tree_links(tree, html, url)  # before extraction prunes the tree
-        return Result("ok", document_from_tree(tree, url), links)
+        with time_limit(timeout):
+            tree = parse_html(html)
+            links = tree_links(tree, html, url)  # before extraction prunes the tree
+            return Result("ok", document_from_tree(tree, url), links)
+    except ExtractionTimeout:
+        return Result("extract_timeout", f"extraction took longer than {timeout:g} s", links)
     except NoContent as exc:
         return Result("no_content", str(exc), links)
     except Exception as exc:  # a page must never vanish: the pipeline records it

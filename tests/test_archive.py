@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import archive
-from archive.schema import PAGES_SCHEMA, SCHEMA_VERSION_KEY
+from archive.schema import PAGES_SCHEMA, SCHEMA_VERSION, SCHEMA_VERSION_KEY
 from archive.writer import ArchiveWriter, check_archive_dir, new_crawl_id
 
 NOW = datetime(2024, 3, 1, 12, 0, tzinfo=timezone.utc)
@@ -42,7 +42,7 @@ def test_rows_round_trip_with_schema_version_and_zstd(tmp_path):
     files = sorted((tmp_path / "pages").glob("*.parquet"))
     assert len(files) == 1
     meta = pq.ParquetFile(files[0]).metadata
-    assert pq.read_schema(files[0]).metadata[SCHEMA_VERSION_KEY] == b"1"
+    assert pq.read_schema(files[0]).metadata[SCHEMA_VERSION_KEY] == SCHEMA_VERSION.encode()
     assert meta.row_group(0).column(0).compression == "ZSTD"
 
 

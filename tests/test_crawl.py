@@ -245,6 +245,18 @@ def test_max_pages_and_depth_limit_the_crawl(serve, tmp_path):
     assert duck(shallow, "SELECT url FROM fetches WHERE kind = 'page'") == [(site.url("/"),)]
 
 
+def test_extraction_past_its_time_limit_is_recorded_and_the_crawl_goes_on(serve, tmp_path):
+    site = serve(SITE, ROUTES)
+    out = tmp_path / "hurried"
+    result = run_blogarchive("crawl", site.url("/good-post"), "--out", str(out), "--depth", "0",
+                             "-s", "DOWNLOAD_DELAY=0", "-s", "EXTRACTION_TIMEOUT=0.000001")
+    assert result.returncode == 0, result.stderr
+    from archive.reader import read_fetches
+
+    rows = [r for r in read_fetches(out).to_pylist() if r["kind"] == "page"]
+    assert rows and all(r["outcome"] == "extract_timeout" and "longer than" in r["reason"] for r in rows)
+
+
 def test_allow_host_lets_the_crawl_cross_to_another_host(serve, tmp_path):
     other = serve(SITE, ROUTES)
     other_url = other.url("/good-post").replace("127.0.0.1", "localhost")

@@ -4,15 +4,20 @@ of the rules (tests/fixtures/pages, expected values in expected.json)."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime, timezone
 
 import lxml.html
 import pytest
 
-from pipelines.cleanup import block_text, prune
-from pipelines.document import NoContent, extract_document
+from pipelines.cleanup import block_text, prune, visible_text
+from pipelines.counters import COUNTER_KINDS, counter_value, statistic_counts
+from pipelines.document import NoContent, extract_document, largest_block
+from pipelines.language import text_language
 from pipelines.metadata import clean_author, parse_date
-from pipelines.platforms import detect_platform
+from pipelines.platforms import PROFILES, detect_platform
+from pipelines.platforms.generic import COUNTER_TEXT
+from pipelines.worker import extract_page
 
 from .conftest import FIXTURES
 
@@ -68,7 +73,88 @@ def test_comments_are_apart_from_the_text(case):
         assert squeeze(comment)[:60] not in squeeze(doc.text)
 
 
+def test_counters_are_columns_not_text(case):
+    name, expected, doc = case
+    stated = expected.get("counts", {})
+    for kind in COUNTER_KINDS:
+        if kind in stated:
+            assert getattr(doc, kind) == stated[kind], kind
+    if stated:
+        assert not any(COUNTER_TEXT.match(line) for line in doc.text.splitlines())
+
+
+def test_every_platform_has_a_fixture_that_finds_it():
+    platforms = {expected["platform"] for expected in EXPECTED.values()}
+    assert {profile.name for profile in PROFILES} <= platforms
+
+
 # --- the parts, on small inputs ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [("120 views", "view_count", 120), ("1.2K views", "view_count", 1200), ("1,234 likes", "like_count", 1234),
+     ("0 comments", "comment_count", 0), ("• 5 min read", "reading_time", 5), ("Reading time: 4 minutes", "reading_time", 4),
+     ("23", "comment_count", 23), ("312 notes", "like_count", 312), ("views", "view_count", None),
+     ("about 3 views", "view_count", None)],
+)
+def test_counter_texts(text, kind, value):
+    assert counter_value(kind, text) == value
+
+
+def test_structured_counters():
+    article = {"interactionStatistic": [
+        {"@type": "InteractionCounter", "interactionType": "https://schema.org/LikeAction", "userInteractionCount": 5},
+        {"interactionType": {"@type": "CommentAction"}, "userInteractionCount": "3"},
+        {"interactionType": "http://schema.org/WatchAction", "userInteractionCount": -1}],
+        "timeRequired": "PT1H5M"}
+    assert statistic_counts(article) == {"like_count": 5, "comment_count": 3, "reading_time": 65}
+
+
+def _post(body: str, head: str = "") -> str:
+    return f"<html lang='en'><head><title>A post</title>{head}</head><body>{body}</body></html>"
+
+
+LONG = " ".join(f"Sentence {n} of a long paragraph about gardens, rivers and trains, written to be kept." for n in range(12))
+
+
+def test_marked_body_wins_when_trafilatura_cuts_it_short():
+    # a platform-marked body whose paragraphs trafilatura would mostly drop (short lines in divs)
+    lines = "".join(f"<div>Line {n} of a poem about the sea and the harbour lights</div>" for n in range(30))
+    html = _post(f"<article><div class='entry-content'>{lines}</div></article>", '<meta name="generator" content="WordPress 6.4">')
+    doc = extract_document(html, "https://blog.example/a-poem/")
+    assert doc.extractor in ("trafilatura", "marked_body")
+    assert "Line 29 of a poem" in doc.text and "Line 0 of a poem" in doc.text
+
+
+def test_extractor_is_recorded():
+    paragraphs = "".join(f"<p>{n}: {LONG}</p>" for n in range(3))
+    assert extract_document(_post(f"<main><article>{paragraphs}</article></main>"),
+                            "https://blog.example/x/").extractor == "trafilatura"
+    listing = (PAGES / "listing_wordpress_category.html").read_text(encoding="utf-8")
+    assert extract_document(listing, "https://blog.example/category/x/").extractor == "listing"
+
+
+def test_largest_block_is_the_unmarked_body():
+    html = _post(f"<nav><p>Home</p></nav><div id='x'><p>{LONG}</p><p>{LONG}</p></div><div><p>Short aside.</p></div>")
+    tree = lxml.html.document_fromstring(html)
+    assert largest_block(tree).get("id") == "x"
+
+
+def test_language_is_read_from_the_text_when_the_declaration_is_wrong():
+    german = " ".join(["Der Fluss war im Winter zugefroren, und die Kinder liefen jeden Morgen über das Eis zur Schule."] * 4)
+    doc = extract_document(_post(f"<article><p>{german}</p><p>{german}</p></article>"), "https://blog.example/de/")
+    assert doc.language == "de"  # the page says lang='en'
+    assert text_language("Kurz.", "en") == "en"  # too short to overrule the page
+    assert text_language(LONG, "en") == "en"
+    assert text_language(LONG, None) == "en"
+
+
+def test_extraction_time_limit_gives_an_outcome():
+    html = (PAGES / "wix_recipe.html").read_text(encoding="utf-8")
+    result = extract_page(html, "https://blog.example/post/x", timeout=0.000001)
+    assert result.outcome == "extract_timeout" and "longer than" in result.value
+    assert extract_page(html, "https://blog.example/post/x", timeout=30).outcome == "ok"
 
 
 def test_dates_are_utc_and_plausible():
@@ -93,6 +179,14 @@ def test_author_cleaning():
     assert clean_author("Daily Notes", sitename="Daily Notes") is None
     assert clean_author("Pat", rejected={"Pat"}) is None
     assert clean_author("https://blog.example/author/jane") is None
+    assert clean_author("Post author By Jane Roe") == "Jane Roe"
+    assert clean_author("Authority Figure") == "Authority Figure"
+
+
+def test_screen_reader_labels_are_not_read_as_text():
+    element = lxml.html.fragment_fromstring(
+        '<li class="post-author"><span class="screen-reader-text">Post author</span><span>By <a href="/author/j/">Jane Roe</a></span></li>')
+    assert visible_text(element) == "By Jane Roe"
 
 
 @pytest.mark.parametrize(
@@ -102,6 +196,12 @@ def test_author_cleaning():
         ('<meta name="generator" content="WordPress 6.4.2">', "wordpress"),
         ("<meta content='blogger' name='generator'>", "blogger"),
         ('<link rel="stylesheet" href="/wp-content/themes/x/style.css">', "wordpress"),
+        ('<meta name="generator" content="Ghost 5.82">', "ghost"),
+        ('<meta property="al:android:package" content="com.medium.reader">', "medium"),
+        ('<link rel="preconnect" href="https://substackcdn.com">', "substack"),
+        ('<script src="https://static1.squarespace.com/static/x.js"></script>', "squarespace"),
+        ('<link rel="stylesheet" href="https://assets.tumblr.com/fonts/x.css">', "tumblr"),
+        ('<meta name="generator" content="Hugo 0.125">', None),
         ("", None),
     ],
 )
@@ -111,9 +211,48 @@ def test_platform_detection(head, platform):
     assert (profile.name if profile else None) == platform
 
 
-def test_platform_detection_by_host():
+@pytest.mark.parametrize(
+    ("url", "platform"),
+    [("https://someone.blogspot.com/2024/01/x.html", "blogger"), ("https://medium.com/@a/b-1a2b3c4d5e6f", "medium"),
+     ("https://writer.medium.com/x", "medium"), ("https://notmedium.com/x", None), ("https://letters.substack.com/p/x", "substack"),
+     ("https://fieldnotes.tumblr.com/post/1", "tumblr"), ("https://someone.wixsite.com/blog/post/x", "wix")],
+)
+def test_platform_detection_by_host(url, platform):
     tree = lxml.html.document_fromstring("<html><body><p>x</p></body></html>")
-    assert detect_platform(tree, "https://someone.blogspot.com/2024/01/x.html").name == "blogger"
+    profile = detect_platform(tree, url)
+    assert (profile.name if profile else None) == platform
+
+
+def _deeply_nested(depth: int) -> str:
+    return "<html><body>" + "<div>" * depth + "<p>Deep text about rivers and bridges.</p>" + "</div>" * depth + "</body></html>"
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        pytest.param("<html><body>" + "<nav><ul>" + "<li><a href='/x'>Menu item</a></li>" * 3000 + "</ul></nav></body></html>", id="all-navigation"),
+        pytest.param(_deeply_nested(5000), id="nested-5000"),
+        pytest.param("<html><body><article>" + "<p>" + "A long paragraph about winter harbours. " * 40 + "</p>" * 1500 + "</article></body></html>", id="huge-3MB"),
+        pytest.param("<html><body><div><p>Unclosed <b>bold <i>italic <table><tr><td>cell</div></p></span>" * 500, id="broken"),
+        pytest.param("<html lang='ja'><body><article>" + "<p>" + "川沿いの小さな町で、冬の朝に古い橋を渡って市場へ行きました。" * 20 + "</p>" * 5 + "</article></body></html>", id="japanese"),
+        pytest.param("<html lang='ar' dir='rtl'><body><article>" + "<p>" + "ذهبنا إلى السوق القديم في الصباح الباكر وعبرنا الجسر فوق النهر. " * 20 + "</p>" * 5 + "</article></body></html>", id="arabic"),
+        pytest.param("<html><body><p>\ud800 bad surrogate \x00 nul \ufffd replacement</p></body></html>", id="odd-characters"),
+    ],
+)
+def test_bad_input_gets_an_outcome_in_bounded_time(html):
+    started = time.monotonic()
+    result = extract_page(html, "https://blog.example/odd/", timeout=20)
+    assert time.monotonic() - started < 25
+    assert result.outcome in ("ok", "no_content", "extract_timeout")
+    if result.outcome == "ok":
+        result.value.text.encode("utf-8")  # valid UTF-8: no lone surrogates
+        assert result.value.text.strip()
+
+
+def test_non_latin_pages_keep_their_text_and_language():
+    japanese = "川沿いの小さな町で、冬の朝に古い橋を渡って市場へ行きました。" * 20
+    doc = extract_document(f"<html><body><article><p>{japanese}</p><p>{japanese}</p></article></body></html>", "https://blog.example/ja/")
+    assert "古い橋を渡って" in doc.text and doc.language == "ja"
 
 
 def test_pruning_never_removes_the_body_or_what_holds_it():

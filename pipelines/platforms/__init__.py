@@ -5,14 +5,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from . import blogger, generic, wix, wordpress
+from . import blogger, generic, ghost, medium, squarespace, substack, tumblr, wix, wordpress
 from .base import PlatformProfile
 from .selectors import IndexedTree, compiled_xpath
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
-PROFILES: tuple[PlatformProfile, ...] = (wix.PROFILE, wordpress.PROFILE, blogger.PROFILE)
+#: detection tries them in this order (generator tag, then host, then markup signature)
+PROFILES: tuple[PlatformProfile, ...] = (
+    wix.PROFILE, wordpress.PROFILE, blogger.PROFILE, medium.PROFILE, substack.PROFILE,
+    ghost.PROFILE, squarespace.PROFILE, tumblr.PROFILE,
+)
 GENERIC = generic.PROFILE
 
 __all__ = ["GENERIC", "PROFILES", "IndexedTree", "PlatformProfile", "detect_platform", "select", "select_first"]
@@ -52,7 +56,7 @@ def detect_platform(tree: HtmlElement, url: str | None = None) -> PlatformProfil
             return profile
     host = (urlsplit(url).hostname or "") if url else ""
     for profile in PROFILES:
-        if host and any(host.endswith(suffix) for suffix in profile.hosts):
+        if host and any(host == s.lstrip(".") or host.endswith("." + s.lstrip(".")) for s in profile.hosts):
             return profile
     for profile in PROFILES:
         if select_first(tree, profile.signatures) is not None:

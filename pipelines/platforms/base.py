@@ -36,6 +36,9 @@ class PlatformProfile:
     tags: tuple[str, ...] = ()
     #: links or labels of the post's categories
     categories: tuple[str, ...] = ()
+    #: (kind, selector) of the elements that show the post's counters; kind is one of
+    #: comment_count, view_count, like_count, reading_time
+    counters: tuple[tuple[str, str], ...] = ()
     #: marks of a single-post page
     post_markers: tuple[str, ...] = ()
     #: marks of an index, tag, category or archive page

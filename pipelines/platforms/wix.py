@@ -71,6 +71,12 @@ PROFILE = PlatformProfile(
     title=("[data-hook='post-title']",),
     tags=("[data-hook='tag-list'] a", "[data-hook*='tags'] a", "[data-hook='hashtag']"),
     categories=("[data-hook*='categories'] a",),
+    counters=(
+        ("view_count", "[data-hook*='view-count']"),
+        ("comment_count", "[data-hook*='comment-count']"),
+        ("like_count", "[data-hook*='like-count']"),
+        ("reading_time", "[data-hook*='time-to-read']"),
+    ),
     post_markers=("[data-hook='post-page']", "[data-hook='post']", "[data-hook='post-title']"),
     listing_markers=("[data-hook='post-list']", "[data-hook='blog-list']"),
     # Wix Blog's URL scheme: posts under /post/, lists under /blog (categories, hashtags, pages)
