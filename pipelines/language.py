@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from py3langid.langid import LanguageIdentifier
 
-__all__ = ["text_language"]
+__all__ = ["load_model", "text_language"]
 
 #: shorter texts (a caption, a title-only page) keep what the page declares
 MIN_CHARACTERS = 200
@@ -26,7 +26,7 @@ SAMPLE_CHARACTERS = 4000
 
 
 @lru_cache(maxsize=1)
-def _identifier() -> LanguageIdentifier:
+def load_model() -> LanguageIdentifier:
     """The model, loaded once per process on first use (0.8 s)."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
@@ -37,7 +37,7 @@ def text_language(text: str, declared: str | None) -> str | None:
     """An ISO 639 code for `text`; `declared` is the page's own (already normalised)."""
     if len(text) < MIN_CHARACTERS:
         return declared
-    detected, probability = _identifier().classify(text[:SAMPLE_CHARACTERS])
+    detected, probability = load_model().classify(text[:SAMPLE_CHARACTERS])
     if probability < CONFIDENT or detected == declared:
         return declared
     return detected

@@ -41,9 +41,12 @@ def start_worker(parent_pid: int) -> None:
         os._exit(0)
 
     threading.Thread(target=watch_parent, name="watch-parent", daemon=True).start()
-    # load the extractor now, while the crawl reads robots.txt and sitemaps, not
-    # when the first page waits (a second of imports)
+    # load the extractor and the language model now, while the crawl reads robots.txt
+    # and sitemaps, not when the first page waits (a second and a half)
     from . import document  # noqa: F401
+    from .language import load_model
+
+    load_model()
 
 
 def ready() -> bool:
