@@ -89,6 +89,9 @@ def _add_fetch_options(parser: argparse.ArgumentParser, out_required: bool) -> N
     parser.add_argument("--input-file", "-i", metavar="FILE", help="read URLs from FILE, one a line (# starts a comment)")
     parser.add_argument("--set", "-s", action="append", default=[], metavar="NAME=VALUE",
                         help="override a Scrapy or blogarchive setting, e.g. -s DOWNLOAD_DELAY=1; repeatable")
+    parser.add_argument("--allow-private", action="store_true",
+                        help="let links and redirects lead to private, loopback and link-local addresses "
+                             "(by default only the start URLs' own hosts may be private)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what Scrapy does")
 
 
@@ -180,6 +183,8 @@ def cmd_crawl(args: argparse.Namespace, follow: bool) -> int:
         raise UsageError("give --out DIR, or --print to write the text to stdout")
     overrides["PRINT_TEXT"] = print_text
     overrides.setdefault("LOG_LEVEL", "INFO" if args.verbose else "WARNING")
+    if args.allow_private:
+        overrides["CRAWL_ALLOW_PRIVATE"] = True
     if follow:
         overrides["CRAWL_ALLOW_HOSTS"] = args.allow_host
         overrides["CRAWL_MAX_PAGES"] = args.max_pages

@@ -36,6 +36,8 @@ OUTCOMES = {
     "redirect_loop": "the URL redirected too many times",
     "robots_denied": "robots.txt forbids this URL",
     "offsite": "the URL (or a redirect) left the allowed hosts",
+    "blocked": "the URL (or a redirect) led to a private, loopback, link-local or metadata address",
+    "trap": "the URL was not requested: too long, too many query parameters, or a path that repeats itself (a calendar or session trap)",
     "too_large": "the response was larger than the download size limit",
 }
 

@@ -19,6 +19,18 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/rdf+xml")
 
 
+#: a document type declaration and its internal subset: sitemaps and feeds need none,
+#: and it is where XXE and "billion laughs" payloads live
+_DOCTYPE = re.compile(rb"<!DOCTYPE[^\[>]*(?:\[.*?\]\s*)?>", re.S | re.I)
+
+
+def _without_doctype(body: bytes) -> bytes:
+    """The body without its DOCTYPE: entities it declares become unknown references,
+    which the parser drops, so the rest of the document is still read."""
+    head = body[:65536]
+    return _DOCTYPE.sub(b"", head, count=1) + body[65536:]
+
+
 def _parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
 
@@ -45,7 +57,7 @@ def xml_kind(body: bytes) -> str | None:
 
 def sitemap_entries(body: bytes, base_url: str) -> list[tuple[str, datetime | None]]:
     """(URL, <lastmod>) of each entry of a sitemap or sitemap index."""
-    root = etree.fromstring(body, parser=_parser())
+    root = etree.fromstring(_without_doctype(body), parser=_parser())
     if root is None:
         return []
     entries = []
@@ -59,7 +71,7 @@ def sitemap_entries(body: bytes, base_url: str) -> list[tuple[str, datetime | No
 def feed_entries(body: bytes, base_url: str) -> list[tuple[str, datetime | None]]:
     """(link, date) of each item of an RSS 2.0, RSS 1.0 (RDF) or Atom feed; the date is
     the item's update date where it has one, else its publication date."""
-    root = etree.fromstring(body, parser=_parser())
+    root = etree.fromstring(_without_doctype(body), parser=_parser())
     if root is None:
         return []
     entries = []

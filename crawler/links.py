@@ -41,17 +41,18 @@ class PageLinks(NamedTuple):
     alternates: tuple[tuple[str, str | None], ...] = ()
 
 
-def tree_links(tree: HtmlElement, html: str, url: str) -> PageLinks:
-    """The links and alternates of a parsed page (read before anything prunes the tree)."""
+def tree_links(tree: HtmlElement, html: str, url: str, limit: int = 0) -> PageLinks:
+    """The links and alternates of a parsed page (read before anything prunes the tree);
+    at most `limit` links (0: all), the first in the page."""
     base = get_base_url(html[:4096], url)
     join = partial(urljoin, base)
     alternates = tuple(
-        (join(link.get("href")), link.get("type")) for link in _ALTERNATES(tree) if link.get("href")
+        (join(link.get("href")), link.get("type")) for link in _ALTERNATES(tree)[:100] if link.get("href")
     )
-    return PageLinks(page_links(_HREFS(tree), join), alternates)
+    return PageLinks(page_links(_HREFS(tree), join, limit), alternates)
 
 
-def page_links(hrefs: list[str], urljoin_: Callable[[str], str]) -> tuple[str, ...]:
+def page_links(hrefs: list[str], urljoin_: Callable[[str], str], limit: int = 0) -> tuple[str, ...]:
     """Absolute http(s) URLs of a page's `<a href>`s, without fragments, repeats, or
     links to files that are not pages (images, archives, documents, media).
 
@@ -68,6 +69,8 @@ def page_links(hrefs: list[str], urljoin_: Callable[[str], str]) -> tuple[str, .
         url = _page_url(href if href.startswith(("http://", "https://")) else urljoin_(href))
         if url is not None:
             seen.setdefault(url, None)
+            if limit and len(seen) >= limit:
+                break
     return tuple(seen)
 
 

@@ -13,6 +13,7 @@ from scrapy.http import HtmlResponse
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 from w3lib.html import get_base_url, get_meta_refresh
 
+from crawler.addresses import blocked_reason
 from crawler.items import FetchRecord
 
 if TYPE_CHECKING:
@@ -34,7 +35,9 @@ def host_allowed(url: str, allowed: list[str]) -> bool:
 
 
 class ScopeMiddleware:
-    """Keeps every request, redirects included, on the spider's allowed hosts.
+    """Keeps every request, redirects included, on the spider's allowed hosts, and off
+    private addresses written in the URL (names are checked when they are resolved,
+    crawler.addresses).
 
     Scrapy's own OffsiteMiddleware lets `dont_filter` requests through, and the
     blog spider sets `dont_filter` (it dedups pages itself), so scope is checked
@@ -54,6 +57,11 @@ class ScopeMiddleware:
         if not host_allowed(request.url, allowed):
             self.crawler.stats.inc_value("scope/offsite")
             raise IgnoreRequest(f"offsite: {urlsplit(request.url).hostname} is not an allowed host")
+        host = urlsplit(request.url).hostname or ""
+        reason = blocked_reason(self.crawler, host, host)  # an address written in the URL
+        if reason is not None:
+            self.crawler.stats.inc_value("scope/blocked")
+            raise IgnoreRequest(reason)
 
 
 class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):

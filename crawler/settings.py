@@ -45,6 +45,25 @@ CRAWL_MAX_PAGES = 0
 CRAWL_DEPTH = -1
 # Hosts the crawl may visit besides the start URLs' hosts (and their subdomains).
 CRAWL_ALLOW_HOSTS: list[str] = []
+# Let links, redirects and sitemap entries lead to loopback, private, link-local and
+# metadata addresses. Off: only the start URLs' own hosts may be private (outcome
+# `blocked` for the rest), checked on the URL and again on the address the
+# connection uses (crawler.addresses.PublicAddressResolver).
+CRAWL_ALLOW_PRIVATE = False
+# Requests per host (0: no limit); past it, links to the host are counted, not followed.
+CRAWL_MAX_PAGES_PER_HOST = 100_000
+# Trap guards: a URL past any of them is recorded with outcome `trap`, not requested.
+CRAWL_MAX_URL_LENGTH = 2083
+CRAWL_MAX_QUERY_PARAMS = 12
+# how often one path segment may appear (/a/b/a/b/a/b/a/b: 'a' 4 times)
+CRAWL_MAX_PATH_REPEATS = 3
+# Sitemap indexes nested deeper than this are not read (outcome `trap`).
+CRAWL_MAX_SITEMAP_NESTING = 3
+# URLs read from one sitemap or feed (the sitemap protocol's own limit).
+CRAWL_MAX_SITEMAP_URLS = 50_000
+# Links read from one page (a generated page can carry a million).
+CRAWL_MAX_LINKS_PER_PAGE = 5_000
+TWISTED_DNS_RESOLVER = "crawler.addresses.PublicAddressResolver"
 # Re-check a known page without a sitemap or feed date only when its last capture is
 # older than this many seconds (0: re-check every known page, with a conditional request).
 CRAWL_REVISIT_AFTER = 0

@@ -8,3 +8,8 @@ archive_opened = object()
 #: process does not parse pages); handlers receive `page` (a crawler.items.FetchedPage,
 #: its `links` filled) and `alternates` (the page's <link rel="alternate"> (URL, type))
 page_links = object()
+
+#: sent by the spider for a URL it will not request (a trap, a nested sitemap index)
+#: and so has no response to yield a record from; handlers receive `record` (a
+#: crawler.items.FetchRecord). The storage pipeline writes it to `fetches`.
+fetch_recorded = object()

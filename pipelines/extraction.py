@@ -32,9 +32,10 @@ logger = logging.getLogger(__name__)
 
 
 class ExtractionPipeline:
-    def __init__(self, processes: int, crawler: Crawler | None = None, timeout: float | None = None) -> None:
+    def __init__(self, processes: int, crawler: Crawler | None = None, timeout: float | None = None, max_links: int = 0) -> None:
         self.processes = processes
         self.timeout = timeout
+        self.max_links = max_links
         self.crawler = crawler
         self.stats = crawler.stats if crawler is not None else None
         self.pool: ProcessPoolExecutor | None = None
@@ -49,7 +50,8 @@ class ExtractionPipeline:
         processes = crawler.settings.getint("EXTRACTION_PROCESSES", -1)
         if processes < 0:
             processes = os.cpu_count() or 1
-        return cls(processes, crawler, crawler.settings.getfloat("EXTRACTION_TIMEOUT") or None)
+        settings = crawler.settings
+        return cls(processes, crawler, settings.getfloat("EXTRACTION_TIMEOUT") or None, settings.getint("CRAWL_MAX_LINKS_PER_PAGE"))
 
     def open_spider(self) -> None:
         if self.processes:
@@ -74,11 +76,11 @@ class ExtractionPipeline:
         if not isinstance(item, FetchedPage):
             return item
         if self.pool is None:
-            return self._item(item, extract_page(item.html, item.url, self.timeout))
+            return self._item(item, extract_page(item.html, item.url, self.timeout, self.max_links))
         for _ in range(2):  # once, and once more in a new pool if a worker died
             generation = self.generation
             try:
-                result = await asyncio.wrap_future(self.pool.submit(extract_page, item.html, item.url, self.timeout))
+                result = await asyncio.wrap_future(self.pool.submit(extract_page, item.html, item.url, self.timeout, self.max_links))
                 return self._item(item, result)
             except BrokenProcessPool:
                 # a worker died (killed, out of memory, a crash in a parser): every page

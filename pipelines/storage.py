@@ -136,6 +136,7 @@ class ArchiveStoragePipeline:
         pipeline = cls(crawler, writer, lock, json.dumps(recorded, sort_keys=True, default=str))
         crawler.stats.set_value("archive/crawl_id", crawl_id)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(pipeline.record_fetch, signal=project_signals.fetch_recorded)
         return pipeline
 
     def open_spider(self) -> None:
@@ -176,6 +177,10 @@ class ArchiveStoragePipeline:
             self.page_outcomes[outcome] = self.page_outcomes.get(outcome, 0) + 1
         self.crawler.stats.inc_value(f"archive/outcome/{outcome}")
         return item
+
+    def record_fetch(self, record: FetchRecord) -> None:
+        """A URL the spider will not request (signal `fetch_recorded`)."""
+        self.process_item(record)
 
     def close_spider(self) -> None:
         if self.failure:

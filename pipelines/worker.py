@@ -78,10 +78,11 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def extract_page(html: str, url: str, timeout: float | None = None) -> Result:
+def extract_page(html: str, url: str, timeout: float | None = None, max_links: int = 0) -> Result:
     """The page's document and links from one parse, with failures as values: they
     cross the process boundary whatever exception class they were. Extraction that
-    runs past `timeout` seconds is abandoned (`extract_timeout`).
+    runs past `timeout` seconds is abandoned (`extract_timeout`); at most `max_links`
+    links are read (0: all).
 
     The extractor (and trafilatura) is imported here and in `start_worker`, never at
     module level, so that the crawl process, which only hands pages over, never loads it."""
@@ -91,7 +92,7 @@ def extract_page(html: str, url: str, timeout: float | None = None) -> Result:
     try:
         with time_limit(timeout):
             tree = parse_html(html)
-            links = tree_links(tree, html, url)  # before extraction prunes the tree
+            links = tree_links(tree, html, url, max_links)  # before extraction prunes the tree
             return Result("ok", document_from_tree(tree, url), links)
     except ExtractionTimeout:
         return Result("extract_timeout", f"extraction took longer than {timeout:g} s", links)

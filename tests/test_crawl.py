@@ -266,8 +266,16 @@ def test_allow_host_lets_the_crawl_cross_to_another_host(serve, tmp_path):
     out = tmp_path / "a"
     run_blogarchive("crawl", site.url("/"), "--out", str(out), "-s", "DOWNLOAD_DELAY=0")
     assert not duck(out, f"SELECT 1 FROM fetches WHERE url = '{other_url}'")
+    # localhost is another host at a loopback address: allowed, it is still blocked...
     out = tmp_path / "b"
     result = run_blogarchive("crawl", site.url("/"), "--out", str(out), "--allow-host", "localhost", "-s", "DOWNLOAD_DELAY=0")
+    assert result.returncode == 0, result.stderr
+    [(outcome, reason)] = duck(out, f"SELECT outcome, reason FROM fetches WHERE url = '{other_url}'")
+    assert outcome == "blocked" and "localhost resolves to 127.0.0.1, a loopback address" in reason, reason
+    # ...until private addresses are allowed
+    out = tmp_path / "c"
+    result = run_blogarchive("crawl", site.url("/"), "--out", str(out), "--allow-host", "localhost", "--allow-private",
+                             "-s", "DOWNLOAD_DELAY=0")
     assert result.returncode == 0, result.stderr
     assert duck(out, f"SELECT count(*) FROM pages WHERE url = '{other_url}'") == [(1,)]
 

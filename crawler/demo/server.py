@@ -62,7 +62,8 @@ class SiteServer:
                 if self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since"):
                     server.conditional.append(self.path)
                 path = unquote(urlsplit(self.path).path)
-                route = server.routes.get(path)
+                route = server.routes.get(path) or next(  # "/prefix/*" serves every path under it
+                    (r for prefix, r in server.routes.items() if prefix.endswith("*") and path.startswith(prefix[:-1])), None)
                 if route is not None:
                     route(self)
                     return

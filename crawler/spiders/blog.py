@@ -19,7 +19,7 @@ A skipped or 304 page still leads on through the links stored with it.
 from __future__ import annotations
 
 import logging
-from collections import deque
+from collections import Counter, deque
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator
@@ -27,6 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.exceptions import (
+    CannotResolveHostError,
     DontCloseSpider,
     DownloadCancelledError,
     DownloadTimeoutError,
@@ -35,10 +36,12 @@ from scrapy.exceptions import (
 from scrapy.http import HtmlResponse, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.defer import CancelledError
+from twisted.internet.error import DNSLookupError
 from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from w3lib.url import canonicalize_url, url_query_cleaner
 
 from crawler import discovery
+from crawler.addresses import PublicAddressResolver
 from crawler import signals as project_signals
 from crawler.encoding import decode_body
 from crawler.items import FetchedPage, FetchRecord
@@ -95,6 +98,7 @@ class BlogSpider(Spider):
         #: known pages no sitemap or feed has dated yet: asked for once the crawl is idle
         self.deferred: dict[str, int] = {}
         self.orphans_checked = False
+        self.host_pages: Counter[str] = Counter()
         self._normalised = lru_cache(maxsize=LINK_CACHE_SIZE)(self._normalise)
 
     @classmethod
@@ -107,6 +111,12 @@ class BlogSpider(Spider):
         spider.follow = settings.getbool("CRAWL_FOLLOW") if follow is None else bool(follow)
         spider.max_pages = settings.getint("CRAWL_MAX_PAGES")
         spider.max_depth = settings.getint("CRAWL_DEPTH")
+        spider.max_pages_per_host = settings.getint("CRAWL_MAX_PAGES_PER_HOST")
+        spider.max_url_length = settings.getint("CRAWL_MAX_URL_LENGTH")
+        spider.max_query_params = settings.getint("CRAWL_MAX_QUERY_PARAMS")
+        spider.max_path_repeats = settings.getint("CRAWL_MAX_PATH_REPEATS")
+        spider.max_sitemap_nesting = settings.getint("CRAWL_MAX_SITEMAP_NESTING")
+        spider.max_sitemap_urls = settings.getint("CRAWL_MAX_SITEMAP_URLS")
         spider.maxsize = settings.getint("DOWNLOAD_MAXSIZE")
         spider.strip_params = settings.getlist("CRAWL_STRIP_PARAMS")
         spider.revisit_after = timedelta(seconds=settings.getfloat("CRAWL_REVISIT_AFTER"))
@@ -115,6 +125,8 @@ class BlogSpider(Spider):
         crawler.signals.connect(spider.archive_opened, signal=project_signals.archive_opened)
         crawler.signals.connect(spider.page_links, signal=project_signals.page_links)
         crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
+        #: the hosts this crawl may find at private addresses: the ones it was given
+        spider.seed_hosts = {(urlsplit(u).hostname or "").lower() for u in spider.start_urls}
         hosts = {urlsplit(u).hostname for u in spider.start_urls} | set(settings.getlist("CRAWL_ALLOW_HOSTS"))
         # `get` fetches what it was given, wherever it redirects; crawls stay on their hosts.
         spider.allowed_domains = sorted(h for h in hosts if h) if spider.follow else []
@@ -155,6 +167,9 @@ class BlogSpider(Spider):
             if self.max_depth >= 0 and depth > self.max_depth:
                 continue
             self.seen_pages.add(key)
+            if (trap := self._trap(url)) is not None:
+                self._refuse(url, "trap", trap)
+                continue
             known = self.known.get(url)
             if known is not None and self._fresh(known, changed):
                 self.deferred.pop(url, None)
@@ -166,8 +181,27 @@ class BlogSpider(Spider):
                 self.deferred.setdefault(url, depth)
                 continue
             self.deferred.pop(url, None)
-            if self._take_page_slot():
+            if self._take_page_slot(url):
                 yield self._page_request(url, depth, known)
+
+    def _trap(self, url: str) -> str | None:
+        """Why `url` looks like a trap that generates URLs without end (calendars,
+        session ids, relative links that nest), or None."""
+        if len(url) > self.max_url_length:
+            return f"URL longer than {self.max_url_length} characters (CRAWL_MAX_URL_LENGTH)"
+        parts = urlsplit(url)
+        if parts.query and parts.query.count("&") + 1 > self.max_query_params:
+            return f"more than {self.max_query_params} query parameters (CRAWL_MAX_QUERY_PARAMS)"
+        segments = Counter(segment for segment in parts.path.split("/") if segment)
+        if segments and (repeat := segments.most_common(1)[0])[1] > self.max_path_repeats:
+            return f"path repeats {repeat[0]!r} {repeat[1]} times (CRAWL_MAX_PATH_REPEATS)"
+        return None
+
+    def _refuse(self, url: str, outcome: str, reason: str) -> None:
+        """Record a URL the crawl will not request (it has no response to yield from)."""
+        self.crawler.stats.inc_value(f"crawl/{outcome}")
+        record = FetchRecord(url=url, kind="page", outcome=outcome, fetched_at=_now(), reason=reason)
+        self.crawler.signals.send_catch_log(project_signals.fetch_recorded, record=record)
 
     def _normalise(self, url: str, discovered: bool) -> tuple[str, str]:
         """(the URL to fetch, the key that tells it seen): share and tracking parameters
@@ -192,16 +226,22 @@ class BlogSpider(Spider):
             return
         waiting, self.deferred = self.deferred, {}
         for url, depth in waiting.items():
-            if self._take_page_slot():
+            if self._take_page_slot(url):
                 self.crawler.engine.crawl(self._page_request(url, depth, self.known[url]))
         raise DontCloseSpider
 
-    def _take_page_slot(self) -> bool:
-        """Count one more page request, unless CRAWL_MAX_PAGES are requested already."""
+    def _take_page_slot(self, url: str) -> bool:
+        """Count one more page request, unless CRAWL_MAX_PAGES are requested already,
+        or CRAWL_MAX_PAGES_PER_HOST on this URL's host."""
         if self.max_pages and self.requested_pages >= self.max_pages:
             self.crawler.stats.inc_value("crawl/skipped_max_pages")
             return False
+        host = (urlsplit(url).hostname or "").lower()
+        if self.max_pages_per_host and self.host_pages[host] >= self.max_pages_per_host:
+            self.crawler.stats.inc_value("crawl/skipped_max_pages_per_host")
+            return False
         self.requested_pages += 1
+        self.host_pages[host] += 1
         return True
 
     def _fresh(self, known: KnownPage, changed: datetime | None) -> bool:
@@ -229,9 +269,10 @@ class BlogSpider(Spider):
             dont_filter=True,
         )
 
-    def _discovery_requests(self, url: str, kind: str) -> Iterator[Request]:
+    def _discovery_requests(self, url: str, kind: str, nesting: int = 0) -> Iterator[Request]:
         """The request for a robots.txt, sitemap or feed, unless the URL was seen (as a
-        page link too: a feed is often linked as well as announced)."""
+        page link too: a feed is often linked as well as announced). `nesting` counts
+        the sitemap indexes above a sitemap."""
         key = canonicalize_url(url)
         if key in self.seen_pages:
             return
@@ -240,7 +281,7 @@ class BlogSpider(Spider):
             url,
             callback=self.parse,
             errback=self.on_error,
-            meta={"kind": kind, "hops": 0},
+            meta={"kind": kind, "hops": 0, "nesting": nesting},
             # before pages: sitemap and feed dates can spare requests for known pages
             priority=2 * NEW_PAGE_PRIORITY,
         )
@@ -332,19 +373,23 @@ class BlogSpider(Spider):
 
     def _parse_sitemap(self, response: Response, body: bytes, kind: str) -> Iterator[Any]:
         entries = discovery.sitemap_entries(body, response.url)
-        yield self._record(response, "sitemap", "discovered", f"{kind}: {len(entries)} URLs")
-        for url, lastmod in entries:
+        note = f"; only the first {self.max_sitemap_urls} read (CRAWL_MAX_SITEMAP_URLS)" if len(entries) > self.max_sitemap_urls else ""
+        yield self._record(response, "sitemap", "discovered", f"{kind}: {len(entries)} URLs{note}")
+        nesting = response.meta.get("nesting", 0) + 1
+        for url, lastmod in entries[: self.max_sitemap_urls]:
             if not self._allowed(url):
                 continue
-            if kind == "sitemapindex":
-                yield from self._discovery_requests(url, "sitemap")
-            else:
+            if kind != "sitemapindex":
                 yield from self._page_requests(url, 1, lastmod)
+            elif nesting > self.max_sitemap_nesting:
+                self._refuse(url, "trap", f"sitemap index nested deeper than {self.max_sitemap_nesting} (CRAWL_MAX_SITEMAP_NESTING)")
+            else:
+                yield from self._discovery_requests(url, "sitemap", nesting)
 
     def _parse_feed(self, response: Response, body: bytes) -> Iterator[Any]:
         entries = discovery.feed_entries(body, response.url)
         yield self._record(response, "feed", "discovered", f"feed: {len(entries)} entries")
-        for url, date in entries:
+        for url, date in entries[: self.max_sitemap_urls]:
             if self._allowed(url):
                 yield from self._page_requests(url, 1, date)
 
@@ -384,7 +429,11 @@ class BlogSpider(Spider):
                 outcome, reason = "gone", f"HTTP {status}; the archive keeps its history"
         elif failure.check(IgnoreRequest):
             message = str(exc)
-            if "robots.txt" in message:
+            if message.startswith("blocked:"):
+                outcome = "blocked"
+            elif "DOWNLOAD_MAXSIZE" in message:  # a compressed body that grew past the limit
+                outcome = "too_large"
+            elif "robots.txt" in message:
                 outcome = "robots_denied"
             elif "redirection" in message:
                 outcome = "redirect_loop"
@@ -395,6 +444,8 @@ class BlogSpider(Spider):
             reason = message or "request ignored"
             if outcome == "redirect_loop":
                 reason = f"more than {len(chain)} redirects, last to {request.url}"
+        elif failure.check(DNSLookupError, CannotResolveHostError) and (urlsplit(request.url).hostname or "").lower() in PublicAddressResolver.blocked:
+            outcome, reason = "blocked", PublicAddressResolver.blocked[(urlsplit(request.url).hostname or "").lower()]
         elif failure.check(DownloadTimeoutError, TwistedTimeoutError):
             outcome, reason = "timeout", str(exc) or "download timed out"
         elif failure.check(DownloadCancelledError, CancelledError) and self._over_size(exc):

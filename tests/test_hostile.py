@@ -1,0 +1,303 @@
+"""A hostile site on loopback: one crawl through every trap, each case checked by its
+`fetches` row, and the crawl itself by its exit status, time and memory."""
+
+from __future__ import annotations
+
+import gzip
+import random
+import resource
+import subprocess
+import sys
+import time
+
+import pytest
+
+from crawler.demo.server import SiteServer, send
+
+from .conftest import duck, run_blogarchive
+
+PAGE = ("<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+        "<p>{title}: a paragraph long enough for the extractor to keep, about harbours, ferries, lanterns "
+        "and the winter light over the estuary, written for the hostile test site.</p>{extra}</article></body></html>")
+
+XXE = ('<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+       '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{base}/xxe-&xxe;</loc></url>'
+       '<url><loc>{base}/after-xxe</loc></url></urlset>')
+LAUGHS = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+          + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
+          + ']><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{base}/laughs-&lol9;</loc></url>'
+          '<url><loc>{base}/after-laughs</loc></url></urlset>')
+XXE_FEED = ('<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/hostname">]><rss version="2.0"><channel>'
+            "<title>t</title><item><title>x</title><link>{base}/feed-xxe-&xxe;</link></item>"
+            "<item><title>y</title><link>{base}/after-feed-xxe</link></item></channel></rss>")
+
+
+def base(handler) -> str:
+    host, port = handler.server.server_address[:2]
+    return f"http://{host}:{port}"
+
+
+def page(title: str, extra: str = "") -> bytes:
+    return PAGE.format(title=title, extra=extra).encode()
+
+
+def html(body: bytes | str, status: int = 200, headers: dict[str, str] | None = None):
+    data = body.encode() if isinstance(body, str) else body
+    return lambda h: send(h, status, data, "text/html; charset=utf-8", headers)
+
+
+def streamed(chunk: bytes, content_type: str = "text/html", pause: float = 0.0, chunks: int = 100_000):
+    """A response without length that goes on until the client hangs up."""
+    def handler(h):
+        h.send_response(200)
+        h.send_header("Content-Type", content_type)
+        h.send_header("Connection", "close")
+        h.end_headers()
+        try:
+            for _ in range(chunks):
+                h.wfile.write(chunk)
+                h.wfile.flush()
+                if pause:
+                    time.sleep(pause)
+        except OSError:
+            pass  # the crawler hung up, as it should
+        h.close_connection = True
+    return handler
+
+
+def gzip_bomb(h):
+    body = gzip.compress(b"\0" * (200 * 1024 * 1024), compresslevel=9)  # 200 MB in about 200 KB
+    send(h, 200, body, "text/html", {"Content-Encoding": "gzip"})
+
+
+def truncated_gzip(h):
+    body = gzip.compress(page("Truncated gzip"))
+    send(h, 200, body[: len(body) // 2], "text/html", {"Content-Encoding": "gzip"})
+
+
+def wrong_length(h):
+    body = page("Wrong length")
+    h.send_response(200)
+    h.send_header("Content-Type", "text/html")
+    h.send_header("Content-Length", str(len(body) + 5000))
+    h.send_header("Connection", "close")
+    h.end_headers()
+    h.wfile.write(body)
+    h.close_connection = True
+
+
+def http10(h):
+    h.request_version = "HTTP/1.0"
+    h.protocol_version = "HTTP/1.0"
+    h.wfile.write(b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n" + page("HTTP 1.0 without length"))
+    h.close_connection = True
+
+
+def endless_redirect(h):
+    n = int(h.path.rstrip("/").rsplit("/", 1)[-1] or 0)
+    send(h, 302, b"", None, {"Location": f"/forever/{n + 1}"})
+
+
+def nested_sitemap(h):
+    n = int(h.path.rsplit("/", 1)[-1].split(".")[0])
+    xml = ('<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+           f"<sitemap><loc>{base(h)}/nest/{n + 1}.xml</loc></sitemap></sitemapindex>")
+    send(h, 200, xml.encode(), "application/xml")
+
+
+def repeating_path(h):
+    send(h, 200, page("Repeating path", '<a href="a/b/">deeper</a>'), "text/html")
+
+
+def growing_query(h):
+    query = h.path.partition("?")[2]
+    params = [p for p in query.split("&") if p]
+    send(h, 200, page("Calendar", f'<a href="/calendar?{"&".join([*params, f"d{len(params)}=1"])}">next</a>'), "text/html")
+
+
+def million_links(h):
+    links = "".join(f"<a href=/l/{i}>{i}</a>" for i in range(100_000))
+    send(h, 200, page("Many links", links), "text/html")
+
+
+def robots(h):
+    send(h, 200, f"User-agent: *\nAllow: /\nSitemap: {base(h)}/sitemap.xml\n".encode(), "text/plain")
+
+
+def sitemap(h):
+    b = base(h)
+    xml = ('<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+           + "".join(f"<sitemap><loc>{b}{path}</loc></sitemap>" for path in ("/nest/0.xml", "/xxe.xml", "/laughs.xml", "/big-sitemap.xml"))
+           + "</sitemapindex>")
+    send(h, 200, xml.encode(), "application/xml")
+
+
+LINKS = [
+    "/garbage", "/truncated-gzip", "/wrong-length", "/http10", "/soft-404", "/forever/0", "/big-stream", "/gzip-bomb",
+    "/slow-drip", "/many-links", "/repeat/", "/calendar", "/nul-bytes", "/utf16-bom", "/lying-charset", "/deep-nesting", "/deeper-than-the-parser",
+    "/to-metadata", "/to-localhost", "/to-ten", "/empty", "/pdf", "/error-500", "/feed-xxe.xml",
+    "http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/admin", "http://localhost:{port}/secret",
+    "/" + "long/" * 600, "/q?" + "&".join(f"p{i}=1" for i in range(30)), "file:///etc/passwd",
+]
+
+
+def home(h):
+    links = "".join(f'<a href="{link.format(port=h.server.server_address[1])}">x</a> ' for link in LINKS)
+    feed = '<link rel="alternate" type="application/rss+xml" href="/feed-xxe.xml">'
+    send(h, 200, page("Hostile home", links).replace(b"<head>", f"<head>{feed}".encode()), "text/html")
+
+
+def nested(depth: int):
+    body = ("<html><body>" + "<div>" * depth + "<p>" + "Deep inside the nest, a sentence long enough to keep. " * 5
+            + "</p>" + "</div>" * depth + "</body></html>").encode()
+    return lambda h: send(h, 200, body, "text/html")
+
+
+ROUTES = {
+    "/": home,
+    "/robots.txt": robots,
+    "/sitemap.xml": sitemap,
+    "/garbage": lambda h: send(h, 200, random.Random(7).randbytes(20_000), "text/html"),
+    "/truncated-gzip": truncated_gzip,
+    "/wrong-length": wrong_length,
+    "/http10": http10,
+    "/soft-404": html("<html><head><title>Not Found</title></head><body><h1>404</h1><p>Not found.</p></body></html>"),
+    "/forever/*": endless_redirect,
+    "/big-stream": streamed(b"<p>" + b"more " * 2000 + b"</p>\n"),
+    "/gzip-bomb": gzip_bomb,
+    "/slow-drip": streamed(b"<p>drip</p>", pause=0.5, chunks=60),
+    "/many-links": million_links,
+    "/repeat/*": repeating_path,
+    "/calendar": growing_query,
+    "/nul-bytes": html(page("Nul bytes").replace(b"paragraph", b"para\0graph")),
+    "/utf16-bom": lambda h: send(h, 200, b"\xff\xfe" + page("Sixteen bits \u00e9t\u00e9").decode().encode("utf-16-le"), "text/html"),
+    "/lying-charset": lambda h: send(h, 200, page("Caf\u00e9 cr\u00e8me").decode().encode("cp1252"), "text/html; charset=utf-8"),
+    "/deep-nesting": nested(200),
+    "/deeper-than-the-parser": nested(5000),
+    "/to-metadata": lambda h: send(h, 302, b"", None, {"Location": "http://169.254.169.254/latest/meta-data/iam"}),
+    "/to-localhost": lambda h: send(h, 302, b"", None, {"Location": f"http://localhost:{h.server.server_address[1]}/secret"}),
+    "/to-ten": lambda h: send(h, 301, b"", None, {"Location": "http://10.0.0.1/"}),
+    "/empty": html(b""),
+    "/pdf": lambda h: send(h, 200, b"%PDF-1.4\n%\xe2\xe3\n", "application/pdf"),
+    "/error-500": html(b"<html><body>Internal error</body></html>", status=500),
+    "/nest/*": nested_sitemap,
+    "/xxe.xml": lambda h: send(h, 200, XXE.format(base=base(h)).encode(), "application/xml"),
+    "/laughs.xml": lambda h: send(h, 200, LAUGHS.replace("{base}", base(h)).encode(), "application/xml"),
+    "/feed-xxe.xml": lambda h: send(h, 200, XXE_FEED.format(base=base(h)).encode(), "application/rss+xml"),
+    "/big-sitemap.xml": streamed(b"<url><loc>http://127.0.0.1/x</loc></url>" * 100, content_type="application/xml"),
+    "/after-xxe": html(page("After XXE")),
+    "/after-laughs": html(page("After laughs")),
+    "/after-feed-xxe": html(page("After feed XXE")),
+}
+
+#: bounds small enough for a test; every one is a documented setting
+LIMITS = ["-s", "DOWNLOAD_MAXSIZE=4000000", "-s", "DOWNLOAD_TIMEOUT=3", "-s", "RETRY_TIMES=0", "-s", "REDIRECT_MAX_TIMES=5",
+          "-s", "CRAWL_MAX_LINKS_PER_PAGE=1000", "-s", "CRAWL_MAX_SITEMAP_NESTING=3", "-s", "DOWNLOAD_DELAY=0",
+          "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16"]
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    out = tmp_path_factory.mktemp("hostile") / "archive"
+    with SiteServer(routes=ROUTES) as site:
+        allow = [arg for host in ("localhost", "169.254.169.254", "10.0.0.1") for arg in ("--allow-host", host)]
+        command = [sys.executable, "-c", "from archive.cli import main; raise SystemExit(main())",
+                   "crawl", site.url("/"), "--out", str(out), *allow, *LIMITS]
+        started = time.monotonic()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        result = subprocess.run(command, capture_output=True, text=True, timeout=240)
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        seconds = time.monotonic() - started
+    rows = duck(out, "SELECT url, outcome, reason FROM fetches")
+    outcomes = {url.replace(site.base_url, ""): (outcome, reason or "") for url, outcome, reason in rows}
+    return {"result": result, "out": out, "seconds": seconds, "peak_mb": max(peak_mb, before / 1024),
+            "outcomes": outcomes, "base": site.base_url}
+
+
+def test_the_hostile_crawl_finishes_in_bounded_time_and_memory(hostile):
+    assert hostile["result"].returncode == 0, hostile["result"].stderr[-3000:]
+    assert "Traceback" not in hostile["result"].stderr
+    assert hostile["seconds"] < 120
+    assert hostile["peak_mb"] < 1500  # the crawl process (workers are measured by the benchmark)
+
+
+@pytest.mark.parametrize(
+    ("path", "outcome", "reason_part"),
+    [
+        ("/garbage", "no_content", ""),
+        ("/truncated-gzip", "stored", ""),  # what decompressed is kept
+        ("/wrong-length", "fetch_error", ""),
+        ("/http10", "stored", ""),
+        ("/soft-404", "stored", ""),
+        ("/forever/0", "redirect_loop", "redirects"),
+        ("/big-stream", "too_large", "DOWNLOAD_MAXSIZE"),
+        ("/gzip-bomb", "too_large", "decompress"),
+        ("/slow-drip", "timeout", ""),
+        ("/many-links", "stored", ""),
+        ("/nul-bytes", "stored", ""),
+        ("/utf16-bom", "stored", ""),
+        ("/lying-charset", "stored", ""),
+        ("/deep-nesting", "stored", ""),
+        ("/deeper-than-the-parser", "no_content", ""),  # libxml2 stops at its depth limit
+        ("/to-metadata", "blocked", "169.254.169.254, a link-local (cloud metadata) address"),
+        ("/to-localhost", "blocked", "localhost resolves to 127.0.0.1, a loopback address"),
+        ("/to-ten", "blocked", "10.0.0.1, a private address"),
+        ("http://169.254.169.254/latest/meta-data/", "blocked", "cloud metadata"),
+        ("http://10.0.0.1/admin", "blocked", "private"),
+        ("/empty", "no_content", ""),
+        ("/pdf", "not_html", ""),
+        ("/error-500", "http_error", "500"),
+        ("/" + "long/" * 600, "trap", "CRAWL_MAX_URL_LENGTH"),
+        ("/q?" + "&".join(f"p{i}=1" for i in range(30)), "trap", "CRAWL_MAX_QUERY_PARAMS"),
+        ("/repeat/a/b/a/b/a/b/a/b/", "trap", "CRAWL_MAX_PATH_REPEATS"),
+        ("/nest/3.xml", "trap", "CRAWL_MAX_SITEMAP_NESTING"),
+        ("/big-sitemap.xml", "too_large", ""),
+        ("/after-xxe", "stored", ""),
+        ("/after-laughs", "stored", ""),
+        ("/after-feed-xxe", "stored", ""),
+        ("/xxe.xml", "discovered", ""),
+        ("/laughs.xml", "discovered", ""),
+        ("/feed-xxe.xml", "discovered", ""),
+    ],
+)
+def test_each_trap_has_its_outcome(hostile, path, outcome, reason_part):
+    got = hostile["outcomes"].get(path)
+    assert got is not None, f"no fetches row for {path}"
+    assert got[0] == outcome, got
+    assert reason_part in got[1]
+
+
+def test_the_calendar_stops_at_the_query_limit(hostile):
+    calendar = [(url, o) for url, o in hostile["outcomes"].items() if url.startswith("/calendar")]
+    assert any(outcome == "trap" for _, (outcome, _) in calendar)
+    assert len(calendar) < 20
+
+
+def test_entities_are_never_expanded_nor_files_read(hostile):
+    urls = " ".join(hostile["outcomes"])
+    assert "root:" not in urls and "lollol" not in urls
+    assert not any(url.startswith("file:") for url in hostile["outcomes"])
+
+
+def test_links_per_page_are_bounded(hostile):
+    [(links,)] = duck(hostile["out"], "SELECT len(links) FROM pages WHERE url LIKE '%/many-links'")
+    assert links == 1000
+
+
+def test_text_is_valid_utf8_and_charsets_are_found(hostile):
+    texts = dict(duck(hostile["out"], "SELECT url, text FROM pages"))
+    for url, text in texts.items():
+        text.encode("utf-8")  # no lone surrogates
+        assert "\0" not in text, url
+    by_path = {url.replace(hostile["base"], ""): text for url, text in texts.items()}
+    assert "Café crème" in by_path["/lying-charset"]
+    assert "Sixteen bits été" in by_path["/utf16-bom"]
+
+
+def test_get_follows_redirects_anywhere_but_to_private_addresses(tmp_path):
+    with SiteServer(routes=ROUTES) as site:
+        result = run_blogarchive("get", site.url("/to-ten"), site.url("/http10"), "--out", str(tmp_path / "a"), *LIMITS)
+    assert result.returncode == 0, result.stderr
+    rows = dict(duck(tmp_path / "a", "SELECT url, outcome FROM fetches"))
+    assert rows[site.url("/to-ten")] == "blocked"
+    assert rows[site.url("/http10")] == "stored"
