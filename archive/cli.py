@@ -80,7 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="crawl the bundled demo blog on 127.0.0.1", epilog=EXAMPLES["demo"])
     demo.add_argument("--out", default="demo-archive", metavar="DIR", help="archive folder (default: ./demo-archive)")
     demo.add_argument("-v", "--verbose", action="store_true", help="log what Scrapy does")
+    from .cluster import add_parsers
+
+    add_parsers(commands, _add_settings_option)
     return parser
+
+
+def _add_settings_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--set", "-s", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting for each site's crawl, e.g. -s DOWNLOAD_DELAY=1; repeatable")
 
 
 def _add_fetch_options(parser: argparse.ArgumentParser, out_required: bool) -> None:
@@ -334,6 +342,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_stats(args)
         if args.command == "history":
             return cmd_history(args)
+        if args.command in ("worker", "submit", "status"):
+            from . import cluster
+
+            if args.command == "worker":
+                return cluster.cmd_worker(args)
+            if args.command == "status":
+                return cluster.cmd_status(args)
+            return cluster.cmd_submit(args, gather_urls(args), {k: str(v) for k, v in parse_settings(args.set).items()})
         return cmd_demo(args)
     except UsageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)

@@ -1,0 +1,111 @@
+"""The commands that scale out: `worker`, `submit` and `status`, on Celery over Redis.
+
+The Celery app and its task live in `crawler.tasks` (no Scrapy there either: a
+task starts `blogarchive crawl` as its own process); this module is the command
+line around them, imported only when one of these commands runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import UsageError
+
+__all__ = ["cmd_status", "cmd_submit", "cmd_worker"]
+
+
+def check_broker(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise UsageError(f"--broker must be a Redis URL like redis://HOST:6379/0, not {url!r}")
+    return url
+
+
+def _app(broker: str, visibility_timeout: float = 3600) -> Any:
+    from crawler.tasks import make_app
+
+    return make_app(check_broker(broker), visibility_timeout)
+
+
+def _reachable(broker: str) -> Any:
+    import redis
+
+    client = redis.Redis.from_url(broker, socket_connect_timeout=3)
+    try:
+        client.ping()
+    except redis.exceptions.RedisError as exc:
+        raise UsageError(f"cannot reach the broker at {broker}: {exc}") from exc
+    return client
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run site crawls from the queue until stopped; one crawl at a time per worker."""
+    _reachable(check_broker(args.broker))
+    app = _app(args.broker, args.visibility_timeout)
+    name = args.name or f"blogarchive-{os.getpid()}@{socket.gethostname()}"
+    app.worker_main(["worker", "--pool=solo", f"--loglevel={'INFO' if args.verbose else 'WARNING'}", "-n", name,
+                     "--without-gossip", "--without-mingle", "-Q", "blogarchive"])
+    return 0
+
+
+def cmd_submit(args: argparse.Namespace, urls: list[str], settings: dict[str, str]) -> int:
+    """Queue one crawl task per site."""
+    _reachable(check_broker(args.broker))
+    out = os.path.abspath(args.out)
+    app = _app(args.broker)
+    for url in urls:
+        app.crawl_site.delay(url, out, settings)
+    print(f"queued {len(urls)} site{'s' if len(urls) != 1 else ''} -> {out}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Queued, running and finished sites, as the broker knows them."""
+    from crawler.tasks import LOCK_PREFIX, STATUS_KEY
+
+    client = _reachable(check_broker(args.broker))
+    queued = client.llen("blogarchive")
+    running = sorted(k.decode()[len(LOCK_PREFIX):] for k in client.scan_iter(LOCK_PREFIX + "*"))
+    statuses = {k.decode(): json.loads(v) for k, v in client.hgetall(STATUS_KEY).items()}
+    done: dict[str, int] = {}
+    for record in statuses.values():
+        if record["status"] != "running":
+            done[record["status"]] = done.get(record["status"], 0) + 1
+    summary = " · ".join([f"queued {queued}", f"running {len(running)}", *(f"{k} {v}" for k, v in sorted(done.items()))])
+    print(summary)
+    for key in sorted(statuses):
+        record = statuses[key]
+        state = "running" if key in running else record["status"]
+        where = f"on {record['worker']}" if state == "running" and record.get("worker") else record.get("detail", "")
+        print(f"  {key:<32} {state:<12} {record['url']}  {where}".rstrip())
+    return 0
+
+
+def add_parsers(commands: Any, add_settings: Any) -> None:
+    """The `worker`, `submit` and `status` subcommands."""
+    worker = commands.add_parser("worker", help="run site crawls from a Redis queue (a Celery worker)",
+                                 epilog="example: blogarchive worker --broker redis://queue.example:6379/0")
+    worker.add_argument("--broker", required=True, metavar="URL", help="the Redis broker, redis://HOST:PORT/N")
+    worker.add_argument("--name", metavar="NAME", help="worker name (default: blogarchive-PID@HOST)")
+    worker.add_argument("--visibility-timeout", type=float, default=3600, metavar="SECONDS",
+                        help="seconds before a dead worker's site goes to another worker (default 3600; "
+                             "every worker of a broker should use the same value)")
+    worker.add_argument("-v", "--verbose", action="store_true", help="Celery's log at INFO level")
+
+    submit = commands.add_parser("submit", help="queue one crawl task per site",
+                                 epilog="example: blogarchive submit --sites sites.txt --out /shared/archive --broker redis://queue:6379/0")
+    submit.add_argument("urls", nargs="*", metavar="URL", help="start URL of a site")
+    submit.add_argument("--sites", dest="input_file", metavar="FILE", help="read start URLs from FILE, one a line")
+    submit.add_argument("--out", "-o", required=True, metavar="DIR",
+                        help="shared archive folder; each site is archived in DIR/sites/HOST_PORT")
+    submit.add_argument("--broker", required=True, metavar="URL", help="the Redis broker, redis://HOST:PORT/N")
+    add_settings(submit)
+
+    status = commands.add_parser("status", help="show queued, running and finished sites",
+                                 epilog="example: blogarchive status --broker redis://queue:6379/0")
+    status.add_argument("--broker", required=True, metavar="URL", help="the Redis broker, redis://HOST:PORT/N")

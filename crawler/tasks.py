@@ -1,0 +1,135 @@
+"""Crawls of many sites on many machines: Celery tasks over a Redis broker, one site per task.
+
+A task runs one site's crawl as its own process (`python -m archive.cli crawl`: the
+Twisted reactor cannot restart, and a crawl that dies takes nothing else with it)
+into that site's own archive, `OUT/sites/<host>_<port>/`, with the same semantics as
+`blogarchive crawl`: incremental, crash-safe, one `pages` row per version.
+
+- Tasks are acknowledged late and rejected when their worker is lost, so a worker
+  killed mid-crawl leaves its task in Redis, where another worker takes it up after
+  the visibility timeout and resumes the site: pages already stored come back
+  `unchanged`, half-written files are removed, the dead crawl is marked interrupted.
+- A site is crawled by at most one worker at a time, across machines: a Redis lock
+  per host with an expiry, renewed while the crawl runs. A task that finds its site
+  locked is retried later.
+- The crawl process dies with its worker (PR_SET_PDEATHSIG), so a killed worker
+  leaves no crawl behind holding the site's archive.
+
+No Scrapy here: workers only start crawl processes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from celery import Celery
+
+__all__ = ["make_app", "site_folder", "site_key", "LOCK_PREFIX", "STATUS_KEY"]
+
+#: Redis keys: one lock per site, one hash of the latest outcome per site
+LOCK_PREFIX = "blogarchive:site-lock:"
+STATUS_KEY = "blogarchive:site-status"
+#: seconds a site lock lives without renewal (a dead worker's lock lapses after this)
+LOCK_SECONDS = 60
+#: exit status of `blogarchive crawl` when another crawl holds the archive
+EXIT_LOCK_HELD = 75
+
+
+def site_key(url: str) -> str:
+    """The site of `url` as `host_port`, lower-case, safe as a folder and key name."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return re.sub(r"[^a-z0-9.-]", "_", f"{host}_{port}")
+
+
+def site_folder(out: str, url: str) -> str:
+    """Where the site's archive lives under the shared archive `out`."""
+    return os.path.join(out, "sites", site_key(url))
+
+
+def _die_with_parent() -> None:
+    """In the crawl process: get SIGKILL when the worker that started it dies."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass  # not Linux: the crawl outlives a killed worker, and its lock tells the next one to wait
+
+
+def make_app(broker: str, visibility_timeout: float = 3600) -> Celery:
+    """The Celery app on `broker` (redis://host:port/db), with the crawl task."""
+    app = Celery("blogarchive", broker=broker, backend=None)
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_default_queue="blogarchive",
+        # a dead worker's task goes back to the queue once unacknowledged for
+        # visibility_timeout; live workers sweep for such tasks every restore interval
+        broker_transport_options={
+            "visibility_timeout": visibility_timeout,
+            "unacked_restore_interval": min(10.0, max(1.0, visibility_timeout / 4)),
+            "unacked_restore_throttle": 1,
+        },
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+    )
+
+    @app.task(name="blogarchive.crawl_site", bind=True, max_retries=None)
+    def crawl_site(task: Any, url: str, out: str, settings: dict[str, str] | None = None) -> str:
+        redis = _redis(app)
+        key = site_key(url)
+        lock = redis.lock(LOCK_PREFIX + key, timeout=LOCK_SECONDS, blocking=False)
+        if not lock.acquire():
+            raise task.retry(countdown=2)  # another worker crawls this site now
+        worker = task.request.hostname or ""
+        _status(redis, key, "running", url, worker=worker)
+        stop = threading.Event()
+        renewer = threading.Thread(target=_renew, args=(lock, stop), daemon=True)
+        renewer.start()
+        try:
+            command = [sys.executable, "-m", "archive.cli", "crawl", url, "--out", site_folder(out, url)]
+            for name, value in (settings or {}).items():
+                command += ["-s", f"{name}={value}"]
+            Path(out, "sites").mkdir(parents=True, exist_ok=True)
+            result = subprocess.run(command, capture_output=True, text=True, preexec_fn=_die_with_parent)
+        finally:
+            stop.set()
+            renewer.join()
+            lock.release()
+        if result.returncode == EXIT_LOCK_HELD:
+            raise task.retry(countdown=2)
+        outcome = {0: "finished", 1: "failed", 3: "interrupted"}.get(result.returncode, f"exit {result.returncode}")
+        _status(redis, key, outcome, url, (result.stdout or result.stderr).strip().splitlines()[-1:], worker=worker)
+        return outcome
+
+    app.crawl_site = crawl_site  # type: ignore[attr-defined]
+    return app
+
+
+def _redis(app: Celery) -> Any:
+    """A Redis client on the broker's server (the locks and statuses live beside the queue)."""
+    import redis
+
+    return redis.Redis.from_url(app.conf.broker_url)
+
+
+def _renew(lock: Any, stop: threading.Event) -> None:
+    while not stop.wait(LOCK_SECONDS / 3):
+        lock.extend(LOCK_SECONDS, replace_ttl=True)
+
+
+def _status(redis: Any, key: str, status: str, url: str, detail: list[str] | None = None, worker: str = "") -> None:
+    record = {"status": status, "url": url, "at": time.time(), "detail": (detail or [""])[0], "worker": worker}
+    redis.hset(STATUS_KEY, key, json.dumps(record))

@@ -1,0 +1,186 @@
+"""Many sites on several workers: real Celery workers over a real redis-server on
+loopback, real crawls of real sites; one worker killed with SIGKILL mid-crawl."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from crawler.demo.server import SiteServer
+
+from .conftest import ROOT, run_blogarchive, write_site
+
+POSTS = 6
+SITES = 20
+CRAWL_SETTINGS = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "EXTRACTION_PROCESSES=0",
+                  "-s", "RETRY_TIMES=0"]
+
+
+def sql(query: str) -> list[tuple]:
+    """DuckDB over the Parquet files a query names (a shared archive has one folder per site)."""
+    import duckdb
+
+    with duckdb.connect() as con:
+        return con.execute(query).fetchall()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.environ.get("BLOGARCHIVE_REQUIRE_SERVERS"):
+            pytest.fail("redis-server is not installed (.ci/run installs it)")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    port = free_port()
+    server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import redis
+
+    client = redis.Redis(port=port)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.exceptions.ConnectionError:
+            if time.monotonic() > deadline:
+                server.kill()
+                raise
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_client(redis_url):
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    return client
+
+
+def blog(tmp_path):
+    posts = {f"post-{n}.html": f"<html><head><title>Post {n}</title></head><body><article><h1>Post {n}</h1>"
+             f"<p>Post {n} is about the harbour at dawn, the ferries, the gulls and the fish market, in a paragraph "
+             f"long enough to be kept by the extractor as the main text of the page.</p></article></body></html>"
+             for n in range(POSTS)}
+    links = "".join(f'<li><a href="/post-{n}">Post {n}</a></li>' for n in range(POSTS))
+    index = f"<html><body><main><h1>A small blog</h1><ul>{links}</ul></main></body></html>"
+    return write_site(tmp_path / "blog", {"index.html": index, **posts})
+
+
+class Workers:
+    """`blogarchive worker` processes, all stopped (and their crawls with them) at the end."""
+
+    def __init__(self, broker: str, count: int, visibility_timeout: float) -> None:
+        self.processes = [
+            subprocess.Popen([sys.executable, "-m", "archive.cli", "worker", "--broker", broker, "--name", f"w{n}@test",
+                              "--visibility-timeout", str(visibility_timeout)],
+                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            for n in range(count)
+        ]
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def statuses(client) -> dict[str, dict]:
+    return {k.decode(): json.loads(v) for k, v in client.hgetall("blogarchive:site-status").items()}
+
+
+def wait_until(condition, timeout: float, message: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out: {message}")
+        time.sleep(0.2)
+
+
+def test_sites_survive_a_killed_worker_and_every_page_is_stored_once(redis_url, redis_client, tmp_path):
+    root = blog(tmp_path)
+    servers = [SiteServer(root, delay=0.15).start() for _ in range(SITES)]
+    workers = Workers(redis_url, 3, visibility_timeout=6)
+    out = tmp_path / "shared"
+    try:
+        result = run_blogarchive("submit", *(s.url("/") for s in servers), "--out", str(out), "--broker", redis_url,
+                                 *CRAWL_SETTINGS)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith(f"queued {SITES} sites")
+        # kill worker 0 in the middle of a crawl: once its site's crawl has written its first row
+        def victim_mid_crawl() -> bool:
+            running = [key for key, r in statuses(redis_client).items() if r["status"] == "running" and r["worker"] == "w0@test"]
+            return any(list((out / "sites" / key / "crawls").glob("*.parquet")) for key in running)
+
+        wait_until(victim_mid_crawl, 60, "worker 0 crawling")
+        workers.processes[0].send_signal(signal.SIGKILL)
+        workers.processes[0].wait()
+        wait_until(lambda: sum(r["status"] == "finished" for r in statuses(redis_client).values()) == SITES, 240,
+                   f"{SITES} sites finished: {statuses(redis_client)}")
+        status = run_blogarchive("status", "--broker", redis_url)
+    finally:
+        workers.stop()
+        for server in servers:
+            server.stop()
+    assert status.returncode == 0 and status.stdout.startswith("queued 0 · running 0 · finished 20"), status.stdout
+    pattern = f"{out}/sites/*/pages/*.parquet"
+    per_url = sql(f"SELECT url, count(*) FROM read_parquet('{pattern}') GROUP BY url")
+    assert len(per_url) == SITES * (POSTS + 1)  # every page of every site...
+    assert all(count == 1 for _, count in per_url)  # ...exactly once
+    crawls = sql(f"SELECT status FROM read_parquet('{out}/sites/*/crawls/*.parquet')")
+    assert ("interrupted",) in crawls  # the kill hit a crawl, which another worker resumed
+
+
+def test_one_site_is_never_crawled_twice_at_once(redis_url, redis_client, tmp_path):
+    with SiteServer(blog(tmp_path), delay=0.2) as site:
+        workers = Workers(redis_url, 2, visibility_timeout=60)
+        out = tmp_path / "shared"
+        try:
+            for _ in range(2):
+                assert run_blogarchive("submit", site.url("/"), "--out", str(out), "--broker", redis_url,
+                                       *CRAWL_SETTINGS).returncode == 0
+            folder = f"{out}/sites/*/crawls/*.parquet"
+            wait_until(lambda: len(_finished(out, folder)) == 2, 120, "both crawls finished")
+        finally:
+            workers.stop()
+    (first_start, first_end), (second_start, second_end) = sorted(_finished(out, folder))
+    assert first_end <= second_start  # one after the other, never at once
+    # the second crawl found the first one's pages unchanged: still one row per page
+    pages = sql(f"SELECT count(*), count(DISTINCT url) FROM read_parquet('{out}/sites/*/pages/*.parquet')")
+    assert pages == [(POSTS + 1, POSTS + 1)]
+
+
+def _finished(out, pattern: str) -> list[tuple]:
+    if not list(out.glob("sites/*/crawls/*.parquet")):
+        return []
+    return sql(f"SELECT started_at, finished_at FROM read_parquet('{pattern}') WHERE status = 'finished'")
+
+
+def test_cluster_commands_reject_a_bad_broker_in_one_line(tmp_path):
+    result = run_blogarchive("status", "--broker", "http://nope")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "redis://" in result.stderr
+    result = run_blogarchive("submit", "https://blog.example/", "--out", str(tmp_path), "--broker", f"redis://127.0.0.1:{free_port()}/0")
+    assert result.returncode == 2 and "cannot reach the broker" in result.stderr and "Traceback" not in result.stderr
