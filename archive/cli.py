@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("-v", "--verbose", action="store_true", help="log what Scrapy does")
     from .cluster import add_parsers
 
-    add_parsers(commands, _add_settings_option)
+    add_parsers(commands, _add_settings_option, _duration)
     return parser
 
 
@@ -342,14 +342,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_stats(args)
         if args.command == "history":
             return cmd_history(args)
-        if args.command in ("worker", "submit", "status"):
+        if args.command in ("worker", "submit", "schedule", "status"):
             from . import cluster
 
             if args.command == "worker":
                 return cluster.cmd_worker(args)
             if args.command == "status":
                 return cluster.cmd_status(args)
-            return cluster.cmd_submit(args, gather_urls(args), {k: str(v) for k, v in parse_settings(args.set).items()})
+            settings = {k: str(v) for k, v in parse_settings(args.set).items()}
+            if args.command == "schedule":
+                return cluster.cmd_schedule(args, gather_urls(args), settings)
+            return cluster.cmd_submit(args, gather_urls(args), settings)
         return cmd_demo(args)
     except UsageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)

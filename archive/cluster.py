@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from .errors import UsageError
 
-__all__ = ["cmd_status", "cmd_submit", "cmd_worker"]
+__all__ = ["cmd_schedule", "cmd_status", "cmd_submit", "cmd_worker"]
 
 
 def check_broker(url: str) -> str:
@@ -64,6 +64,23 @@ def cmd_submit(args: argparse.Namespace, urls: list[str], settings: dict[str, st
     return 0
 
 
+def cmd_schedule(args: argparse.Namespace, urls: list[str], settings: dict[str, str]) -> int:
+    """Celery beat: submit every site again each `--every` seconds, until stopped."""
+    _reachable(check_broker(args.broker))
+    from crawler.tasks import site_key
+
+    out = os.path.abspath(args.out)
+    app = _app(args.broker)
+    app.conf.beat_schedule = {
+        f"crawl {site_key(url)}": {"task": "blogarchive.crawl_site", "schedule": args.every, "args": (url, out, settings)}
+        for url in urls
+    }
+    print(f"submitting {len(urls)} site{'s' if len(urls) != 1 else ''} every {args.every:g}s -> {out}", flush=True)
+    state = os.path.abspath(args.state_file)
+    app.start(["beat", f"--schedule={state}", f"--loglevel={'INFO' if args.verbose else 'WARNING'}"])
+    return 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     """Queued, running and finished sites, as the broker knows them."""
     from crawler.tasks import LOCK_PREFIX, STATUS_KEY
@@ -86,7 +103,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parsers(commands: Any, add_settings: Any) -> None:
+def add_parsers(commands: Any, add_settings: Any, duration: Any) -> None:
     """The `worker`, `submit` and `status` subcommands."""
     worker = commands.add_parser("worker", help="run site crawls from a Redis queue (a Celery worker)",
                                  epilog="example: blogarchive worker --broker redis://queue.example:6379/0")
@@ -105,6 +122,18 @@ def add_parsers(commands: Any, add_settings: Any) -> None:
                         help="shared archive folder; each site is archived in DIR/sites/HOST_PORT")
     submit.add_argument("--broker", required=True, metavar="URL", help="the Redis broker, redis://HOST:PORT/N")
     add_settings(submit)
+
+    schedule = commands.add_parser("schedule", help="submit sites again and again (Celery beat)",
+                                   epilog="example: blogarchive schedule --sites sites.txt --every 6h --out /shared/archive --broker redis://queue:6379/0")
+    schedule.add_argument("urls", nargs="*", metavar="URL", help="start URL of a site")
+    schedule.add_argument("--sites", dest="input_file", metavar="FILE", help="read start URLs from FILE, one a line")
+    schedule.add_argument("--every", required=True, type=duration, metavar="DURATION", help="interval: 90s, 30m, 6h, 2d, 1w")
+    schedule.add_argument("--out", "-o", required=True, metavar="DIR", help="shared archive folder, as for submit")
+    schedule.add_argument("--broker", required=True, metavar="URL", help="the Redis broker, redis://HOST:PORT/N")
+    schedule.add_argument("--state-file", default="blogarchive-beat-schedule", metavar="FILE",
+                          help="where beat remembers when each site was last submitted (default: ./blogarchive-beat-schedule)")
+    schedule.add_argument("-v", "--verbose", action="store_true", help="Celery's log at INFO level")
+    add_settings(schedule)
 
     status = commands.add_parser("status", help="show queued, running and finished sites",
                                  epilog="example: blogarchive status --broker redis://queue:6379/0")

@@ -184,3 +184,19 @@ def test_cluster_commands_reject_a_bad_broker_in_one_line(tmp_path):
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and "redis://" in result.stderr
     result = run_blogarchive("submit", "https://blog.example/", "--out", str(tmp_path), "--broker", f"redis://127.0.0.1:{free_port()}/0")
     assert result.returncode == 2 and "cannot reach the broker" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_schedule_submits_every_site_again_and_again(redis_url, redis_client, tmp_path):
+    sites = ["https://one.example/", "https://two.example/"]
+    beat = subprocess.Popen([sys.executable, "-m", "archive.cli", "schedule", *sites, "--every", "1s",
+                             "--out", str(tmp_path / "shared"), "--broker", redis_url, "--state-file", str(tmp_path / "beat")],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until(lambda: redis_client.llen("blogarchive") >= 6, 60, "three rounds of two sites queued")
+    finally:
+        beat.terminate()
+        beat.wait(timeout=15)
+    headers = [json.loads(message)["headers"] for message in redis_client.lrange("blogarchive", 0, -1)]
+    assert {h["task"] for h in headers} == {"blogarchive.crawl_site"}
+    for site in sites:
+        assert sum(site in h["argsrepr"] for h in headers) >= 3
