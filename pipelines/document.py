@@ -88,10 +88,19 @@ def content_hash(text: str) -> str:
 _PARSER = lxml.html.HTMLParser(encoding="utf-8", recover=True, huge_tree=True)
 
 
+#: characters XML (and so lxml's tree) cannot hold: NUL and the C0 controls but tab,
+#: newline and return; lone surrogates and the non-characters U+FFFE, U+FFFF
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def parse_html(html: str) -> HtmlElement:
-    """Parse a whole page leniently; raise NoContent if there is no document."""
+    """Parse a whole page leniently; raise NoContent if there is no document.
+
+    Characters XML cannot hold are dropped first: lxml refuses to set them as text
+    later (in trafilatura, in our clean-up), and they are never part of the text."""
     if not html or not html.strip():
         raise NoContent("empty body")
+    html = _NOT_XML.sub("", html)
     try:
         tree = etree.fromstring(html.encode("utf-8", "replace"), _PARSER)
     except (etree.ParserError, ValueError) as exc:

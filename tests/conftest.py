@@ -10,8 +10,14 @@ from typing import Callable, Iterator
 
 import duckdb
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from crawler.demo.server import Route, SiteServer
+
+# CI explores the same examples on every run (a failing run does not land, so it must
+# not fail by luck); elsewhere each run explores new ones
+hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -237,6 +237,8 @@ def _deeply_nested(depth: int) -> str:
         pytest.param("<html lang='ja'><body><article>" + "<p>" + "川沿いの小さな町で、冬の朝に古い橋を渡って市場へ行きました。" * 20 + "</p>" * 5 + "</article></body></html>", id="japanese"),
         pytest.param("<html lang='ar' dir='rtl'><body><article>" + "<p>" + "ذهبنا إلى السوق القديم في الصباح الباكر وعبرنا الجسر فوق النهر. " * 20 + "</p>" * 5 + "</article></body></html>", id="arabic"),
         pytest.param("<html><body><p>\ud800 bad surrogate \x00 nul \ufffd replacement</p></body></html>", id="odd-characters"),
+        pytest.param("<html><body><article><p>Control \x1f characters \x01 in \x0b a paragraph about harbours, "
+                     "ferries and the winter light, long enough to keep.</p></article></body></html>", id="control-characters"),
     ],
 )
 def test_bad_input_gets_an_outcome_in_bounded_time(html):
