@@ -51,3 +51,18 @@ def _detected(body: bytes) -> list[str]:
         if "cp1252" in match.could_be_from_charset:
             return ["cp1252"]
     return [tied[0].encoding]
+
+
+#: bytes that no text encoding but UTF-16/32 puts in text: NUL and the C0 controls
+#: other than tab, newline, form feed and return
+_CONTROL_BYTES = bytes(set(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D})
+
+
+def binary_share(body: bytes, sample: int = 8192) -> float:
+    """The share of control bytes in the start of `body`: 0 for any HTML, about 0.1 for
+    random bytes (an image or archive served as text/html). A body that starts with a
+    UTF-16 or UTF-32 byte-order mark is text whatever its bytes."""
+    if read_bom(body)[0] or not body:
+        return 0.0
+    head = body[:sample]
+    return (len(head) - len(head.translate(None, _CONTROL_BYTES))) / len(head)

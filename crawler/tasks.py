@@ -107,7 +107,7 @@ def make_app(broker: str, visibility_timeout: float = 3600) -> Celery:
         finally:
             stop.set()
             renewer.join()
-            lock.release()
+            _release(lock)
         if result.returncode == EXIT_LOCK_HELD:
             raise task.retry(countdown=2)
         outcome = {0: "finished", 1: "failed", 3: "interrupted"}.get(result.returncode, f"exit {result.returncode}")
@@ -123,6 +123,16 @@ def _redis(app: Celery) -> Any:
     import redis
 
     return redis.Redis.from_url(app.conf.broker_url)
+
+
+def _release(lock: Any) -> None:
+    """Release the site lock, unless it lapsed meanwhile (Redis unreachable for a minute)."""
+    from redis.exceptions import LockError
+
+    try:
+        lock.release()
+    except LockError:
+        pass
 
 
 def _renew(lock: Any, stop: threading.Event) -> None:

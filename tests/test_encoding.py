@@ -39,3 +39,14 @@ def test_undeclared_utf8():
 def test_garbage_still_decodes():
     text, _, _ = decode_body(bytes(range(256)) * 4, "text/html; charset=utf-8")
     assert isinstance(text, str) and text.encode("utf-8")
+
+
+def test_binary_bodies_are_told_from_text():
+    import random
+
+    from crawler.encoding import binary_share
+
+    assert binary_share(random.Random(1).randbytes(10_000)) > 0.05  # an image or archive
+    assert binary_share("<html><body><p>Crème brûlée\tand\r\ncafé</p></body></html>".encode("cp1252")) == 0
+    assert binary_share(b"\xff\xfe" + "<p>sixteen bits</p>".encode("utf-16-le")) == 0  # NULs, but a BOM says text
+    assert binary_share(b"") == 0

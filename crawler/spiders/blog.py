@@ -43,7 +43,7 @@ from w3lib.url import canonicalize_url, url_query_cleaner
 from crawler import discovery
 from crawler.addresses import PublicAddressResolver
 from crawler import signals as project_signals
-from crawler.encoding import decode_body
+from crawler.encoding import binary_share, decode_body
 from crawler.items import FetchedPage, FetchRecord
 from crawler.middlewares import host_allowed
 
@@ -59,6 +59,8 @@ logger = logging.getLogger(__name__)
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 #: priority bonus of URLs the archive does not know yet: new pages are fetched first
 NEW_PAGE_PRIORITY = 1000
+#: a body with a larger share of control bytes is binary, whatever its Content-Type
+BINARY_SHARE = 0.02
 #: normalised links kept for reuse (a few MB at most)
 LINK_CACHE_SIZE = 8192
 
@@ -339,6 +341,9 @@ class BlogSpider(Spider):
                     yield from self._page_requests(link, depth)
 
     def _parse_page(self, response: Response, content_type: str | None) -> Iterator[Any]:
+        if (share := binary_share(response.body)) > BINARY_SHARE:
+            yield self._record(response, "page", "not_html", f"binary body ({share:.0%} control bytes) served as {content_type}")
+            return
         # one decode (ours, which finds lying charsets); the page is parsed once, by the
         # extraction worker, which reads its links too (see page_links)
         html, encoding, note = decode_body(response.body, content_type)
