@@ -47,6 +47,7 @@ def tree_links(tree: HtmlElement, html: str, url: str, limit: int = 0) -> PageLi
     base = get_base_url(html[:4096], url)
     join = partial(urljoin, base)
     alternates = tuple(
+        # a page announces a handful of feeds; a generated one could announce thousands
         (join(link.get("href")), link.get("type")) for link in _ALTERNATES(tree)[:100] if link.get("href")
     )
     return PageLinks(page_links(_HREFS(tree), join, limit), alternates)

@@ -449,8 +449,8 @@ class BlogSpider(Spider):
             reason = message or "request ignored"
             if outcome == "redirect_loop":
                 reason = f"more than {len(chain)} redirects, last to {request.url}"
-        elif failure.check(DNSLookupError, CannotResolveHostError) and (urlsplit(request.url).hostname or "").lower() in PublicAddressResolver.blocked:
-            outcome, reason = "blocked", PublicAddressResolver.blocked[(urlsplit(request.url).hostname or "").lower()]
+        elif failure.check(DNSLookupError, CannotResolveHostError) and (host := (urlsplit(request.url).hostname or "").lower()) in PublicAddressResolver.blocked:
+            outcome, reason = "blocked", PublicAddressResolver.blocked[host]
         elif failure.check(DownloadTimeoutError, TwistedTimeoutError):
             outcome, reason = "timeout", str(exc) or "download timed out"
         elif failure.check(DownloadCancelledError, CancelledError) and self._over_size(exc):
