@@ -86,17 +86,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_settings_option(parser: argparse.ArgumentParser) -> None:
+def _add_settings_option(parser: argparse.ArgumentParser, what: str = "override a Scrapy or blogarchive setting") -> None:
     parser.add_argument("--set", "-s", action="append", default=[], metavar="NAME=VALUE",
-                        help="a setting for each site's crawl, e.g. -s DOWNLOAD_DELAY=1; repeatable")
+                        help=f"{what}, e.g. -s DOWNLOAD_DELAY=1; repeatable")
 
 
 def _add_fetch_options(parser: argparse.ArgumentParser, out_required: bool) -> None:
     parser.add_argument("urls", nargs="*", metavar="URL", help="start URL(s): http or https")
     parser.add_argument("--out", "-o", required=out_required, metavar="DIR", help="archive folder (created if missing)")
     parser.add_argument("--input-file", "-i", metavar="FILE", help="read URLs from FILE, one a line (# starts a comment)")
-    parser.add_argument("--set", "-s", action="append", default=[], metavar="NAME=VALUE",
-                        help="override a Scrapy or blogarchive setting, e.g. -s DOWNLOAD_DELAY=1; repeatable")
+    _add_settings_option(parser)
     parser.add_argument("--allow-private", action="store_true",
                         help="let links and redirects lead to private, loopback and link-local addresses "
                              "(by default only the start URLs' own hosts may be private)")

@@ -103,11 +103,25 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_broker(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--broker", required=True, metavar="URL", help="the Redis broker, redis://HOST:PORT/N")
+
+
+def _add_site_options(parser: argparse.ArgumentParser, add_settings: Any) -> None:
+    """What `submit` and `schedule` share: the sites, the shared archive, the broker, the settings."""
+    parser.add_argument("urls", nargs="*", metavar="URL", help="start URL of a site")
+    parser.add_argument("--sites", dest="input_file", metavar="FILE", help="read start URLs from FILE, one a line")
+    parser.add_argument("--out", "-o", required=True, metavar="DIR",
+                        help="shared archive folder; each site is archived in DIR/sites/HOST_PORT")
+    _add_broker(parser)
+    add_settings(parser, "a setting for each site's crawl")
+
+
 def add_parsers(commands: Any, add_settings: Any, duration: Any) -> None:
-    """The `worker`, `submit` and `status` subcommands."""
+    """The `worker`, `submit`, `schedule` and `status` subcommands."""
     worker = commands.add_parser("worker", help="run site crawls from a Redis queue (a Celery worker)",
                                  epilog="example: blogarchive worker --broker redis://queue.example:6379/0")
-    worker.add_argument("--broker", required=True, metavar="URL", help="the Redis broker, redis://HOST:PORT/N")
+    _add_broker(worker)
     worker.add_argument("--name", metavar="NAME", help="worker name (default: blogarchive-PID@HOST)")
     worker.add_argument("--visibility-timeout", type=float, default=3600, metavar="SECONDS",
                         help="seconds before a dead worker's site goes to another worker (default 3600; "
@@ -116,25 +130,16 @@ def add_parsers(commands: Any, add_settings: Any, duration: Any) -> None:
 
     submit = commands.add_parser("submit", help="queue one crawl task per site",
                                  epilog="example: blogarchive submit --sites sites.txt --out /shared/archive --broker redis://queue:6379/0")
-    submit.add_argument("urls", nargs="*", metavar="URL", help="start URL of a site")
-    submit.add_argument("--sites", dest="input_file", metavar="FILE", help="read start URLs from FILE, one a line")
-    submit.add_argument("--out", "-o", required=True, metavar="DIR",
-                        help="shared archive folder; each site is archived in DIR/sites/HOST_PORT")
-    submit.add_argument("--broker", required=True, metavar="URL", help="the Redis broker, redis://HOST:PORT/N")
-    add_settings(submit)
+    _add_site_options(submit, add_settings)
 
     schedule = commands.add_parser("schedule", help="submit sites again and again (Celery beat)",
                                    epilog="example: blogarchive schedule --sites sites.txt --every 6h --out /shared/archive --broker redis://queue:6379/0")
-    schedule.add_argument("urls", nargs="*", metavar="URL", help="start URL of a site")
-    schedule.add_argument("--sites", dest="input_file", metavar="FILE", help="read start URLs from FILE, one a line")
+    _add_site_options(schedule, add_settings)
     schedule.add_argument("--every", required=True, type=duration, metavar="DURATION", help="interval: 90s, 30m, 6h, 2d, 1w")
-    schedule.add_argument("--out", "-o", required=True, metavar="DIR", help="shared archive folder, as for submit")
-    schedule.add_argument("--broker", required=True, metavar="URL", help="the Redis broker, redis://HOST:PORT/N")
     schedule.add_argument("--state-file", default="blogarchive-beat-schedule", metavar="FILE",
                           help="where beat remembers when each site was last submitted (default: ./blogarchive-beat-schedule)")
     schedule.add_argument("-v", "--verbose", action="store_true", help="Celery's log at INFO level")
-    add_settings(schedule)
 
     status = commands.add_parser("status", help="show queued, running and finished sites",
                                  epilog="example: blogarchive status --broker redis://queue:6379/0")
-    status.add_argument("--broker", required=True, metavar="URL", help="the Redis broker, redis://HOST:PORT/N")
+    _add_broker(status)

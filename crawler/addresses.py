@@ -25,12 +25,18 @@ if TYPE_CHECKING:
 __all__ = ["PublicAddressResolver", "blocked_reason", "non_public_kind"]
 
 
+def _ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(address.strip("[]"))
+    except ValueError:
+        return None
+
+
 def non_public_kind(address: str) -> str | None:
     """What kind of non-public address `address` is ("loopback", "private", ...), or
     None for a public address or something that is not an IP address."""
-    try:
-        ip = ipaddress.ip_address(address.strip("[]"))
-    except ValueError:
+    ip = _ip(address)
+    if ip is None:
         return None
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
@@ -61,9 +67,7 @@ def _seed_hosts(owner: Any) -> set[str]:
 def blocked_reason(crawler: Crawler | Any, host: str, address: str) -> str | None:
     """Why `host` (at `address`) must not be fetched, or None when it may."""
     host = host.lower()
-    try:
-        ipaddress.ip_address(address.strip("[]"))
-    except ValueError:
+    if _ip(address) is None:
         return None  # a name: judged when it resolves
     kind = non_public_kind(address)
     if host in _seed_hosts(crawler):
