@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, NoReturn, Sequence
 from urllib.parse import urlsplit
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 import pyarrow.compute as pc
 
 from .errors import ArchiveError, UsageError
+from .location import locate
 from .lock import ArchiveLock, LockHeld
 from .reader import ArchiveSummary, page_history, read_fetches, summarize
 from .writer import check_archive_dir, new_crawl_id, prepare_archive_dir
@@ -71,18 +73,20 @@ def build_parser() -> argparse.ArgumentParser:
                      help="write each page's clean text with a metadata header to stdout")
 
     stats = commands.add_parser("stats", help="summarise an archive and its crawls", epilog=EXAMPLES["stats"])
-    stats.add_argument("archive", metavar="DIR", help="archive folder")
+    stats.add_argument("archive", metavar="DIR", help="archive folder or s3://bucket/prefix")
+    _add_s3_option(stats)
 
     history = commands.add_parser("history", help="list the stored versions of one page", epilog=EXAMPLES["history"])
-    history.add_argument("archive", metavar="DIR", help="archive folder")
+    history.add_argument("archive", metavar="DIR", help="archive folder or s3://bucket/prefix")
     history.add_argument("url", metavar="URL", help="the page's URL, as stored")
+    _add_s3_option(history)
 
     demo = commands.add_parser("demo", help="crawl the bundled demo blog on 127.0.0.1", epilog=EXAMPLES["demo"])
     demo.add_argument("--out", default="demo-archive", metavar="DIR", help="archive folder (default: ./demo-archive)")
     demo.add_argument("-v", "--verbose", action="store_true", help="log what Scrapy does")
     from .cluster import add_parsers
 
-    add_parsers(commands, _add_settings_option, _duration)
+    add_parsers(commands, _add_settings_option, _add_s3_option, _duration)
     return parser
 
 
@@ -91,9 +95,17 @@ def _add_settings_option(parser: argparse.ArgumentParser, what: str = "override 
                         help=f"{what}, e.g. -s DOWNLOAD_DELAY=1; repeatable")
 
 
+def _add_s3_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--s3-endpoint", metavar="URL", default=None,
+                        help="endpoint of an S3-compatible store for s3:// archives, e.g. http://127.0.0.1:9000 "
+                             "(default: $AWS_ENDPOINT_URL_S3 or $AWS_ENDPOINT_URL, else AWS)")
+
+
 def _add_fetch_options(parser: argparse.ArgumentParser, out_required: bool) -> None:
     parser.add_argument("urls", nargs="*", metavar="URL", help="start URL(s): http or https")
-    parser.add_argument("--out", "-o", required=out_required, metavar="DIR", help="archive folder (created if missing)")
+    parser.add_argument("--out", "-o", required=out_required, metavar="DIR",
+                        help="archive folder (created if missing) or s3://bucket/prefix")
+    _add_s3_option(parser)
     parser.add_argument("--input-file", "-i", metavar="FILE", help="read URLs from FILE, one a line (# starts a comment)")
     _add_settings_option(parser)
     parser.add_argument("--allow-private", action="store_true",
@@ -203,19 +215,26 @@ def cmd_crawl(args: argparse.Namespace, follow: bool) -> int:
     if not args.out:
         report = _run(urls, follow, overrides)
         return EXIT_FOR_STATUS.get(_status_without_archive(report), EXIT_FINISHED)
-    status, line = crawl_into(args.out, urls, follow, overrides)
+    status, line = crawl_into(args.out, urls, follow, overrides, args.s3_endpoint)
     print(line, file=out)
     return EXIT_FOR_STATUS[status]
 
 
-def crawl_into(out: str, urls: list[str], follow: bool, overrides: dict[str, Any]) -> tuple[str, str]:
-    """Crawl into the archive at `out` holding its lock; (status, one summary line)."""
-    check_archive_dir(out)
-    root = prepare_archive_dir(out)
+def crawl_into(
+    out: str, urls: list[str], follow: bool, overrides: dict[str, Any], s3_endpoint: str | None = None
+) -> tuple[str, str]:
+    """Crawl into the archive at `out` holding its lock; (status, one summary line).
+
+    With ARCHIVE_LOCK_HELD in `overrides` the caller holds the lock already (a worker
+    holds its site's Redis lock) and no archive lock is taken.
+    """
+    root = prepare_archive_dir(locate(out, s3_endpoint))
     crawl_id = overrides.get("ARCHIVE_CRAWL_ID") or new_crawl_id()
-    with ArchiveLock(root, crawl_id):
+    caller_holds_lock = str(overrides.get("ARCHIVE_LOCK_HELD", "")).lower() in ("1", "true", "yes")
+    with nullcontext() if caller_holds_lock else ArchiveLock(root, crawl_id):
         report = _run(urls, follow, {
-            **overrides, "ARCHIVE_DIR": str(root), "ARCHIVE_CRAWL_ID": crawl_id, "ARCHIVE_LOCK_HELD": True,
+            **overrides, "ARCHIVE_DIR": root.uri, "ARCHIVE_S3_ENDPOINT": root.endpoint,
+            "ARCHIVE_CRAWL_ID": crawl_id, "ARCHIVE_LOCK_HELD": True,
         })
     status = report.stats.get("archive/crawl_status", "failed")
     counts = report.outcome_counts()
@@ -243,7 +262,8 @@ def _run(urls: list[str], follow: bool, overrides: dict[str, Any]) -> Any:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    print(format_summary(args.archive, summarize(args.archive)))
+    root = locate(args.archive, args.s3_endpoint)
+    print(format_summary(str(root) if not root.local else args.archive, summarize(root)))
     return 0
 
 
@@ -281,8 +301,9 @@ def _demo_server(server_class: Any, site_dir: Any) -> Any:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    versions = page_history(args.archive, args.url, ["fetched_at", "crawl_id", "content_hash", "word_count", "title"])
-    fetches = read_fetches(args.archive, ["url", "fetched_at", "outcome"])
+    root = locate(args.archive, args.s3_endpoint)
+    versions = page_history(root, args.url, ["fetched_at", "crawl_id", "content_hash", "word_count", "title"])
+    fetches = read_fetches(root, ["url", "fetched_at", "outcome"])
     fetches = fetches.filter(pc.equal(fetches["url"], args.url)).sort_by("fetched_at").to_pylist()
     if not versions.num_rows and not fetches:
         raise UsageError(f"{args.url} is not in {args.archive} (see 'blogarchive stats')")

@@ -53,13 +53,24 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def shared_archive(args: argparse.Namespace) -> str:
+    """The shared archive as workers on any machine should name it: an absolute path
+    (on a shared file system) or an s3:// prefix, checked here so a mistake fails now."""
+    from .location import is_remote, locate
+    from .writer import check_archive_dir
+
+    if not is_remote(args.out):
+        return os.path.abspath(args.out)
+    return check_archive_dir(locate(args.out, args.s3_endpoint)).uri
+
+
 def cmd_submit(args: argparse.Namespace, urls: list[str], settings: dict[str, str]) -> int:
     """Queue one crawl task per site."""
     _reachable(check_broker(args.broker))
-    out = os.path.abspath(args.out)
+    out = shared_archive(args)
     app = _app(args.broker)
     for url in urls:
-        app.crawl_site.delay(url, out, settings)
+        app.crawl_site.delay(url, out, settings, args.s3_endpoint)
     print(f"queued {len(urls)} site{'s' if len(urls) != 1 else ''} -> {out}")
     return 0
 
@@ -69,10 +80,12 @@ def cmd_schedule(args: argparse.Namespace, urls: list[str], settings: dict[str, 
     _reachable(check_broker(args.broker))
     from crawler.tasks import site_key
 
-    out = os.path.abspath(args.out)
+    out = shared_archive(args)
     app = _app(args.broker)
     app.conf.beat_schedule = {
-        f"crawl {site_key(url)}": {"task": "blogarchive.crawl_site", "schedule": args.every, "args": (url, out, settings)}
+        f"crawl {site_key(url)}": {
+            "task": "blogarchive.crawl_site", "schedule": args.every, "args": (url, out, settings, args.s3_endpoint),
+        }
         for url in urls
     }
     print(f"submitting {len(urls)} site{'s' if len(urls) != 1 else ''} every {args.every:g}s -> {out}", flush=True)
@@ -107,17 +120,19 @@ def _add_broker(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--broker", required=True, metavar="URL", help="the Redis broker, redis://HOST:PORT/N")
 
 
-def _add_site_options(parser: argparse.ArgumentParser, add_settings: Any) -> None:
+def _add_site_options(parser: argparse.ArgumentParser, add_settings: Any, add_s3: Any) -> None:
     """What `submit` and `schedule` share: the sites, the shared archive, the broker, the settings."""
     parser.add_argument("urls", nargs="*", metavar="URL", help="start URL of a site")
     parser.add_argument("--sites", dest="input_file", metavar="FILE", help="read start URLs from FILE, one a line")
     parser.add_argument("--out", "-o", required=True, metavar="DIR",
-                        help="shared archive folder; each site is archived in DIR/sites/HOST_PORT")
+                        help="shared archive: a folder every worker sees, or s3://bucket/prefix; "
+                             "each site is archived in DIR/sites/HOST_PORT")
+    add_s3(parser)
     _add_broker(parser)
     add_settings(parser, "a setting for each site's crawl")
 
 
-def add_parsers(commands: Any, add_settings: Any, duration: Any) -> None:
+def add_parsers(commands: Any, add_settings: Any, add_s3: Any, duration: Any) -> None:
     """The `worker`, `submit`, `schedule` and `status` subcommands."""
     worker = commands.add_parser("worker", help="run site crawls from a Redis queue (a Celery worker)",
                                  epilog="example: blogarchive worker --broker redis://queue.example:6379/0")
@@ -130,11 +145,11 @@ def add_parsers(commands: Any, add_settings: Any, duration: Any) -> None:
 
     submit = commands.add_parser("submit", help="queue one crawl task per site",
                                  epilog="example: blogarchive submit --sites sites.txt --out /shared/archive --broker redis://queue:6379/0")
-    _add_site_options(submit, add_settings)
+    _add_site_options(submit, add_settings, add_s3)
 
     schedule = commands.add_parser("schedule", help="submit sites again and again (Celery beat)",
                                    epilog="example: blogarchive schedule --sites sites.txt --every 6h --out /shared/archive --broker redis://queue:6379/0")
-    _add_site_options(schedule, add_settings)
+    _add_site_options(schedule, add_settings, add_s3)
     schedule.add_argument("--every", required=True, type=duration, metavar="DURATION", help="interval: 90s, 30m, 6h, 2d, 1w")
     schedule.add_argument("--state-file", default="blogarchive-beat-schedule", metavar="FILE",
                           help="where beat remembers when each site was last submitted (default: ./blogarchive-beat-schedule)")

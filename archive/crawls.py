@@ -9,6 +9,7 @@ from typing import Any, Mapping, Sequence
 
 import pyarrow.compute as pc
 
+from .location import Root
 from .reader import read_crawls
 from .writer import ArchiveWriter
 
@@ -44,7 +45,7 @@ def crawl_row(
     }
 
 
-def mark_dead_crawls(root: str | os.PathLike[str], writer: ArchiveWriter) -> list[str]:
+def mark_dead_crawls(root: Root, writer: ArchiveWriter) -> list[str]:
     """Record as `interrupted` every crawl still `running` in the archive.
 
     Call it holding the archive lock: then no crawl can still be running, so a

@@ -1,8 +1,16 @@
-"""One writer per archive: an advisory lock on DIR/.lock naming its holder.
+"""One writer per archive: a lock at DIR/.lock naming its holder.
 
-`fcntl.flock` is released by the kernel when its holder dies, even by kill -9,
-so a stale lock cannot outlive its process; the file's content (pid, host,
-crawl id, start time) only serves the message a second run prints.
+In a local folder the lock is `fcntl.flock`, released by the kernel when its holder
+dies, even by kill -9, so a stale lock cannot outlive its process; the file's content
+(pid, host, crawl id, start time) only serves the message a second run prints.
+
+An object store has no such lock, so there `.lock` is a lease: an object naming its
+holder and when it last renewed the lease (every third of LEASE_SECONDS, from a
+thread). A lease not renewed for LEASE_SECONDS is stale, which is how a killed
+crawl's lock lapses. Taking it is write-then-verify: write our lease, wait, read it
+back; of two crawls that start within the same instant the later writer keeps it.
+That is not a consensus lock. Workers of `blogarchive worker` do not rely on it: they
+hold a Redis lock per site (see `crawler.tasks`).
 """
 
 from __future__ import annotations
@@ -11,13 +19,22 @@ import fcntl
 import json
 import os
 import socket
+import threading
+import time
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
 from .errors import ArchiveError
+from .location import Location, Root, locate
 
-__all__ = ["ArchiveLock", "LockHeld"]
+__all__ = ["ArchiveLock", "LockHeld", "LEASE_SECONDS"]
+
+#: seconds an object-store lease lives without renewal
+LEASE_SECONDS = float(os.environ.get("BLOGARCHIVE_LEASE_SECONDS", "120") or 120)
+#: seconds between writing a lease and reading it back
+_VERIFY_DELAY = 1.0
 
 
 class LockHeld(ArchiveError):
@@ -25,35 +42,43 @@ class LockHeld(ArchiveError):
 
 
 class ArchiveLock:
-    def __init__(self, root: str | os.PathLike[str], crawl_id: str) -> None:
-        self.path = Path(root) / ".lock"
+    def __init__(self, root: Root, crawl_id: str) -> None:
+        self.location = locate(root)
         self.crawl_id = crawl_id
         self._handle: IO[str] | None = None
+        self._lease: _Lease | None = None
 
     def acquire(self) -> None:
-        """Take the lock or raise LockHeld naming who has it. Never waits."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+", encoding="utf-8")
+        """Take the lock or raise LockHeld naming who has it. Never waits for a holder."""
+        record = {
+            "crawl_id": self.crawl_id, "pid": os.getpid(), "hostname": socket.gethostname(),
+            "since": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+        if not self.location.local:
+            lease = _Lease(self.location, record)
+            lease.acquire()
+            self._lease = lease
+            return
+        path = Path(self.location.path(".lock"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+", encoding="utf-8")
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.seek(0)
             holder = _parse(handle.read())
             handle.close()
-            raise LockHeld(
-                f"{self.path.parent} is being written by crawl {holder.get('crawl_id', '?')} "
-                f"(pid {holder.get('pid', '?')} on {holder.get('hostname', '?')}, since {holder.get('since', '?')})"
-            ) from None
+            raise LockHeld(_held_message(self.location, holder)) from None
         handle.seek(0)
         handle.truncate()
-        handle.write(json.dumps({
-            "crawl_id": self.crawl_id, "pid": os.getpid(), "hostname": socket.gethostname(),
-            "since": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        }))
+        handle.write(json.dumps(record))
         handle.flush()
         self._handle = handle
 
     def release(self) -> None:
+        if self._lease is not None:
+            self._lease.release()
+            self._lease = None
         if self._handle is None:
             return
         self._handle.seek(0)
@@ -64,7 +89,7 @@ class ArchiveLock:
 
     @property
     def held(self) -> bool:
-        return self._handle is not None
+        return self._handle is not None or self._lease is not None
 
     def __enter__(self) -> ArchiveLock:
         self.acquire()
@@ -72,6 +97,67 @@ class ArchiveLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+class _Lease:
+    """The object-store lock: `.lock` holds our record, a token and `renewed` (epoch s)."""
+
+    def __init__(self, location: Location, record: dict[str, Any]) -> None:
+        self.location = location
+        self.path = location.path(".lock")
+        self.record = {**record, "token": uuid.uuid4().hex}
+        self._stop = threading.Event()
+        self._renewer: threading.Thread | None = None
+
+    def acquire(self) -> None:
+        holder = self._read()
+        if holder and holder.get("token") != self.record["token"] and _fresh(holder):
+            raise LockHeld(_held_message(self.location, holder))
+        self._write()
+        time.sleep(_VERIFY_DELAY)  # a crawl that read the old lease with us writes within this
+        holder = self._read()
+        if not holder or holder.get("token") != self.record["token"]:
+            raise LockHeld(_held_message(self.location, holder or {}))
+        self._renewer = threading.Thread(target=self._renew, name="archive-lease", daemon=True)
+        self._renewer.start()
+
+    def release(self) -> None:
+        self._stop.set()
+        if self._renewer is not None:
+            self._renewer.join()
+        holder = self._read()
+        if holder and holder.get("token") == self.record["token"]:
+            self.location.delete(self.path)
+
+    def _renew(self) -> None:
+        while not self._stop.wait(LEASE_SECONDS / 3):
+            try:
+                self._write()
+            except ArchiveError:
+                pass  # the store is unreachable: the writes fail too, and say why
+
+    def _write(self) -> None:
+        self.location.put_bytes(self.path, json.dumps({**self.record, "renewed": time.time()}).encode())
+
+    def _read(self) -> dict[str, Any]:
+        data = self.location.read_bytes(self.path)
+        return _parse(data.decode("utf-8", "replace")) if data else {}
+
+
+def _fresh(holder: dict[str, Any]) -> bool:
+    renewed = holder.get("renewed")
+    return isinstance(renewed, (int, float)) and time.time() - renewed < LEASE_SECONDS
+
+
+def _held_message(location: Location, holder: dict[str, Any]) -> str:
+    message = (
+        f"{location} is being written by crawl {holder.get('crawl_id', '?')} "
+        f"(pid {holder.get('pid', '?')} on {holder.get('hostname', '?')}, since {holder.get('since', '?')})"
+    )
+    if isinstance(holder.get("renewed"), (int, float)):
+        left = max(0, LEASE_SECONDS - (time.time() - holder["renewed"]))
+        message += f"; its lease lapses in {left:.0f}s unless renewed"
+    return message
 
 
 def _parse(text: str) -> dict[str, Any]:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Sequence
 
 import pyarrow as pa
@@ -14,6 +12,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .errors import ArchiveError
+from .location import Location, Root, locate
 from .schema import SCHEMAS
 
 __all__ = [
@@ -21,18 +20,26 @@ __all__ = [
 ]
 
 
-def _files(root: str | os.PathLike[str], table: str) -> list[Path]:
+def _files(root: Root, table: str) -> tuple[Location, list[str]]:
     """The committed files of `table`: hidden temporaries of a writer are not among them."""
-    path = Path(root)
-    if not path.is_dir():
-        raise ArchiveError(f"no archive at {path}")
-    folder = path / table
-    return sorted(folder.glob("[!._]*.parquet")) if folder.is_dir() else []
+    location = locate(root)
+    if not location.exists():
+        raise ArchiveError(f"no archive at {location}")
+    return location, location.files(table, ".parquet")
 
 
-def _read_file(path: Path, schema: pa.Schema) -> pa.Table:
+def _parquet(location: Location, path: str) -> pq.ParquetFile:
+    if location.local:
+        return pq.ParquetFile(path)
+    try:
+        return pq.ParquetFile(location.fs.open_input_file(path))
+    except OSError as exc:
+        raise ArchiveError(f"cannot read s3://{path}: {exc}") from None
+
+
+def _read_file(location: Location, path: str, schema: pa.Schema) -> pa.Table:
     """One file as `schema`: columns an older file lacks come back as nulls."""
-    parquet = pq.ParquetFile(path)
+    parquet = _parquet(location, path)
     present = set(parquet.schema_arrow.names)
     table = parquet.read(columns=[name for name in schema.names if name in present])
     for column in schema:
@@ -42,7 +49,7 @@ def _read_file(path: Path, schema: pa.Schema) -> pa.Table:
 
 
 def read_table(
-    root: str | os.PathLike[str], table: str, columns: Sequence[str] | None = None
+    root: Root, table: str, columns: Sequence[str] | None = None
 ) -> pa.Table:
     """The whole `table` ("pages", "fetches" or "crawls") of the archive at `root`.
 
@@ -51,16 +58,18 @@ def read_table(
     """
     full = SCHEMAS[table]
     schema = pa.schema([full.field(name) for name in columns]) if columns else full
-    parts = [_read_file(path, schema) for path in _files(root, table)]
+    location, files = _files(root, table)
+    parts = [_read_file(location, path, schema) for path in files]
     return pa.concat_tables(parts) if parts else schema.empty_table()
 
 
-def count_rows(root: str | os.PathLike[str], table: str) -> int:
-    return sum(pq.ParquetFile(path).metadata.num_rows for path in _files(root, table))
+def count_rows(root: Root, table: str) -> int:
+    location, files = _files(root, table)
+    return sum(_parquet(location, path).metadata.num_rows for path in files)
 
 
 def read_pages(
-    root: str | os.PathLike[str], columns: Sequence[str] | None = None, *, latest: bool = False
+    root: Root, columns: Sequence[str] | None = None, *, latest: bool = False
 ) -> pa.Table:
     """The stored pages of the archive at `root` as a pyarrow Table.
 
@@ -88,7 +97,7 @@ def latest_per_key(table: pa.Table, key: str, order: str) -> pa.Table:
     return ordered.filter(mask)
 
 
-def page_history(root: str | os.PathLike[str], url: str, columns: Sequence[str] | None = None) -> pa.Table:
+def page_history(root: Root, url: str, columns: Sequence[str] | None = None) -> pa.Table:
     """Every stored version of one URL, oldest first."""
     wanted = list(columns) if columns else list(SCHEMAS["pages"].names)
     table = read_table(root, "pages", list(dict.fromkeys([*wanted, "url", "fetched_at"])))
@@ -96,13 +105,13 @@ def page_history(root: str | os.PathLike[str], url: str, columns: Sequence[str] 
     return table.select(wanted)
 
 
-def read_crawls(root: str | os.PathLike[str]) -> pa.Table:
+def read_crawls(root: Root) -> pa.Table:
     """One row per crawl run with its latest status, oldest crawl first."""
     table = latest_per_key(read_table(root, "crawls"), "crawl_id", "recorded_at")
     return table.sort_by("started_at")
 
 
-def read_fetches(root: str | os.PathLike[str], columns: Sequence[str] | None = None) -> pa.Table:
+def read_fetches(root: Root, columns: Sequence[str] | None = None) -> pa.Table:
     """Every fetch attempt recorded in the archive at `root` as a pyarrow Table."""
     return read_table(root, "fetches", columns)
 
@@ -121,8 +130,9 @@ class ArchiveSummary:
     platforms: Counter[str] = field(default_factory=Counter)
 
 
-def summarize(root: str | os.PathLike[str]) -> ArchiveSummary:
+def summarize(root: Root) -> ArchiveSummary:
     """Counts over the archive, reading only the small columns."""
+    root = locate(root)
     pages = read_pages(root, ["host", "crawl_id", "page_type", "platform", "published", "word_count"], latest=True)
     fetches = read_fetches(root, ["crawl_id", "outcome"])
     summary = ArchiveSummary(pages=pages.num_rows, versions=count_rows(root, "pages"))

@@ -9,13 +9,13 @@ leaves a state that is exactly what was committed.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .location import Root, locate
 from .reader import latest_per_key, read_fetches, read_pages
 
 __all__ = ["ArchiveState", "KnownPage", "load_state"]
@@ -44,8 +44,9 @@ class ArchiveState:
         return len(self.pages)
 
 
-def load_state(root: str | os.PathLike[str]) -> ArchiveState:
+def load_state(root: Root) -> ArchiveState:
     """The state of the archive at `root` (empty when it has no pages yet)."""
+    root = locate(root)
     pages = read_pages(root, ["url", "fetched_at", "content_hash", "etag", "last_modified", "links"], latest=True)
     fetches = read_fetches(root, ["url", "fetched_at", "outcome", "etag", "last_modified"])
     fetches = latest_per_key(fetches.filter(pc.is_in(fetches["outcome"], value_set=pa.array(CAPTURED))), "url", "fetched_at")

@@ -1,8 +1,9 @@
 """Streaming, atomic Parquet writer for the archive.
 
 Rows are buffered per table and written as one Parquet file per flush: the file
-is written under a hidden temporary name and renamed into place, so a reader
-(pyarrow, DuckDB, another crawl) only ever sees whole files. A flush happens when
+is written under a hidden temporary name and renamed into place (on an object
+store: uploaded whole under its final key), so a reader (pyarrow, DuckDB, another
+crawl) only ever sees whole files. A flush happens when
 the buffer reaches `flush_rows` rows or about `flush_bytes` bytes, and on close,
 so memory stays bounded however long the crawl runs.
 """
@@ -24,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .errors import ArchiveError
+from .location import Location, Root, locate
 from .schema import SCHEMAS
 
 __all__ = ["ArchiveWriter", "check_archive_dir", "new_crawl_id", "prepare_archive_dir", "remove_temporaries"]
@@ -36,23 +38,29 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 _PAUSE_BEFORE_RENAME = float(os.environ.get("BLOGARCHIVE_TEST_PAUSE_BEFORE_RENAME", "0") or 0)
 
 
-def prepare_archive_dir(root: str | os.PathLike[str]) -> Path:
-    """Check that `root` can hold an archive and create its table folders."""
-    path = check_archive_dir(root)
+def prepare_archive_dir(root: Root) -> Location:
+    """Check that `root` can hold an archive and create its table folders (S3 has no
+    folders: a key's prefix is made by writing the key)."""
+    location = check_archive_dir(root)
+    if not location.local:
+        return location
     try:
         for table in SCHEMAS:
-            (path / table).mkdir(parents=True, exist_ok=True)
+            Path(location.path(table)).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ArchiveError(f"cannot create {path}: {exc.strerror or exc}") from None
-    return path
+        raise ArchiveError(f"cannot create {location}: {exc.strerror or exc}") from None
+    return location
 
 
-def check_archive_dir(root: str | os.PathLike[str]) -> Path:
-    """Raise ArchiveError unless `root` is (or can become) a writable directory.
+def check_archive_dir(root: Root) -> Location:
+    """Raise ArchiveError unless `root` is (or can become) a writable archive.
 
     Creates nothing: the command line calls it before any work starts.
     """
-    path = Path(root).expanduser().absolute()
+    location = locate(root)
+    if not location.local:
+        return _check_bucket(location)
+    path = Path(location.base)
     probe = path
     while not probe.exists():
         if probe.parent == probe:
@@ -66,7 +74,20 @@ def check_archive_dir(root: str | os.PathLike[str]) -> Path:
         tempfile.TemporaryDirectory(dir=probe, prefix=".blogarchive-probe-").cleanup()
     except OSError:
         raise ArchiveError(f"{probe} is not writable") from None
-    return path
+    return location
+
+
+def _check_bucket(location: Location) -> Location:
+    """The bucket must exist (we never create one) and take a write: a real attempt,
+    as for a folder, so a wrong key or policy fails before the crawl, in one line."""
+    if not location.exists():
+        bucket = location.base.split("/", 1)[0]
+        where = f" at {location.endpoint}" if location.endpoint else ""
+        raise ArchiveError(f"bucket {bucket!r} does not exist{where}")
+    probe = location.path(f".blogarchive-probe-{uuid.uuid4().hex[:8]}")
+    location.put_bytes(probe, b"")
+    location.delete(probe)
+    return location
 
 
 class ArchiveWriter:
@@ -74,7 +95,7 @@ class ArchiveWriter:
 
     def __init__(
         self,
-        root: str | os.PathLike[str],
+        root: Root,
         crawl_id: str,
         *,
         flush_rows: int = 1000,
@@ -86,7 +107,7 @@ class ArchiveWriter:
     ) -> None:
         if not _SAFE_ID.match(crawl_id):
             raise ValueError(f"unsafe crawl id {crawl_id!r}")
-        self.root = Path(root)
+        self.root = locate(root)
         self.crawl_id = crawl_id
         self.flush_rows = flush_rows
         self.flush_bytes = flush_bytes
@@ -98,7 +119,7 @@ class ArchiveWriter:
         self._buffered_bytes: dict[str, int] = {t: 0 for t in SCHEMAS}
         self._sequence = 0
         self.rows_written: dict[str, int] = {t: 0 for t in SCHEMAS}
-        self.files_written: list[Path] = []
+        self.files_written: list[str] = []
         self._opened = False
         # with `background`, files are compressed and written by one thread (Arrow
         # releases the GIL), so the caller's thread (a crawl's reactor) is not held up;
@@ -187,17 +208,21 @@ class ArchiveWriter:
     def _commit(self, table: str, arrow_table: pa.Table) -> None:
         if not self._opened:
             self.open()
-        folder = self.root / table
         self._sequence += 1
-        final = folder / f"{self.crawl_id}-{self._sequence:05d}.parquet"
-        tmp = folder / f".{final.name}.{uuid.uuid4().hex[:8]}.tmp"
+        name = f"{self.crawl_id}-{self._sequence:05d}.parquet"
+        if self.root.local:
+            final = self._commit_local(table, name, arrow_table)
+        else:
+            final = self._commit_remote(table, name, arrow_table)
+        self.files_written.append(final)
+
+    def _commit_local(self, table: str, name: str, arrow_table: pa.Table) -> str:
+        """Write a hidden temporary, fsync it, rename it into place."""
+        folder = Path(self.root.path(table))
+        final = folder / name
+        tmp = folder / f".{name}.{uuid.uuid4().hex[:8]}.tmp"
         try:
-            pq.write_table(
-                arrow_table,
-                tmp,
-                compression=self.compression,
-                row_group_size=self.row_group_rows,
-            )
+            pq.write_table(arrow_table, tmp, compression=self.compression, row_group_size=self.row_group_rows)
             with open(tmp, "rb+") as handle:
                 os.fsync(handle.fileno())
             if _PAUSE_BEFORE_RENAME:  # fault injection for the crash tests only
@@ -210,7 +235,23 @@ class ArchiveWriter:
             except OSError:
                 pass  # the folder itself is gone or broken: nothing to clean
             raise ArchiveError(f"cannot write {final}: {exc.strerror or exc}") from exc
-        self.files_written.append(final)
+        return str(final)
+
+    def _commit_remote(self, table: str, name: str, arrow_table: pa.Table) -> str:
+        """Build the whole file in memory, then upload it under its final key.
+
+        Not streamed: an upload stream that is closed after an error completes the
+        upload, which would publish half a file. A file is one flush (bounded by
+        ARCHIVE_FLUSH_BYTES), so the copy in memory is bounded too.
+        """
+        sink = pa.BufferOutputStream()
+        pq.write_table(arrow_table, sink, compression=self.compression, row_group_size=self.row_group_rows)
+        data = sink.getvalue()
+        if _PAUSE_BEFORE_RENAME:
+            time.sleep(_PAUSE_BEFORE_RENAME)
+        final = self.root.path(table, name)
+        self.root.put_bytes(final, data.to_pybytes())
+        return f"s3://{final}"
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -227,12 +268,18 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def remove_temporaries(root: str | os.PathLike[str]) -> int:
+def remove_temporaries(root: Root) -> int:
     """Delete half-written files a killed writer left behind; call only while holding
-    the archive lock (no other writer can be mid-write). Returns how many went."""
+    the archive lock (no other writer can be mid-write). Returns how many went.
+
+    An object store has none: an upload that never completed never became an object.
+    """
+    location = locate(root)
+    if not location.local:
+        return 0
     removed = 0
     for table in SCHEMAS:
-        for tmp in (Path(root) / table).glob(".*.tmp"):
+        for tmp in Path(location.path(table)).glob(".*.tmp"):
             tmp.unlink(missing_ok=True)
             removed += 1
     return removed

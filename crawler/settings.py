@@ -81,17 +81,21 @@ EXTRACTION_PROCESSES = -1
 EXTRACTION_TIMEOUT = 30
 
 # --- archive ----------------------------------------------------------------
-# Folder of the Parquet archive; empty disables storage (as `get --print` does).
+# Folder (or s3://bucket/prefix) of the Parquet archive; empty disables storage (as `get --print` does).
 ARCHIVE_DIR = ""
 # Identifier of this crawl run; empty means a new one (UTC time and a random suffix).
 ARCHIVE_CRAWL_ID = ""
+# Endpoint of the S3-compatible store when ARCHIVE_DIR is s3://bucket/prefix (empty: AWS, or
+# $AWS_ENDPOINT_URL_S3 / $AWS_ENDPOINT_URL).
+ARCHIVE_S3_ENDPOINT = ""
 # Rows buffered per table before a Parquet file is written.
 ARCHIVE_FLUSH_ROWS = 1000
 # Approximate bytes buffered per table before a Parquet file is written.
 ARCHIVE_FLUSH_BYTES = 8 * 1024 * 1024
 # Seconds after which buffered rows are written even if the buffer is not full.
 ARCHIVE_FLUSH_SECONDS = 30.0
-# Set by the command line, which takes the archive lock itself before the crawl starts.
+# Set by the command line, which takes the archive lock itself before the crawl starts, and by
+# workers, which hold a Redis lock per site.
 ARCHIVE_LOCK_HELD = False
 # Compress and write archive files in a background thread, off the reactor.
 ARCHIVE_BACKGROUND_WRITES = True

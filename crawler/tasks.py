@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import ctypes
 import json
-import os
 import re
 import signal
 import subprocess
@@ -55,8 +54,12 @@ def site_key(url: str) -> str:
 
 
 def site_folder(out: str, url: str) -> str:
-    """Where the site's archive lives under the shared archive `out`."""
-    return os.path.join(out, "sites", site_key(url))
+    """Where the site's archive lives under the shared archive `out` (a folder or s3://)."""
+    return f"{out.rstrip('/')}/sites/{site_key(url)}"
+
+
+def _is_remote(out: str) -> bool:
+    return out.lower().startswith("s3://")
 
 
 def _die_with_parent() -> None:
@@ -87,7 +90,9 @@ def make_app(broker: str, visibility_timeout: float = 3600) -> Celery:
     )
 
     @app.task(name="blogarchive.crawl_site", bind=True, max_retries=None)
-    def crawl_site(task: Any, url: str, out: str, settings: dict[str, str] | None = None) -> str:
+    def crawl_site(
+        task: Any, url: str, out: str, settings: dict[str, str] | None = None, s3_endpoint: str | None = None
+    ) -> str:
         redis = _redis(app)
         key = site_key(url)
         lock = redis.lock(LOCK_PREFIX + key, timeout=LOCK_SECONDS, blocking=False)
@@ -102,7 +107,14 @@ def make_app(broker: str, visibility_timeout: float = 3600) -> Celery:
             command = [sys.executable, "-m", "archive.cli", "crawl", url, "--out", site_folder(out, url)]
             for name, value in (settings or {}).items():
                 command += ["-s", f"{name}={value}"]
-            Path(out, "sites").mkdir(parents=True, exist_ok=True)
+            if _is_remote(out):
+                # the Redis lock we hold is the site's lock: an object store's lease left by a
+                # killed crawl would hold up the resume until it lapsed
+                command += ["-s", "ARCHIVE_LOCK_HELD=true"]
+                if s3_endpoint:
+                    command += ["--s3-endpoint", s3_endpoint]
+            else:
+                Path(out, "sites").mkdir(parents=True, exist_ok=True)
             result = subprocess.run(command, capture_output=True, text=True, preexec_fn=_die_with_parent)
         finally:
             stop.set()

@@ -24,6 +24,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from archive import ArchiveError, ArchiveWriter, new_crawl_id
 from archive.crawls import crawl_row, mark_dead_crawls
+from archive.location import locate
 from archive.lock import ArchiveLock
 from archive.state import load_state
 from archive.writer import remove_temporaries
@@ -121,6 +122,7 @@ class ArchiveStoragePipeline:
         if not root:
             raise NotConfigured("ARCHIVE_DIR is not set: nothing is stored")
         crawl_id = settings.get("ARCHIVE_CRAWL_ID") or new_crawl_id()
+        root = locate(root, settings.get("ARCHIVE_S3_ENDPOINT") or None)
         writer = ArchiveWriter(
             root,
             crawl_id,

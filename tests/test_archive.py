@@ -87,7 +87,7 @@ def test_archive_dir_checks(tmp_path):
         check_archive_dir(file)
     with pytest.raises(archive.ArchiveError, match="not a directory"):
         check_archive_dir(file / "sub")
-    assert check_archive_dir(tmp_path / "new" / "deeper") == tmp_path / "new" / "deeper"
+    assert check_archive_dir(tmp_path / "new" / "deeper").base == str(tmp_path / "new" / "deeper")
     assert not (tmp_path / "new").exists()
 
 

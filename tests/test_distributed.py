@@ -4,10 +4,8 @@ loopback, real crawls of real sites; one worker killed with SIGKILL mid-crawl.""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +14,7 @@ import pytest
 
 from crawler.demo.server import SiteServer
 
-from .conftest import ROOT, run_blogarchive, write_site
+from .conftest import ROOT, free_port, require_server, run_blogarchive, write_site
 
 POSTS = 6
 SITES = 20
@@ -32,19 +30,11 @@ def sql(query: str) -> list[tuple]:
         return con.execute(query).fetchall()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def redis_url():
     binary = shutil.which("redis-server")
     if binary is None:
-        if os.environ.get("BLOGARCHIVE_REQUIRE_SERVERS"):
-            pytest.fail("redis-server is not installed (.ci/run installs it)")
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+        require_server("redis-server", "apt-get install redis-server; .ci/run installs it")
     port = free_port()
     server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -120,20 +110,54 @@ def wait_until(condition, timeout: float, message: str) -> None:
         time.sleep(0.2)
 
 
-def test_sites_survive_a_killed_worker_and_every_page_is_stored_once(redis_url, redis_client, tmp_path):
+class FolderStore:
+    """The shared archive as a folder all workers see (one machine here; NFS in real life)."""
+
+    def __init__(self, tmp_path) -> None:
+        self.out = tmp_path / "shared"
+        self.options: list[str] = []
+
+    def has_files(self, site: str, table: str) -> bool:
+        return bool(list((self.out / "sites" / site / table).glob("*.parquet")))
+
+    def query(self, table: str, query: str) -> list[tuple]:
+        return sql(query.replace("{table}", f"read_parquet('{self.out}/sites/*/{table}/*.parquet')"))
+
+
+class ObjectStore:
+    """The shared archive on the S3 server: read back with pyarrow's S3 filesystem, queried by DuckDB."""
+
+    def __init__(self, s3) -> None:
+        self.s3 = s3
+        self.out = s3.uri("shared")
+        self.options = ["--s3-endpoint", s3.endpoint]
+
+    def has_files(self, site: str, table: str) -> bool:
+        return any(key.endswith(".parquet") for key in self.s3.keys(f"shared/sites/{site}/{table}"))
+
+    def query(self, table: str, query: str) -> list[tuple]:
+        import duckdb
+
+        with duckdb.connect() as con:
+            con.register("rows", self.s3.table("shared/sites", table))
+            return con.execute(query.replace("{table}", "rows")).fetchall()
+
+
+@pytest.mark.parametrize("store", ["folder", "s3"])
+def test_sites_survive_a_killed_worker_and_every_page_is_stored_once(redis_url, redis_client, tmp_path, request, store):
+    shared = FolderStore(tmp_path) if store == "folder" else ObjectStore(request.getfixturevalue("s3"))
     root = blog(tmp_path)
     servers = [SiteServer(root, delay=0.15).start() for _ in range(SITES)]
     workers = Workers(redis_url, 3, visibility_timeout=6)
-    out = tmp_path / "shared"
     try:
-        result = run_blogarchive("submit", *(s.url("/") for s in servers), "--out", str(out), "--broker", redis_url,
-                                 *CRAWL_SETTINGS)
+        result = run_blogarchive("submit", *(s.url("/") for s in servers), "--out", str(shared.out), "--broker", redis_url,
+                                 *shared.options, *CRAWL_SETTINGS)
         assert result.returncode == 0, result.stderr
         assert result.stdout.startswith(f"queued {SITES} sites")
         # kill worker 0 in the middle of a crawl: once its site's crawl has written its first row
         def victim_mid_crawl() -> bool:
             running = [key for key, r in statuses(redis_client).items() if r["status"] == "running" and r["worker"] == "w0@test"]
-            return any(list((out / "sites" / key / "crawls").glob("*.parquet")) for key in running)
+            return any(shared.has_files(key, "crawls") for key in running)
 
         wait_until(victim_mid_crawl, 60, "worker 0 crawling")
         workers.processes[0].send_signal(signal.SIGKILL)
@@ -146,11 +170,10 @@ def test_sites_survive_a_killed_worker_and_every_page_is_stored_once(redis_url, 
         for server in servers:
             server.stop()
     assert status.returncode == 0 and status.stdout.startswith("queued 0 · running 0 · finished 20"), status.stdout
-    pattern = f"{out}/sites/*/pages/*.parquet"
-    per_url = sql(f"SELECT url, count(*) FROM read_parquet('{pattern}') GROUP BY url")
+    per_url = shared.query("pages", "SELECT url, count(*) FROM {table} GROUP BY url")
     assert len(per_url) == SITES * (POSTS + 1)  # every page of every site...
     assert all(count == 1 for _, count in per_url)  # ...exactly once
-    crawls = sql(f"SELECT status FROM read_parquet('{out}/sites/*/crawls/*.parquet')")
+    crawls = shared.query("crawls", "SELECT status FROM {table}")
     assert ("interrupted",) in crawls  # the kill hit a crawl, which another worker resumed
 
 
