@@ -1,14 +1,18 @@
 """Sites per minute and pages per second with 1, 2 and 3 `blogarchive worker`s on one
 machine: N loopback sites submitted at once to a fresh redis-server, timed until the
-last one is finished. Needs redis-server (apt-get install redis-server).
+last one is finished. Needs redis-server (apt-get install redis-server). With --s3 the
+shared archive is a bucket on a local moto S3 server instead of a folder.
 
-    .venv/bin/python benchmarks/scaling.py [--sites 12] [--posts 20] [--workers 1 2 3]
+    .venv/bin/python benchmarks/scaling.py [--sites 12] [--posts 20] [--workers 1 2 3] [--s3]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import urllib.request
+import uuid
 import shutil
 import subprocess
 import sys
@@ -41,7 +45,35 @@ def make_blog(root: Path, posts: int) -> Path:
     return root
 
 
-def run(workers: int, sites: list[SiteServer], tmp: Path) -> float:
+class MotoServer:
+    """moto's S3 server on loopback, with a fresh bucket per run."""
+
+    def __init__(self) -> None:
+        port = free_port()
+        self.endpoint = f"http://127.0.0.1:{port}"
+        self.process = subprocess.Popen([str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while True:
+            try:
+                urllib.request.urlopen(self.endpoint, timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_REGION="us-east-1")
+
+    def new_bucket(self) -> str:
+        from pyarrow import fs
+
+        bucket = f"bench-{uuid.uuid4().hex[:8]}"
+        fs.S3FileSystem(endpoint_override=self.endpoint, region="us-east-1", allow_bucket_creation=True).create_dir(bucket)
+        return f"s3://{bucket}/shared"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait()
+
+
+def run(workers: int, sites: list[SiteServer], tmp: Path, s3: MotoServer | None = None) -> float:
     port = free_port()
     server = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
     broker = f"redis://127.0.0.1:{port}/0"
@@ -52,14 +84,15 @@ def run(workers: int, sites: list[SiteServer], tmp: Path) -> float:
             break
         except redis.exceptions.ConnectionError:
             time.sleep(0.05)
-    out = tmp / f"out-{workers}"
+    out = s3.new_bucket() if s3 else str(tmp / f"out-{workers}")
+    store = ["--s3-endpoint", s3.endpoint] if s3 else []
     processes = [subprocess.Popen([sys.executable, "-m", "archive.cli", "worker", "--broker", broker, "--name", f"w{n}@bench"],
                                   cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for n in range(workers)]
     try:
         time.sleep(2)  # let the workers connect
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "archive.cli", "submit", *(s.url("/") for s in sites), "--out", str(out),
-                        "--broker", broker, *SETTINGS], cwd=ROOT, check=True, capture_output=True)
+        subprocess.run([sys.executable, "-m", "archive.cli", "submit", *(s.url("/") for s in sites), "--out", out,
+                        "--broker", broker, *store, *SETTINGS], cwd=ROOT, check=True, capture_output=True)
         while sum(json.loads(v)["status"] == "finished" for v in client.hgetall("blogarchive:site-status").values()) < len(sites):
             time.sleep(0.1)
         return time.perf_counter() - started
@@ -77,6 +110,7 @@ def main() -> None:
     parser.add_argument("--sites", type=int, default=12)
     parser.add_argument("--posts", type=int, default=20)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--s3", action="store_true", help="archive to a local moto S3 server, not a folder")
     args = parser.parse_args()
     if shutil.which("redis-server") is None:
         sys.exit("scaling.py needs redis-server (apt-get install redis-server)")
@@ -84,15 +118,19 @@ def main() -> None:
         tmp = Path(tmp_name)
         blog = make_blog(tmp / "blog", args.posts)
         sites = [SiteServer(blog).start() for _ in range(args.sites)]
+        s3 = MotoServer() if args.s3 else None
         try:
             pages = args.sites * (args.posts + 1)
-            print(f"{args.sites} sites of {args.posts + 1} pages each\n\nworkers  seconds  sites/min  pages/s")
+            store = "a moto S3 bucket" if s3 else "a folder"
+            print(f"{args.sites} sites of {args.posts + 1} pages each, into {store}\n\nworkers  seconds  sites/min  pages/s")
             for workers in args.workers:
-                seconds = run(workers, sites, tmp)
+                seconds = run(workers, sites, tmp, s3)
                 print(f"{workers:>7}  {seconds:>7.1f}  {args.sites / seconds * 60:>9.1f}  {pages / seconds:>7.1f}")
         finally:
             for site in sites:
                 site.stop()
+            if s3:
+                s3.stop()
 
 
 if __name__ == "__main__":
