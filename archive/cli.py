@@ -8,6 +8,7 @@ itself stays free of Scrapy.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import Counter
 from contextlib import nullcontext
@@ -39,6 +40,7 @@ EXAMPLES = {
     "stats": "example: blogarchive stats archive",
     "history": "example: blogarchive history archive https://blog.example.com/2024/05/a-post/",
     "demo": "example: blogarchive demo --out demo-archive",
+    "export": "example: blogarchive export archive --format markdown --out posts/",
 }
 
 
@@ -80,6 +82,16 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("archive", metavar="DIR", help="archive folder or s3://bucket/prefix")
     history.add_argument("url", metavar="URL", help="the page's URL, as stored")
     _add_s3_option(history)
+
+    export = commands.add_parser("export", help="write the pages as JSON Lines, CSV or Markdown files",
+                                 epilog=EXAMPLES["export"])
+    export.add_argument("archive", metavar="DIR", help="archive folder or s3://bucket/prefix")
+    export.add_argument("--format", "-f", required=True, choices=["jsonl", "csv", "markdown"],
+                        help="jsonl or csv: one file (default: stdout); markdown: one file per page with a front-matter header")
+    export.add_argument("--out", "-o", metavar="PATH", help="file (jsonl, csv) or folder (markdown)")
+    export.add_argument("--history", action="store_true", help="every stored version, not just the latest of each page")
+    export.add_argument("--posts-only", action="store_true", help="only pages of type post (no listings)")
+    _add_s3_option(export)
 
     demo = commands.add_parser("demo", help="crawl the bundled demo blog on 127.0.0.1", epilog=EXAMPLES["demo"])
     demo.add_argument("--out", default="demo-archive", metavar="DIR", help="archive folder (default: ./demo-archive)")
@@ -300,6 +312,17 @@ def _demo_server(server_class: Any, site_dir: Any) -> Any:
         return server_class(site_dir, validators=True)
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from .export import export
+
+    result = export(locate(args.archive, args.s3_endpoint), args.format, args.out,
+                    history=args.history, posts_only=args.posts_only)
+    if args.out and args.out != "-":
+        where = args.out if args.format != "markdown" else f"{len(result.files)} files in {args.out}"
+        print(f"exported {result.rows} page{'s' if result.rows != 1 else ''} as {args.format} -> {where}")
+    return 0
+
+
 def cmd_history(args: argparse.Namespace) -> int:
     root = locate(args.archive, args.s3_endpoint)
     versions = page_history(root, args.url, ["fetched_at", "crawl_id", "content_hash", "word_count", "title"])
@@ -362,6 +385,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_stats(args)
         if args.command == "history":
             return cmd_history(args)
+        if args.command == "export":
+            return cmd_export(args)
         if args.command in ("worker", "submit", "schedule", "status"):
             from . import cluster
 
@@ -386,6 +411,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `blogarchive export ... | head`: the reader has had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FINISHED
 
 
 if __name__ == "__main__":

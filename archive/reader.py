@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Sequence
+from typing import Any, Iterator, Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -16,7 +16,7 @@ from .location import Location, Root, locate
 from .schema import SCHEMAS
 
 __all__ = [
-    "ArchiveSummary", "page_history", "read_crawls", "read_fetches", "read_pages", "read_table", "summarize",
+    "ArchiveSummary", "iter_pages", "page_history", "read_crawls", "read_fetches", "read_pages", "read_table", "summarize",
 ]
 
 
@@ -83,6 +83,34 @@ def read_pages(
     table = read_table(root, "pages", (wanted + extra) if wanted else None)
     table = latest_per_key(table, "url", "fetched_at")
     return table.drop_columns(extra) if extra else table
+
+
+def iter_pages(root: Root, columns: Sequence[str] | None = None, *, latest: bool = False) -> Iterator[pa.Table]:
+    """The stored pages, one archive file at a time (memory bounded by one file's rows).
+
+    With `latest=True`, only each URL's newest version: which rows those are is settled
+    first from the small `url` and `fetched_at` columns.
+    """
+    location, files = _files(root, "pages")  # now, not at the first row: a missing archive fails at once
+    return _iter_pages(location, files, columns, latest)
+
+
+def _iter_pages(location: Location, files: list[str], columns: Sequence[str] | None, latest: bool) -> Iterator[pa.Table]:
+    wanted = list(columns) if columns else list(SCHEMAS["pages"].names)
+    keys = [c for c in ("url", "fetched_at") if c not in wanted]
+    schema = pa.schema([SCHEMAS["pages"].field(name) for name in wanted + keys])
+    newest: dict[str, Any] = {}
+    if latest:
+        for row in read_table(location, "pages", ["url", "fetched_at"]).to_pylist():
+            if row["url"] not in newest or row["fetched_at"] > newest[row["url"]]:
+                newest[row["url"]] = row["fetched_at"]
+    for path in files:
+        table = _read_file(location, path, schema)
+        if latest:
+            mask = [newest.get(u) == t for u, t in zip(table["url"].to_pylist(), table["fetched_at"].to_pylist())]
+            table = table.filter(pa.array(mask, pa.bool_()))
+        if table.num_rows:
+            yield table.drop_columns(keys) if keys else table
 
 
 def latest_per_key(table: pa.Table, key: str, order: str) -> pa.Table:

@@ -151,3 +151,47 @@ def s3(s3_server: str, monkeypatch: pytest.MonkeyPatch) -> S3Store:
     bucket = f"archive-{uuid.uuid4().hex[:12]}"
     fs.create_dir(bucket)
     return S3Store(s3_server, bucket, fs)
+
+
+_VERSIONED_POST = ("<html lang='en'><head><title>{title}</title><meta property='og:type' content='article'>"
+                   "<meta name='author' content='{author}'><meta property='article:published_time' content='{date}'>"
+                   "<meta property='article:tag' content='{tag}'></head><body><article><h1>{title}</h1>"
+                   "{body}</article></body></html>")
+
+
+def versioned_post(title: str, topic: str, date: str, tag: str, author: str = "Mara Quill", script: str = "") -> str:
+    body = "".join(f"<p>{topic} is what paragraph {n} is about, long enough a sentence to count as the main "
+                   f"text of the page for the extractor.</p>" for n in range(3))
+    return _VERSIONED_POST.format(title=title, author=author, date=date, tag=tag, body=body + script)
+
+
+@pytest.fixture(scope="session")
+def versioned_archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """An archive of two crawls of a small blog; between them one post changed (its new title
+    has a colon and quotes) and one was added. (archive folder, the site's base URL)"""
+    root = tmp_path_factory.mktemp("versioned-site")
+    pages = {
+        "index.html": "<html><body><main><h1>Notes</h1><ul><li><a href='/first'>First</a></li>"
+                      "<li><a href='/second'>Second</a></li></ul></main></body></html>",
+        "first.html": versioned_post("Ferries at dawn", "The first ferry", "2024-03-02", "harbour"),
+        "second.html": versioned_post("Gulls", "The gulls of the fish market", "2024-04-10", "birds",
+                                      script="<script>document.title='pwned'; window.parent.pwned = 1;</script>"),
+    }
+    write_site(root, pages)
+    out = tmp_path_factory.mktemp("versioned") / "archive"
+    fast = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "EXTRACTION_PROCESSES=0"]
+    with SiteServer(root, validators=True) as site:
+        first = run_blogarchive("crawl", site.url("/"), "--out", str(out), *fast)
+        assert first.returncode == 0, first.stderr
+        write_site(root, {
+            "index.html": pages["index.html"].replace("</ul>", "<li><a href='/third'>Third</a></li></ul>"),
+            "second.html": versioned_post('Gulls: the "loud" ones', "The gulls of the harbour wall", "2024-04-10",
+                                          "birds", script="<script>document.title='pwned'; window.parent.pwned = 1;</script>"),
+            "third.html": versioned_post("Nets", "Mending nets on the quay", "2024-05-20", "harbour", author="Ivo Brand"),
+        })
+        later = time.time() + 5
+        for name in ("index.html", "second.html", "third.html"):
+            os.utime(root / name, (later, later))
+        second = run_blogarchive("crawl", site.url("/"), "--out", str(out), *fast)
+        assert second.returncode == 0, second.stderr
+        return out, site.url("")

@@ -84,14 +84,14 @@ def test_output_path_under_a_read_only_folder(tmp_path):
 def test_every_command_has_help_with_an_example():
     parser = build_parser()
     commands = parser._subparsers._group_actions[0].choices
-    assert set(commands) == {"crawl", "get", "stats", "history", "demo", "worker", "submit", "schedule", "status"}
+    assert set(commands) == {"crawl", "get", "stats", "history", "export", "demo", "worker", "submit", "schedule", "status"}
     for name, sub in commands.items():
         assert "example: blogarchive " + name in sub.format_help()
 
 
 def test_every_command_is_in_the_readme():
     readme = (ROOT / "README.md").read_text()
-    for command in ("crawl", "get", "stats", "history", "demo", "worker", "submit", "schedule", "status"):
+    for command in build_parser()._subparsers._group_actions[0].choices:
         assert f"blogarchive {command}" in readme
 
 

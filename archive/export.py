@@ -1,0 +1,179 @@
+"""Exports for people who do not read Parquet: JSON Lines, CSV, and Markdown files.
+
+Rows are read one archive file at a time, so an export of a large archive holds
+one file's rows in memory, not the archive. By default only the latest version of
+each URL is exported (which rows those are is settled first, from the small `url`
+and `fetched_at` columns); `history=True` exports every version.
+
+The rendering functions (`markdown_document`, `csv_value`, `markdown_name`) are
+pure, so they are tested without an archive.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any, Iterator
+from urllib.parse import unquote, urlsplit
+
+import pyarrow.compute as pc
+
+from .errors import UsageError
+from .location import Root, locate
+from .reader import iter_pages
+
+__all__ = ["EXPORT_COLUMNS", "ExportResult", "csv_value", "export", "markdown_document", "markdown_name"]
+
+#: what an export carries: every `pages` column but the raw `html` (export it as WARC)
+EXPORT_COLUMNS = [
+    "url", "host", "crawl_id", "fetched_at", "status", "platform", "page_type", "title", "author",
+    "published", "modified", "sitename", "description", "language", "categories", "tags", "text",
+    "comments", "comment_count", "view_count", "like_count", "reading_time", "extractor", "word_count",
+    "content_hash", "content_type", "encoding", "etag", "last_modified", "links",
+]
+#: front matter of a Markdown file, in this order
+FRONT_MATTER = ["title", "url", "author", "published", "modified", "sitename", "platform", "language",
+                "categories", "tags", "word_count", "fetched_at", "crawl_id", "content_hash"]
+
+
+@dataclass
+class ExportResult:
+    rows: int = 0
+    files: list[str] = field(default_factory=list)
+
+
+def export(root: Root, fmt: str, out: str | None, *, history: bool = False, posts_only: bool = False) -> ExportResult:
+    """Write the archive's pages as `fmt` ("jsonl", "csv", "markdown") to `out`.
+
+    `out` is a file for jsonl and csv (None or "-": stdout) and a folder for markdown.
+    """
+    root = locate(root)
+    rows = _rows(root, history, posts_only)
+    if fmt == "markdown":
+        if not out or out == "-":
+            raise UsageError("--format markdown writes one file per page: give --out FOLDER")
+        return _export_markdown(rows, Path(out))
+    if fmt not in ("jsonl", "csv"):
+        raise UsageError(f"unknown export format {fmt!r}")
+    if not out or out == "-":
+        return _export_stream(rows, fmt, sys.stdout)
+    path = Path(out)
+    if path.is_dir():
+        raise UsageError(f"{out} is a folder: give a file name for --format {fmt}")
+    try:
+        with open(path, "w", encoding="utf-8", newline="") as stream:
+            result = _export_stream(rows, fmt, stream)
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
+    result.files.append(str(path))
+    return result
+
+
+def _rows(root: Root, history: bool, posts_only: bool) -> Iterator[dict[str, Any]]:
+    batches = iter_pages(root, EXPORT_COLUMNS, latest=not history)  # a missing archive fails here
+    if posts_only:
+        batches = (batch.filter(pc.equal(batch["page_type"], "post")) for batch in batches)
+    return (row for batch in batches for row in batch.to_pylist())
+
+
+def _export_stream(rows: Iterator[dict[str, Any]], fmt: str, stream: IO[str]) -> ExportResult:
+    result = ExportResult()
+    writer = csv.DictWriter(stream, fieldnames=EXPORT_COLUMNS) if fmt == "csv" else None
+    if writer is not None:
+        writer.writeheader()
+    for row in rows:
+        if writer is not None:
+            writer.writerow({name: csv_value(row[name]) for name in EXPORT_COLUMNS})
+        else:
+            stream.write(json.dumps(row, ensure_ascii=False, default=_json_default) + "\n")
+        result.rows += 1
+    return result
+
+
+def _export_markdown(rows: Iterator[dict[str, Any]], folder: Path) -> ExportResult:
+    result = ExportResult()
+    taken: set[str] = set()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for row in rows:
+            name = markdown_name(row, taken)
+            taken.add(name)
+            path = folder / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(markdown_document(row), encoding="utf-8")
+            result.rows += 1
+            result.files.append(str(path))
+    except OSError as exc:
+        raise UsageError(f"cannot write to {folder}: {exc.strerror or exc}") from None
+    return result
+
+
+def csv_value(value: Any) -> Any:
+    """A cell: lists joined with ' | ', times in ISO 8601, null as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return " | ".join(str(v) for v in value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def markdown_document(row: dict[str, Any]) -> str:
+    """One page as Markdown: a YAML front-matter header, the title, the clean text.
+
+    Values are written as JSON scalars and flow lists, which YAML reads as they are,
+    so a title with a colon or a quote cannot break the header.
+    """
+    lines = ["---"]
+    for name in FRONT_MATTER:
+        value = row.get(name)
+        if value is None or value == []:
+            continue
+        lines.append(f"{name}: {json.dumps(value, ensure_ascii=False, default=_json_default)}")
+    lines.append("---")
+    body = [f"# {_one_line(row['title'])}", ""] if row.get("title") else []
+    body += [paragraph for line in (row.get("text") or "").splitlines() for paragraph in (line, "")]
+    return "\n".join(lines + [""] + body).rstrip("\n") + "\n"
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def markdown_name(row: dict[str, Any], taken: set[str]) -> str:
+    """`host/slug.md` from the URL's path (`index` for the root), made unique within `taken`:
+    a second version of a page, or a second URL with the same slug, gets a suffix."""
+    parts = urlsplit(row["url"])
+    host = _UNSAFE.sub("_", (parts.hostname or "site") + (f"_{parts.port}" if parts.port else ""))
+    segments = [s for s in unquote(parts.path).split("/") if s]
+    if segments and segments[-1].lower() in ("index.html", "index.htm", "index.php"):
+        segments.pop()
+    slug = _UNSAFE.sub("-", "-".join(segments)).strip("-.")[:120] or "index"
+    if slug.lower().endswith((".html", ".htm")):
+        slug = slug.rsplit(".", 1)[0]
+    if parts.query:
+        slug += "-" + _UNSAFE.sub("-", parts.query).strip("-.")[:40]
+    name = f"{host}/{slug}.md"
+    if name in taken and row.get("fetched_at"):
+        name = f"{host}/{slug}--{row['fetched_at']:%Y%m%dT%H%M%SZ}.md"
+    counter = 2
+    base = name[:-3]
+    while name in taken:
+        name = f"{base}-{counter}.md"
+        counter += 1
+    return name
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON: {type(value).__name__}")

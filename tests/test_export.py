@@ -1,0 +1,107 @@
+"""`blogarchive export`: JSON Lines, CSV and Markdown from a real two-crawl archive, checked
+against what DuckDB reads from the Parquet; and the pure renderers on their own."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime, timezone
+
+import yaml
+
+from archive.export import csv_value, markdown_document, markdown_name
+
+from .conftest import duck, run_blogarchive
+
+
+def test_jsonl_holds_the_latest_version_of_each_page_and_history_holds_all(versioned_archive, tmp_path):
+    out, base = versioned_archive
+    latest = run_blogarchive("export", str(out), "--format", "jsonl")
+    assert latest.returncode == 0, latest.stderr
+    rows = [json.loads(line) for line in latest.stdout.splitlines()]
+    expected = dict(duck(out, "SELECT url, arg_max(title, fetched_at) FROM pages GROUP BY url"))
+    assert {r["url"]: r["title"] for r in rows} == expected
+    assert expected[base + "/second"] == 'Gulls: the "loud" ones'
+    assert "html" not in rows[0] and rows[0]["text"]
+
+    target = tmp_path / "all.jsonl"
+    history = run_blogarchive("export", str(out), "-f", "jsonl", "--history", "--out", str(target))
+    assert history.returncode == 0 and history.stdout.startswith("exported ")
+    versions = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    assert len(versions) == duck(out, "SELECT count(*) FROM pages")[0][0] > len(rows)
+    assert sorted(v["title"] for v in versions if v["url"] == base + "/second") == ["Gulls", 'Gulls: the "loud" ones']
+
+
+def test_csv_round_trips_through_the_csv_module(versioned_archive):
+    out, base = versioned_archive
+    result = run_blogarchive("export", str(out), "-f", "csv", "--posts-only")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    posts = duck(out, "SELECT url, arg_max(text, fetched_at), arg_max(tags, fetched_at) FROM pages "
+                      "WHERE page_type = 'post' GROUP BY url")
+    assert {r["url"] for r in rows} == {url for url, _, _ in posts} and base + "/" not in {r["url"] for r in rows}
+    by_url = {r["url"]: r for r in rows}
+    for url, text, tags in posts:
+        assert by_url[url]["text"] == text  # multi-line text survives the quoting
+        assert by_url[url]["tags"] == " | ".join(tags)
+
+
+def test_markdown_writes_one_file_per_page_with_front_matter(versioned_archive, tmp_path):
+    out, base = versioned_archive
+    folder = tmp_path / "md"
+    result = run_blogarchive("export", str(out), "-f", "markdown", "--out", str(folder))
+    assert result.returncode == 0, result.stderr
+    files = sorted(folder.rglob("*.md"))
+    assert len(files) == duck(out, "SELECT count(DISTINCT url) FROM pages")[0][0]
+    documents = {}
+    for path in files:
+        _, header, body = path.read_text(encoding="utf-8").split("---\n", 2)
+        meta = yaml.safe_load(header)
+        documents[meta["url"]] = (meta, body, path)
+    meta, body, path = documents[base + "/second"]
+    assert meta["title"] == 'Gulls: the "loud" ones' and meta["tags"] == ["birds"] and meta["author"] == "Mara Quill"
+    assert path.name == "second.md" and body.startswith('\n# Gulls: the "loud" ones\n')
+    assert "harbour wall" in body
+    history = run_blogarchive("export", str(out), "-f", "markdown", "--history", "--out", str(tmp_path / "all"))
+    assert len(list((tmp_path / "all").rglob("*.md"))) == duck(out, "SELECT count(*) FROM pages")[0][0]
+
+
+def test_export_mistakes_get_one_line(versioned_archive, tmp_path):
+    out, _ = versioned_archive
+    for args, needle in [
+        (["export", str(out), "-f", "markdown"], "--out FOLDER"),
+        (["export", str(out), "-f", "csv", "--out", str(tmp_path)], "is a folder"),
+        (["export", str(tmp_path / "none"), "-f", "jsonl"], "no archive"),
+        (["export", str(out), "-f", "pdf"], "invalid choice"),
+    ]:
+        result = run_blogarchive(*args)
+        assert result.returncode != 0 and result.stdout == ""
+        assert result.stderr.count("\n") == 1 and needle in result.stderr, result.stderr
+
+
+def test_front_matter_survives_any_title():
+    row = {"url": "https://blog.example/a-post/", "title": 'Colons: "quotes", # hashes\nand a line break',
+           "author": "- not a list", "tags": ["yes", "no: maybe"], "published": datetime(2024, 5, 1, tzinfo=timezone.utc),
+           "text": "First paragraph.\nSecond paragraph.", "word_count": 4}
+    document = markdown_document(row)
+    _, header, body = document.split("---\n", 2)
+    meta = yaml.safe_load(header)
+    assert meta["title"] == row["title"] and meta["author"] == row["author"] and meta["tags"] == row["tags"]
+    assert meta["published"] == "2024-05-01T00:00:00+00:00" and meta["word_count"] == 4
+    assert body == "\n# Colons: \"quotes\", # hashes and a line break\n\nFirst paragraph.\n\nSecond paragraph.\n"
+
+
+def test_markdown_names_are_safe_and_unique():
+    taken: set[str] = set()
+    names = []
+    for url in ["https://b.example/", "https://b.example/index.html", "https://b.example/2024/05/post/",
+                "https://b.example/../../etc/passwd", "https://b.example/p?id=3", "http://b.example:8080/x.html"]:
+        name = markdown_name({"url": url, "fetched_at": datetime(2024, 1, 1, tzinfo=timezone.utc)}, taken)
+        taken.add(name)
+        names.append(name)
+    assert names[0] == "b.example/index.md" and names[1] == "b.example/index--20240101T000000Z.md"
+    assert names[2] == "b.example/2024-05-post.md" and ".." not in names[3] and names[3].count("/") == 1
+    assert names[4] == "b.example/p-id-3.md" and names[5] == "b.example_8080/x.md"
+    assert len(set(names)) == len(names)
+    assert csv_value(None) == "" and csv_value(["a", "b"]) == "a | b"
