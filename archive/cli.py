@@ -41,6 +41,7 @@ EXAMPLES = {
     "history": "example: blogarchive history archive https://blog.example.com/2024/05/a-post/",
     "demo": "example: blogarchive demo --out demo-archive",
     "export": "example: blogarchive export archive --format markdown --out posts/",
+    "serve": "example: blogarchive serve archive --port 8080",
 }
 
 
@@ -93,6 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--posts-only", action="store_true", help="only pages of type post (no listings)")
     _add_s3_option(export)
 
+    serve = commands.add_parser("serve", help="browse the archive in a web browser (read-only, on 127.0.0.1)",
+                                epilog=EXAMPLES["serve"])
+    serve.add_argument("archive", metavar="DIR", help="archive folder or s3://bucket/prefix")
+    serve.add_argument("--port", type=_port, default=8080, metavar="N", help="port to listen on (default 8080; 0: any free port)")
+    _add_s3_option(serve)
+
     demo = commands.add_parser("demo", help="crawl the bundled demo blog on 127.0.0.1", epilog=EXAMPLES["demo"])
     demo.add_argument("--out", default="demo-archive", metavar="DIR", help="archive folder (default: ./demo-archive)")
     demo.add_argument("-v", "--verbose", action="store_true", help="log what Scrapy does")
@@ -141,6 +148,13 @@ def _duration(value: str) -> float:
     if seconds < 0:
         raise argparse.ArgumentTypeError(f"{value} is negative")
     return seconds
+
+
+def _port(value: str) -> int:
+    number = _non_negative(value)
+    if number > 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port (0-65535)")
+    return number
 
 
 def _non_negative(value: str) -> int:
@@ -323,6 +337,26 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from werkzeug.serving import make_server
+
+    from .web import create_app
+
+    root = locate(args.archive, args.s3_endpoint)
+    if not root.exists():
+        raise ArchiveError(f"no archive at {root}")
+    try:
+        server = make_server("127.0.0.1", args.port, create_app(root), threaded=True)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}") from None
+    print(f"serving {root} at http://127.0.0.1:{server.server_port}/ (read-only; Ctrl-C stops)", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return 0
+
+
 def cmd_history(args: argparse.Namespace) -> int:
     root = locate(args.archive, args.s3_endpoint)
     versions = page_history(root, args.url, ["fetched_at", "crawl_id", "content_hash", "word_count", "title"])
@@ -387,6 +421,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_history(args)
         if args.command == "export":
             return cmd_export(args)
+        if args.command == "serve":
+            return cmd_serve(args)
         if args.command in ("worker", "submit", "schedule", "status"):
             from . import cluster
 

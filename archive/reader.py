@@ -16,7 +16,7 @@ from .location import Location, Root, locate
 from .schema import SCHEMAS
 
 __all__ = [
-    "ArchiveSummary", "iter_pages", "page_history", "read_crawls", "read_fetches", "read_pages", "read_table", "summarize",
+    "ArchiveSummary", "committed_files", "iter_pages", "read_page_html", "page_history", "read_crawls", "read_fetches", "read_pages", "read_table", "summarize",
 ]
 
 
@@ -61,6 +61,32 @@ def read_table(
     location, files = _files(root, table)
     parts = [_read_file(location, path, schema) for path in files]
     return pa.concat_tables(parts) if parts else schema.empty_table()
+
+
+def committed_files(root: Root, table: str) -> list[str]:
+    """The committed files of `table` (paths within the archive's filesystem): a reader that
+    caches what it derived from them can tell from this list when the archive changed."""
+    return _files(root, table)[1]
+
+
+def read_page_html(root: Root, url: str, fetched_at: datetime) -> str | None:
+    """The raw `html` of one version of one page, or None; reads only the files whose
+    row groups may hold `url` (Parquet statistics) and only the three columns it needs."""
+    location, files = _files(root, "pages")
+    when = pa.scalar(fetched_at, SCHEMAS["pages"].field("fetched_at").type)
+    for path in files:
+        parquet = _parquet(location, path)
+        metadata = parquet.metadata
+        column = next((i for i in range(metadata.num_columns) if metadata.schema.column(i).path == "url"), None)
+        for group in range(metadata.num_row_groups):
+            stats = metadata.row_group(group).column(column).statistics if column is not None else None
+            if stats is not None and stats.has_min_max and not (stats.min <= url <= stats.max):
+                continue
+            table = parquet.read_row_group(group, columns=["url", "fetched_at", "html"])
+            hit = table.filter(pc.and_(pc.equal(table["url"], url), pc.equal(table["fetched_at"], when)))
+            if hit.num_rows:
+                return hit["html"][0].as_py()
+    return None
 
 
 def count_rows(root: Root, table: str) -> int:

@@ -64,6 +64,7 @@ def test_markdown_writes_one_file_per_page_with_front_matter(versioned_archive, 
     assert path.name == "second.md" and body.startswith('\n# Gulls: the "loud" ones\n')
     assert "harbour wall" in body
     history = run_blogarchive("export", str(out), "-f", "markdown", "--history", "--out", str(tmp_path / "all"))
+    assert history.returncode == 0, history.stderr
     assert len(list((tmp_path / "all").rglob("*.md"))) == duck(out, "SELECT count(*) FROM pages")[0][0]
 
 

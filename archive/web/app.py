@@ -1,0 +1,204 @@
+"""The Flask app of `blogarchive serve`: routes and the view of the archive they read."""
+
+from __future__ import annotations
+
+import difflib
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from flask import Flask, Response, abort, render_template, request, url_for
+
+from ..location import Location, Root, locate
+from ..reader import committed_files, read_page_html, read_table
+
+__all__ = ["ArchiveView", "create_app", "diff_lines"]
+
+#: columns the UI shows; `html` is read only for the raw view, one page at a time
+VIEW_COLUMNS = ["url", "host", "crawl_id", "fetched_at", "status", "platform", "page_type", "title", "author",
+                "published", "modified", "sitename", "description", "language", "categories", "tags", "text",
+                "comment_count", "view_count", "like_count", "reading_time", "extractor", "word_count",
+                "content_hash", "content_type", "encoding"]
+#: rows of search results shown
+SEARCH_LIMIT = 200
+#: what may load inside the UI's own pages: nothing from elsewhere, no scripts at all
+UI_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; form-action 'self'"
+#: a raw capture: a sandbox (no scripts, no forms, a unique origin) that loads nothing from anywhere
+RAW_POLICY = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+@dataclass
+class _Snapshot:
+    files: tuple[str, ...]
+    versions: pa.Table  # every version, VIEW_COLUMNS, sorted by url then fetched_at
+    latest: pa.Table  # the newest version of each url
+
+
+class ArchiveView:
+    """What the UI reads, rebuilt only when the archive's committed files change."""
+
+    def __init__(self, root: Root) -> None:
+        self.root: Location = locate(root)
+        self._lock = threading.Lock()
+        self._snapshot: _Snapshot | None = None
+
+    def snapshot(self) -> _Snapshot:
+        files = tuple(committed_files(self.root, "pages"))
+        with self._lock:
+            if self._snapshot is None or self._snapshot.files != files:
+                versions = read_table(self.root, "pages", VIEW_COLUMNS)
+                versions = versions.take(pc.sort_indices(versions, [("url", "ascending"), ("fetched_at", "ascending")]))
+                urls = versions["url"].combine_chunks()
+                if versions.num_rows:
+                    last = pc.not_equal(urls.slice(0, len(urls) - 1), urls.slice(1))
+                    mask = pa.concat_arrays([last, pa.array([True])])
+                    latest = versions.filter(mask)
+                else:
+                    latest = versions
+                self._snapshot = _Snapshot(files, versions, latest)
+            return self._snapshot
+
+    def sites(self) -> list[dict[str, Any]]:
+        latest = self.snapshot().latest
+        sites: dict[str, dict[str, Any]] = {}
+        for row in latest.select(["host", "page_type", "fetched_at", "sitename"]).to_pylist():
+            site = sites.setdefault(row["host"], {"host": row["host"], "pages": 0, "posts": 0, "last": row["fetched_at"],
+                                                  "sitename": None})
+            site["pages"] += 1
+            site["posts"] += row["page_type"] == "post"
+            site["last"] = max(site["last"], row["fetched_at"])
+            site["sitename"] = site["sitename"] or row["sitename"]
+        return sorted(sites.values(), key=lambda s: s["host"])
+
+    def pages_of(self, host: str) -> list[dict[str, Any]]:
+        latest = self.snapshot().latest
+        rows = latest.filter(pc.equal(latest["host"], host)).select(
+            ["url", "title", "published", "author", "word_count", "page_type"]).to_pylist()
+        # posts first, newest first; then the other pages by URL
+        return sorted(rows, key=lambda r: (r["page_type"] != "post", -(r["published"].timestamp() if r["published"] else 0), r["url"]))
+
+    def versions(self, url: str) -> list[dict[str, Any]]:
+        versions = self.snapshot().versions
+        return versions.filter(pc.equal(versions["url"], url)).to_pylist()
+
+    def search(self, query: str) -> list[dict[str, Any]]:
+        latest = self.snapshot().latest
+        needle = query.strip()
+        if not needle or not latest.num_rows:
+            return []
+        hit = pc.or_(
+            pc.match_substring(latest["title"].fill_null(""), needle, ignore_case=True),
+            pc.match_substring(latest["text"], needle, ignore_case=True),
+        )
+        rows = latest.filter(hit).select(["url", "host", "title", "published", "word_count", "text"]).to_pylist()
+        for row in rows:
+            row["snippet"] = snippet(row.pop("text"), needle)
+        return sorted(rows, key=lambda r: (r["title"] is None, r["title"] or r["url"]))[:SEARCH_LIMIT]
+
+
+def snippet(text: str, needle: str, width: int = 90) -> str:
+    """The text around the first match of `needle`, on one line."""
+    at = text.lower().find(needle.lower())
+    if at < 0:
+        return " ".join(text[: 2 * width].split())
+    start = max(0, at - width)
+    return ("… " if start else "") + " ".join(text[start: at + len(needle) + width].split()) + " …"
+
+
+def diff_lines(old: str, new: str) -> list[tuple[str, str]]:
+    """(op, line) for a line diff of two texts: op is ' ', '-' or '+'."""
+    result = []
+    for line in difflib.ndiff(old.splitlines(), new.splitlines()):
+        if line.startswith(("? ",)):
+            continue
+        result.append((line[0], line[2:]))
+    return result
+
+
+def create_app(root: Root) -> Flask:
+    app = Flask(__name__)
+    view = ArchiveView(root)
+    app.config["ARCHIVE_VIEW"] = view
+
+    @app.after_request
+    def policy(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", UI_POLICY)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    @app.template_filter("when")
+    def when(value: datetime | None, fmt: str = "%Y-%m-%d") -> str:
+        return value.strftime(fmt) if value else ""
+
+    @app.route("/")
+    def sites() -> str:
+        return render_template("sites.html", archive=str(view.root), sites=view.sites())
+
+    @app.route("/site/<host>")
+    def site(host: str) -> str:
+        pages = view.pages_of(host)
+        if not pages:
+            abort(404)
+        return render_template("site.html", host=host, pages=pages)
+
+    def requested() -> tuple[str, list[dict[str, Any]]]:
+        """The `url` of the query string and its versions; 404 when the archive has none."""
+        url = request.args.get("url", "")
+        versions = view.versions(url)
+        if not versions:
+            abort(404)
+        return url, versions
+
+    @app.route("/page")
+    def page() -> str:
+        url, versions = requested()
+        number = _version_number(request.args.get("v"), len(versions))
+        return render_template("page.html", page=versions[number - 1], number=number, versions=versions,
+                               raw_url=url_for("raw", url=url, v=number))
+
+    @app.route("/diff")
+    def diff() -> str:
+        url, versions = requested()
+        a = _version_number(request.args.get("a"), len(versions), default=max(1, len(versions) - 1))
+        b = _version_number(request.args.get("b"), len(versions))
+        old, new = versions[a - 1], versions[b - 1]
+        lines = diff_lines(old["text"], new["text"])
+        if (old["title"] or "") != (new["title"] or ""):
+            lines = [("-", f"# {old['title'] or ''}"), ("+", f"# {new['title'] or ''}"), (" ", "")] + lines
+        return render_template("diff.html", url=url, versions=versions, a=a, b=b, lines=lines, page=new)
+
+    @app.route("/raw")
+    def raw() -> Response:
+        url, versions = requested()
+        number = _version_number(request.args.get("v"), len(versions))
+        html = read_page_html(view.root, url, versions[number - 1]["fetched_at"])
+        if html is None:
+            abort(404)
+        response = Response(html, mimetype="text/html")
+        response.headers["Content-Security-Policy"] = RAW_POLICY
+        return response
+
+    @app.route("/search")
+    def search() -> str:
+        query = request.args.get("q", "")
+        return render_template("search.html", query=query, results=view.search(query) if query else [],
+                               limit=SEARCH_LIMIT)
+
+    @app.errorhandler(404)
+    def not_found(_: Exception) -> tuple[str, int]:
+        return render_template("base.html", missing=True), 404
+
+    return app
+
+
+def _version_number(value: str | None, count: int, default: int | None = None) -> int:
+    """A 1-based version number from the query string; the latest when absent or invalid."""
+    try:
+        number = int(value) if value is not None else (default or count)
+    except ValueError:
+        number = count
+    return min(max(number, 1), count)

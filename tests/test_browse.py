@@ -1,0 +1,154 @@
+"""`blogarchive serve` in a real headless browser (Debian's Chromium, driven by Selenium):
+follow the links from sites to a post, search, view a diff, and check that an archived
+page's scripts cannot run in the UI. The real command serves a real two-crawl archive.
+
+With BLOGARCHIVE_SCREENSHOTS=FOLDER the test saves the screenshots the README shows."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from archive.web import create_app
+from archive.writer import ArchiveWriter
+
+from .conftest import ROOT, duck, require_server
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        require_server("chromium and chromium-driver", "apt-get install chromium chromium-driver; .ci/run installs them")
+    os.environ["SE_OFFLINE"] = "true"  # Selenium Manager must not try to download a driver
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1200,900",
+                 "--disable-extensions", "--no-first-run"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def ui(versioned_archive):
+    """`blogarchive serve` on a free port; its base URL."""
+    out, _ = versioned_archive
+    server = subprocess.Popen([sys.executable, "-m", "archive.cli", "serve", str(out), "--port", "0"],
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = server.stdout.readline()
+    assert line.startswith("serving "), server.stderr.read()
+    yield line.split(" at ", 1)[1].split()[0].rstrip("/")
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def screenshot(driver, name: str, tmp_path: Path) -> None:
+    folder = Path(os.environ.get("BLOGARCHIVE_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    assert driver.save_screenshot(str(folder / name))
+
+
+def test_from_sites_to_a_post_its_versions_and_a_diff(browser, ui, versioned_archive, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    out, base = versioned_archive
+    browser.get(ui + "/")
+    browser.find_element(By.LINK_TEXT, "127.0.0.1").click()
+    titles = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#pages td:first-child a")]
+    latest = duck(out, "SELECT arg_max(coalesce(title, url), fetched_at) FROM pages GROUP BY url")
+    assert sorted(titles) == sorted(t for (t,) in latest)
+    assert titles.index('Gulls: the "loud" ones') < titles.index("Notes")  # posts first
+
+    browser.find_element(By.LINK_TEXT, 'Gulls: the "loud" ones').click()
+    assert browser.find_element(By.ID, "title").text == 'Gulls: the "loud" ones'
+    assert browser.find_element(By.ID, "author").text == "Mara Quill"
+    assert "harbour wall" in browser.find_element(By.ID, "text").text
+    assert browser.find_element(By.ID, "version").text.startswith("2 of 2")
+    screenshot(browser, "post-view.png", tmp_path)
+
+    browser.find_element(By.CSS_SELECTOR, "#versions a.diff-link").click()
+    removed = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#diff del")]
+    added = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#diff ins")]
+    assert any("fish market" in line for line in removed) and not any("fish market" in line for line in added)
+    assert any("harbour wall" in line for line in added)
+    assert "- # Gulls" in removed and '+ # Gulls: the "loud" ones' in added
+
+    browser.find_element(By.LINK_TEXT, 'Gulls: the "loud" ones').click()
+    browser.find_element(By.LINK_TEXT, browser.find_elements(By.CSS_SELECTOR, "#versions td:nth-child(2) a")[0].text).click()
+    assert browser.find_element(By.ID, "title").text == "Gulls"  # the first version, from the versions list
+
+
+def test_search_over_titles_and_text(browser, ui, versioned_archive):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(ui + "/")
+    box = browser.find_element(By.NAME, "q")
+    box.send_keys("MENDING nets", Keys.ENTER)  # in the text, any case
+    assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#results > li > a")] == ["Nets"]
+    box = browser.find_element(By.NAME, "q")
+    assert box.get_attribute("value") == "MENDING nets"
+    box.clear()
+    box.send_keys("loud", Keys.ENTER)  # only in the latest title of a page
+    assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#results > li > a")] == ['Gulls: the "loud" ones']
+    box = browser.find_element(By.NAME, "q")
+    box.clear()
+    box.send_keys("fish market", Keys.ENTER)  # only in an older version: the search reads the latest
+    assert browser.find_element(By.ID, "count").text.startswith("0 pages")
+
+
+def test_an_archived_pages_scripts_do_not_run(browser, ui, versioned_archive):
+    from selenium.webdriver.common.by import By
+
+    _, base = versioned_archive
+    browser.get(ui + "/")
+    browser.find_element(By.LINK_TEXT, "127.0.0.1").click()
+    browser.find_element(By.LINK_TEXT, 'Gulls: the "loud" ones').click()
+    frame = browser.find_element(By.ID, "raw")
+    assert frame.get_attribute("sandbox") == ""  # the strictest sandbox: no scripts, no same origin
+    browser.switch_to.frame(frame)
+    assert browser.find_element(By.TAG_NAME, "h1").text == 'Gulls: the "loud" ones'  # the capture is shown...
+    assert browser.execute_script("return document.title") == 'Gulls: the "loud" ones'  # ...its script did not run
+    browser.switch_to.default_content()
+    assert browser.execute_script("return window.pwned === undefined")
+    assert browser.title.endswith("· blogarchive")
+
+    browser.get(browser.find_element(By.ID, "raw-link").get_attribute("href"))  # the capture opened on its own
+    assert browser.find_element(By.TAG_NAME, "h1").text == 'Gulls: the "loud" ones'
+    assert browser.title == 'Gulls: the "loud" ones'  # the policy's sandbox held: no script ran
+
+
+def test_page_values_are_escaped_and_unknown_pages_are_404(tmp_path):
+    """Flask's own client is enough here: what is checked is the HTML the templates produce."""
+    from datetime import datetime, timezone
+
+    from archive.schema import PAGES_SCHEMA
+
+    row = {name: None for name in PAGES_SCHEMA.names}
+    row.update(url="https://x.example/p", host="x.example", crawl_id="c1", fetched_at=datetime.now(timezone.utc),
+               status=200, page_type="post", title="<script>alert(1)</script>", author="<b>bold</b>",
+               categories=[], tags=["<i>t</i>"], text="<img src=x onerror=alert(1)>", comments=[], word_count=1,
+               content_hash="h", links=[], html="<html></html>")
+    with ArchiveWriter(tmp_path, "c1") as writer:
+        writer.write_page(row)
+    client = create_app(tmp_path).test_client()
+    page = client.get("/page", query_string={"url": "https://x.example/p"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<b>bold</b>" not in html and "<img src=x" not in html and "<i>t</i>" not in html
+    assert "script-src" not in page.headers["Content-Security-Policy"] and "default-src 'none'" in page.headers["Content-Security-Policy"]
+    assert client.get("/page", query_string={"url": "https://x.example/missing"}).status_code == 404
+    assert client.get("/site/nowhere.example").status_code == 404
