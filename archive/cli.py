@@ -42,6 +42,7 @@ EXAMPLES = {
     "demo": "example: blogarchive demo --out demo-archive",
     "export": "example: blogarchive export archive --format markdown --out posts/",
     "serve": "example: blogarchive serve archive --port 8080",
+    "report": "example: blogarchive report archive -o report.html",
 }
 
 
@@ -93,6 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--history", action="store_true", help="every stored version, not just the latest of each page")
     export.add_argument("--posts-only", action="store_true", help="only pages of type post (no listings)")
     _add_s3_option(export)
+
+    report = commands.add_parser("report", help="one self-contained HTML file of charts about the archive",
+                                 epilog=EXAMPLES["report"])
+    report.add_argument("archive", metavar="DIR", help="archive folder or s3://bucket/prefix")
+    report.add_argument("--out", "-o", default="report.html", metavar="FILE", help="where to write it (default: ./report.html)")
+    _add_s3_option(report)
 
     serve = commands.add_parser("serve", help="browse the archive in a web browser (read-only, on 127.0.0.1)",
                                 epilog=EXAMPLES["serve"])
@@ -337,6 +344,21 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import build_report
+
+    target = Path(args.out)
+    if target.is_dir():
+        raise UsageError(f"{args.out} is a folder: give a file name for the report")
+    document, seconds = build_report(locate(args.archive, args.s3_endpoint))
+    try:
+        target.write_text(document, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    print(f"report -> {args.out} ({len(document.encode()) / 1024:.0f} KB, built in {seconds:.1f}s)")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from werkzeug.serving import make_server
 
@@ -423,6 +445,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_export(args)
         if args.command == "serve":
             return cmd_serve(args)
+        if args.command == "report":
+            return cmd_report(args)
         if args.command in ("worker", "submit", "schedule", "status"):
             from . import cluster
 

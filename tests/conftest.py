@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -195,3 +196,40 @@ def versioned_archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, s
         second = run_blogarchive("crawl", site.url("/"), "--out", str(out), *fast)
         assert second.returncode == 0, second.stderr
         return out, site.url("")
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Selenium through Debian's chromedriver."""
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        require_server("chromium and chromium-driver", "apt-get install chromium chromium-driver; .ci/run installs them")
+    os.environ["SE_OFFLINE"] = "true"  # Selenium Manager must not try to download a driver
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1200,900",
+                 "--disable-extensions", "--no-first-run"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+def screenshot(driver: Any, name: str, tmp_path: Path, max_height: int = 900) -> None:
+    """Save a PNG of the page (up to `max_height` pixels of it) in $BLOGARCHIVE_SCREENSHOTS,
+    where the README's pictures come from, or in the test's own folder."""
+    folder = Path(os.environ.get("BLOGARCHIVE_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(1200, min(max(height, 900), max_height))
+    try:
+        assert driver.save_screenshot(str(folder / name))
+    finally:
+        driver.set_window_size(1200, 900)

@@ -6,41 +6,15 @@ With BLOGARCHIVE_SCREENSHOTS=FOLDER the test saves the screenshots the README sh
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from archive.web import create_app
 from archive.writer import ArchiveWriter
 
-from .conftest import ROOT, duck, require_server
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        require_server("chromium and chromium-driver", "apt-get install chromium chromium-driver; .ci/run installs them")
-    os.environ["SE_OFFLINE"] = "true"  # Selenium Manager must not try to download a driver
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1200,900",
-                 "--disable-extensions", "--no-first-run"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
-
+from .conftest import ROOT, duck, screenshot
 
 @pytest.fixture(scope="module")
 def ui(versioned_archive):
@@ -53,12 +27,6 @@ def ui(versioned_archive):
     yield line.split(" at ", 1)[1].split()[0].rstrip("/")
     server.terminate()
     server.wait(timeout=10)
-
-
-def screenshot(driver, name: str, tmp_path: Path) -> None:
-    folder = Path(os.environ.get("BLOGARCHIVE_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    assert driver.save_screenshot(str(folder / name))
 
 
 def test_from_sites_to_a_post_its_versions_and_a_diff(browser, ui, versioned_archive, tmp_path):
