@@ -88,9 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="write the pages as JSON Lines, CSV or Markdown files",
                                  epilog=EXAMPLES["export"])
     export.add_argument("archive", metavar="DIR", help="archive folder or s3://bucket/prefix")
-    export.add_argument("--format", "-f", required=True, choices=["jsonl", "csv", "markdown"],
-                        help="jsonl or csv: one file (default: stdout); markdown: one file per page with a front-matter header")
-    export.add_argument("--out", "-o", metavar="PATH", help="file (jsonl, csv) or folder (markdown)")
+    export.add_argument("--format", "-f", required=True, choices=["jsonl", "csv", "markdown", "warc"],
+                        help="jsonl or csv: one file (default: stdout); markdown: one file per page with a front-matter "
+                             "header; warc: gzipped WARC files built from the html column")
+    export.add_argument("--out", "-o", metavar="PATH", help="file (jsonl, csv) or folder (markdown, warc)")
     export.add_argument("--history", action="store_true", help="every stored version, not just the latest of each page")
     export.add_argument("--posts-only", action="store_true", help="only pages of type post (no listings)")
     _add_s3_option(export)
@@ -134,6 +135,8 @@ def _add_fetch_options(parser: argparse.ArgumentParser, out_required: bool) -> N
     _add_s3_option(parser)
     parser.add_argument("--input-file", "-i", metavar="FILE", help="read URLs from FILE, one a line (# starts a comment)")
     _add_settings_option(parser)
+    parser.add_argument("--warc", action="store_true",
+                        help="also keep every HTTP exchange, as sent and received, in WARC files in the archive's warc/ folder")
     parser.add_argument("--allow-private", action="store_true",
                         help="let links and redirects lead to private, loopback and link-local addresses "
                              "(by default only the start URLs' own hosts may be private)")
@@ -237,6 +240,10 @@ def cmd_crawl(args: argparse.Namespace, follow: bool) -> int:
     overrides.setdefault("LOG_LEVEL", "INFO" if args.verbose else "WARNING")
     if args.allow_private:
         overrides["CRAWL_ALLOW_PRIVATE"] = True
+    if args.warc:
+        if not args.out:
+            raise UsageError("--warc keeps the captures in the archive: give --out DIR")
+        overrides["ARCHIVE_WARC"] = True
     if follow:
         overrides["CRAWL_ALLOW_HOSTS"] = args.allow_host
         overrides["CRAWL_MAX_PAGES"] = args.max_pages
@@ -336,6 +343,13 @@ def _demo_server(server_class: Any, site_dir: Any) -> Any:
 def cmd_export(args: argparse.Namespace) -> int:
     from .export import export
 
+    if args.format == "warc":
+        from .warc import export_warc
+
+        count, files = export_warc(locate(args.archive, args.s3_endpoint), args.out, history=args.history,
+                                   posts_only=args.posts_only)
+        print(f"exported {count} page{'s' if count != 1 else ''} as warc -> {len(files)} file{'s' if len(files) != 1 else ''} in {args.out}")
+        return 0
     result = export(locate(args.archive, args.s3_endpoint), args.format, args.out,
                     history=args.history, posts_only=args.posts_only)
     if args.out and args.out != "-":

@@ -9,8 +9,10 @@ from __future__ import annotations
 import pyarrow as pa
 
 #: 2 added `comment_count`, `view_count`, `like_count`, `reading_time` and `extractor`
-#: to `pages`; the reader gives a version-1 file's missing columns as nulls
-SCHEMA_VERSION = "2"
+#: to `pages`; 3 added the WARC pointers (`warc_filename`, `warc_record_offset`,
+#: `warc_record_length`) to `pages` and `fetches`, and `payload_digest` to `fetches`.
+#: The reader gives an older file's missing columns as nulls.
+SCHEMA_VERSION = "3"
 SCHEMA_VERSION_KEY = b"blogarchive.schema_version"
 TABLE_KEY = b"blogarchive.table"
 
@@ -81,6 +83,9 @@ PAGES_FIELDS = [
     _field("last_modified", pa.string(), "Last-Modified header of the response"),
     _field("links", pa.list_(pa.string()), "absolute URLs of the page's links, in order, without repeats", False),
     _field("html", pa.large_string(), "the raw response body decoded to UTF-8, for re-extraction", False),
+    _field("warc_filename", pa.string(), "WARC file (in the archive's `warc/`) holding the raw capture, for crawls with `--warc`; null otherwise"),
+    _field("warc_record_offset", pa.int64(), "byte offset of the response (or revisit) record in `warc_filename`"),
+    _field("warc_record_length", pa.int64(), "byte length of that record (one gzip member)"),
 ]
 
 FETCHES_FIELDS = [
@@ -95,6 +100,10 @@ FETCHES_FIELDS = [
     _field("content_hash", pa.string(), "`content_hash` of the page's clean text, for `stored`, `unchanged` and `duplicate`"),
     _field("etag", pa.string(), "ETag header of the response"),
     _field("last_modified", pa.string(), "Last-Modified header of the response"),
+    _field("warc_filename", pa.string(), "WARC file (in the archive's `warc/`) holding the raw capture, for crawls with `--warc`; null otherwise"),
+    _field("warc_record_offset", pa.int64(), "byte offset of the response (or revisit) record in `warc_filename`"),
+    _field("warc_record_length", pa.int64(), "byte length of that record (one gzip member)"),
+    _field("payload_digest", pa.string(), "WARC-Payload-Digest (`sha1:` base32) of the response body as received, for crawls with `--warc`; a later identical body is stored as a revisit record"),
 ]
 
 #: Crawl statuses, in the order a crawl goes through them.

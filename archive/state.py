@@ -32,6 +32,8 @@ class KnownPage:
     etag: str | None = None
     last_modified: str | None = None
     links: list[str] = field(default_factory=list)
+    #: WARC payload digest of the last capture (crawls with --warc), for revisit records
+    payload_digest: str | None = None
 
 
 @dataclass
@@ -48,7 +50,7 @@ def load_state(root: Root) -> ArchiveState:
     """The state of the archive at `root` (empty when it has no pages yet)."""
     root = locate(root)
     pages = read_pages(root, ["url", "fetched_at", "content_hash", "etag", "last_modified", "links"], latest=True)
-    fetches = read_fetches(root, ["url", "fetched_at", "outcome", "etag", "last_modified"])
+    fetches = read_fetches(root, ["url", "fetched_at", "outcome", "etag", "last_modified", "payload_digest"])
     fetches = latest_per_key(fetches.filter(pc.is_in(fetches["outcome"], value_set=pa.array(CAPTURED))), "url", "fetched_at")
     latest_fetch = {row["url"]: row for row in fetches.to_pylist()}
     state = ArchiveState()
@@ -63,6 +65,7 @@ def load_state(root: Root) -> ArchiveState:
             etag=(fetch["etag"] or row["etag"]) if newer else row["etag"],
             last_modified=(fetch["last_modified"] or row["last_modified"]) if newer else row["last_modified"],
             links=row["links"] or [],
+            payload_digest=fetch["payload_digest"] if fetch is not None else None,
         )
         state.hashes.setdefault(row["content_hash"], url)
     return state

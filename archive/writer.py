@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 from .errors import ArchiveError
 from .location import Location, Root, locate
 from .schema import SCHEMAS
+from .warc import WarcSegments
 
 __all__ = ["ArchiveWriter", "check_archive_dir", "new_crawl_id", "prepare_archive_dir", "remove_temporaries"]
 
@@ -104,6 +105,7 @@ class ArchiveWriter:
         row_group_rows: int = 250,
         compression: str = "zstd",
         background: bool = False,
+        warc: WarcSegments | None = None,
     ) -> None:
         if not _SAFE_ID.match(crawl_id):
             raise ValueError(f"unsafe crawl id {crawl_id!r}")
@@ -126,6 +128,8 @@ class ArchiveWriter:
         # one thread keeps the commits in order
         self._committer = ThreadPoolExecutor(1, thread_name_prefix="archive-writer") if background else None
         self._pending: deque[Future[None]] = deque()
+        #: the crawl's WARC segments: published before any Parquet file that may point into them
+        self.warc = warc
 
     def open(self) -> None:
         prepare_archive_dir(self.root)
@@ -164,6 +168,7 @@ class ArchiveWriter:
         `stored` fetch row is missing, never a `stored` row without its page.
         """
         self._last_flush = time.monotonic()
+        sealed = self.warc.seal() if self.warc is not None else None
         batch = []
         for name in ("pages", "fetches"):
             rows = self._buffers[name]
@@ -171,15 +176,17 @@ class ArchiveWriter:
                 batch.append((name, pa.Table.from_pylist(rows, schema=SCHEMAS[name])))
                 self._buffers[name] = []
                 self._buffered_bytes[name] = 0
-        if not batch:
+        if not batch and not sealed:
             return
         if self._committer is None:
-            self._commit_batch(batch)
+            self._commit_batch(batch, sealed)
             return
         self._wait(_MAX_PENDING - 1)  # bounded: at most a few flushes wait in memory
-        self._pending.append(self._committer.submit(self._commit_batch, batch))
+        self._pending.append(self._committer.submit(self._commit_batch, batch, sealed))
 
-    def _commit_batch(self, batch: list[tuple[str, pa.Table]]) -> None:
+    def _commit_batch(self, batch: list[tuple[str, pa.Table]], sealed: tuple[str, str] | None = None) -> None:
+        if sealed is not None and self.warc is not None:  # the WARC first: rows may point into it
+            self.warc.publish(sealed)
         for name, arrow_table in batch:
             self._commit(name, arrow_table)
             self.rows_written[name] += arrow_table.num_rows
@@ -278,8 +285,8 @@ def remove_temporaries(root: Root) -> int:
     if not location.local:
         return 0
     removed = 0
-    for table in SCHEMAS:
-        for tmp in Path(location.path(table)).glob(".*.tmp"):
+    for folder in (*SCHEMAS, "warc"):
+        for tmp in Path(location.path(folder)).glob(".*.tmp"):
             tmp.unlink(missing_ok=True)
             removed += 1
     return removed

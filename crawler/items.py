@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from archive.warc import WarcPointer
     from pipelines.document import Document
 
 
@@ -35,6 +36,8 @@ class FetchedPage:
     links: tuple[str, ...] = ()
     #: link hops from a start URL
     depth: int = 0
+    #: where the raw exchange lies in the archive's WARC files (crawls with --warc)
+    warc: WarcPointer | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class FetchRecord:
     content_hash: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    warc: WarcPointer | None = None
 
 
 @dataclass(frozen=True)

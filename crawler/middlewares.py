@@ -112,4 +112,5 @@ class ParseErrorMiddleware:
             fetched_at=datetime.now(timezone.utc),
             status=response.status,
             reason=f"{type(exception).__name__}: {exception}",
+            warc=response.meta.get("warc"),
         )

@@ -101,6 +101,10 @@ ARCHIVE_LOCK_HELD = False
 ARCHIVE_BACKGROUND_WRITES = True
 # Rows per Parquet row group.
 ARCHIVE_ROW_GROUP_ROWS = 250
+# Also write every HTTP exchange as WARC records (`--warc`), in the archive's warc/ folder.
+ARCHIVE_WARC = False
+# A WARC segment is published (and a new one started) past this size, and at every flush.
+ARCHIVE_WARC_MAX_BYTES = 100 * 1024 * 1024
 
 # --- output -------------------------------------------------------------------
 # Write each page's clean text with a metadata header to stdout.
@@ -116,6 +120,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's decodes the whole body to read a tag in its first 4 KB
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "crawler.middlewares.HeadMetaRefreshMiddleware": 580,
+    # next to the downloader: sees every response as sent (before redirects, retries, decoding)
+    "crawler.capture.WarcCaptureMiddleware": 950,
 }
 # Scrapy re-reads the source of every generator callback per response to warn about
 # `return value` (its cache is keyed by the bound method, new for each request)

@@ -1,7 +1,8 @@
 """Signals of the project (Scrapy's signal manager carries them)."""
 
 #: sent by the storage pipeline once it holds the archive and has read its state;
-#: handlers receive `state` (an archive.state.ArchiveState)
+#: handlers receive `state` (an archive.state.ArchiveState) and `warc` (the crawl's
+#: archive.warc.WarcSegments, or None without --warc)
 archive_opened = object()
 
 #: sent by the extraction pipeline once a worker has read a page's links (the crawl

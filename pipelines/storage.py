@@ -27,6 +27,7 @@ from archive.crawls import crawl_row, mark_dead_crawls
 from archive.location import locate
 from archive.lock import ArchiveLock
 from archive.state import load_state
+from archive.warc import WarcPointer, WarcSegments
 from archive.writer import remove_temporaries
 from crawler import signals as project_signals
 from crawler.items import ExtractedPage, FetchRecord
@@ -47,6 +48,13 @@ REACHED = ("stored", "unchanged", "not_modified", "duplicate", "gone", "no_conte
 
 def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
+
+
+def warc_columns(pointer: WarcPointer | None) -> dict[str, Any]:
+    """The WARC pointer columns of a row (nulls without a capture)."""
+    if pointer is None:
+        return {"warc_filename": None, "warc_record_offset": None, "warc_record_length": None}
+    return {"warc_filename": pointer.filename, "warc_record_offset": pointer.offset, "warc_record_length": pointer.length}
 
 
 def page_record(item: ExtractedPage, crawl_id: str) -> dict[str, Any]:
@@ -83,6 +91,7 @@ def page_record(item: ExtractedPage, crawl_id: str) -> dict[str, Any]:
         "last_modified": page.last_modified,
         "links": list(page.links),
         "html": page.html,
+        **warc_columns(page.warc),
     }
 
 
@@ -94,12 +103,14 @@ def fetch_record(item: FetchRecord | ExtractedPage, crawl_id: str) -> dict[str, 
             "fetched_at": page.fetched_at, "kind": "page", "status": page.status,
             "outcome": "stored", "reason": page.encoding_note, "content_hash": item.document.content_hash,
             "etag": page.etag, "last_modified": page.last_modified,
+            **warc_columns(page.warc), "payload_digest": page.warc.payload_digest if page.warc else None,
         }
     return {
         "url": item.url, "host": _host(item.url), "crawl_id": crawl_id,
         "fetched_at": item.fetched_at, "kind": item.kind, "status": item.status,
         "outcome": item.outcome, "reason": item.reason, "content_hash": item.content_hash,
         "etag": item.etag, "last_modified": item.last_modified,
+        **warc_columns(item.warc), "payload_digest": item.warc.payload_digest if item.warc else None,
     }
 
 
@@ -131,6 +142,8 @@ class ArchiveStoragePipeline:
             flush_seconds=settings.getfloat("ARCHIVE_FLUSH_SECONDS"),
             row_group_rows=settings.getint("ARCHIVE_ROW_GROUP_ROWS"),
             background=settings.getbool("ARCHIVE_BACKGROUND_WRITES"),
+            warc=WarcSegments(root, crawl_id, max_bytes=settings.getint("ARCHIVE_WARC_MAX_BYTES"))
+            if settings.getbool("ARCHIVE_WARC") else None,
         )
         # the command line takes the lock before the crawl starts; `scrapy crawl` does not
         lock = None if settings.getbool("ARCHIVE_LOCK_HELD") else ArchiveLock(root, crawl_id)
@@ -152,7 +165,7 @@ class ArchiveStoragePipeline:
             logger.warning("crawls %s had died; recorded as interrupted", ", ".join(dead))
         state = load_state(root)
         self.crawler.stats.set_value("archive/known_pages", len(state))
-        self.crawler.signals.send_catch_log(project_signals.archive_opened, state=state)
+        self.crawler.signals.send_catch_log(project_signals.archive_opened, state=state, warc=self.writer.warc)
         spider = self.crawler.spider
         self.seeds = list(getattr(spider, "start_urls", []) or [])
         self._write_crawl("running")

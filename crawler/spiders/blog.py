@@ -333,6 +333,7 @@ class BlogSpider(Spider):
             reason="conditional request", content_hash=known.content_hash if known else None,
             etag=_header(response, "ETag") or (known.etag if known else None),
             last_modified=_header(response, "Last-Modified") or (known.last_modified if known else None),
+            warc=response.meta.get("warc"),
         )
         if self.follow and known is not None:
             depth = response.meta.get("hops", 0) + 1
@@ -359,6 +360,7 @@ class BlogSpider(Spider):
             last_modified=_header(response, "Last-Modified"),
             encoding_note=note,
             depth=response.meta.get("hops", 0),
+            warc=response.meta.get("warc"),
         )
 
     def page_links(self, page: FetchedPage, alternates: tuple[tuple[str, str | None], ...]) -> None:
@@ -404,16 +406,17 @@ class BlogSpider(Spider):
     def _redirects(self, response: Response, kind: str) -> Iterator[FetchRecord]:
         chain = response.meta.get("redirect_urls") or []
         targets = [*chain[1:], response.url]
+        captures = response.meta.get("warc_by_url") or {}
         for source, target in zip(chain, targets):
             yield FetchRecord(
                 url=source, kind=kind, outcome="redirected", fetched_at=_now(),
-                status=None, reason=f"redirected to {target}",
+                status=None, reason=f"redirected to {target}", warc=captures.get(source),
             )
 
     def _record(self, response: Response, kind: str, outcome: str, reason: str | None) -> FetchRecord:
         return FetchRecord(
             url=response.url, kind=kind, outcome=outcome, fetched_at=_now(),
-            status=response.status, reason=reason,
+            status=response.status, reason=reason, warc=response.meta.get("warc"),
         )
 
     # --- failures -------------------------------------------------------------
@@ -424,9 +427,11 @@ class BlogSpider(Spider):
         chain = request.meta.get("redirect_urls") or []
         url = chain[0] if chain else request.url
         status = None
+        capture = None
         exc = failure.value
         if failure.check(HttpError):
             status = exc.response.status
+            capture = exc.response.meta.get("warc")
             outcome, reason = "http_error", f"HTTP {status}"
             yield from self._redirects(exc.response, kind)
             url = exc.response.url
@@ -459,7 +464,8 @@ class BlogSpider(Spider):
             outcome, reason = "fetch_error", f"{type(exc).__name__}: {exc}"
         if kind != "page" and outcome == "http_error":
             logger.info("no %s at %s (%s)", kind, url, reason)
-        yield FetchRecord(url=url, kind=kind, outcome=outcome, fetched_at=_now(), status=status, reason=reason)
+        yield FetchRecord(url=url, kind=kind, outcome=outcome, fetched_at=_now(), status=status, reason=reason,
+                          warc=capture)
 
     def _over_size(self, exc: BaseException) -> bool:
         message = str(exc)

@@ -1,0 +1,105 @@
+"""WarcCaptureMiddleware: every HTTP exchange of a crawl with `--warc`, as WARC records.
+
+A downloader middleware next to the downloader (order 950), so it sees each response
+as it came off the wire: before redirects are followed (a 301 is captured too),
+before retries, and before HttpCompressionMiddleware decodes the body, so the record
+holds the bytes the server sent with the headers that describe them. Only the
+connection's own framing is gone (Twisted has de-chunked the body); the record keeps
+that header renamed, as replay tools expect.
+
+The pointer to the record goes into `request.meta["warc"]` (and, per URL of a redirect
+chain, `meta["warc_by_url"]`), from where the spider puts it on the items it yields.
+A body identical to the URL's last capture (same payload digest) is written as a
+revisit record, and so is a 304.
+
+The WARC segments belong to the archive writer, which hands them over with the
+`archive_opened` signal; the middleware knows no file.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+from scrapy.exceptions import NotConfigured
+
+from archive.errors import ArchiveError
+from archive.warc import Exchange, WarcSegments
+
+from . import signals as project_signals
+
+if TYPE_CHECKING:
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+    from archive.state import ArchiveState
+
+logger = logging.getLogger(__name__)
+
+
+class WarcCaptureMiddleware:
+    def __init__(self) -> None:
+        self.segments: WarcSegments | None = None
+        self.previous: dict[str, tuple[str, datetime]] = {}
+        self.failed = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
+        if not crawler.settings.getbool("ARCHIVE_WARC"):
+            raise NotConfigured  # quietly: most crawls keep no WARC
+        middleware = cls()
+        crawler.signals.connect(middleware.archive_opened, signal=project_signals.archive_opened)
+        return middleware
+
+    def archive_opened(self, state: ArchiveState, warc: WarcSegments | None = None) -> None:
+        self.segments = warc
+        self.previous = {url: (page.payload_digest, page.last_captured)
+                         for url, page in state.pages.items() if page.payload_digest}
+
+    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
+        if self.segments is None or self.failed:
+            return response
+        exchange = exchange_of(request, response, self.previous.get(response.url))
+        try:
+            pointer = self.segments.write(exchange)
+        except (ArchiveError, OSError) as exc:  # a full disk: the crawl goes on, without captures
+            self.failed = True
+            logger.error("WARC capture stopped: %s", exc)
+            return response
+        request.meta["warc"] = pointer
+        request.meta.setdefault("warc_by_url", {})[response.url] = pointer
+        return response
+
+
+def exchange_of(request: Request, response: Response, previous: tuple[str, datetime] | None) -> Exchange:
+    """The Exchange of a Scrapy request and its raw response (pure: no I/O)."""
+    try:
+        reason = HTTPStatus(response.status).phrase
+    except ValueError:
+        reason = ""
+    ip = response.ip_address
+    return Exchange(
+        url=response.url,
+        method=request.method,
+        request_headers=_pairs(request.headers),
+        status=response.status,
+        reason=reason,
+        response_headers=_pairs(response.headers),
+        body=response.body,
+        date=datetime.now(timezone.utc),
+        protocol=(response.protocol or "HTTP/1.1").upper(),
+        ip=str(ip) if ip is not None else None,
+        previous=previous,
+        request_body=request.body or b"",
+    )
+
+
+def _pairs(headers: Any) -> list[tuple[str, str]]:
+    pairs = []
+    for name, values in headers.items():
+        for value in values:
+            pairs.append((name.decode("latin-1"), value.decode("latin-1")))
+    return pairs
