@@ -106,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 epilog=EXAMPLES["serve"])
     serve.add_argument("archive", metavar="DIR", help="archive folder or s3://bucket/prefix")
     serve.add_argument("--port", type=_port, default=8080, metavar="N", help="port to listen on (default 8080; 0: any free port)")
+    serve.add_argument("-v", "--verbose", action="store_true", help="log every request")
     _add_s3_option(serve)
 
     demo = commands.add_parser("demo", help="crawl the bundled demo blog on 127.0.0.1", epilog=EXAMPLES["demo"])
@@ -374,9 +375,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import logging
+
     from werkzeug.serving import make_server
 
     from .web import create_app
+
+    logging.basicConfig(format="%(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.WARNING)
 
     root = locate(args.archive, args.s3_endpoint)
     if not root.exists():
