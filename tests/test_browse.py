@@ -120,3 +120,28 @@ def test_page_values_are_escaped_and_unknown_pages_are_404(tmp_path):
     assert "script-src" not in page.headers["Content-Security-Policy"] and "default-src 'none'" in page.headers["Content-Security-Policy"]
     assert client.get("/page", query_string={"url": "https://x.example/missing"}).status_code == 404
     assert client.get("/site/nowhere.example").status_code == 404
+
+
+def test_the_ui_shows_what_a_crawl_commits_while_it_runs(tmp_path):
+    """The view is rebuilt when the set of committed files changes: no restart needed."""
+    from datetime import datetime, timezone
+
+    from archive.schema import PAGES_SCHEMA
+
+    def page(host: str, title: str) -> dict:
+        row = {name: None for name in PAGES_SCHEMA.names}
+        row.update(url=f"https://{host}/p", host=host, crawl_id="c1", fetched_at=datetime.now(timezone.utc), status=200,
+                   page_type="post", title=title, categories=[], tags=[], text=f"{title} text", comments=[],
+                   word_count=2, content_hash=title, links=[], html="<html></html>")
+        return row
+
+    writer = ArchiveWriter(tmp_path, "c1", flush_rows=1)
+    writer.open()
+    writer.write_page(page("one.example", "First"))
+    client = create_app(tmp_path).test_client()
+    assert "one.example" in client.get("/").get_data(as_text=True)
+    assert "two.example" not in client.get("/").get_data(as_text=True)
+    writer.write_page(page("two.example", "Second"))  # a crawl commits another file
+    assert "two.example" in client.get("/").get_data(as_text=True)
+    assert "Second" in client.get("/search", query_string={"q": "second"}).get_data(as_text=True)
+    writer.close()

@@ -132,6 +132,15 @@ def test_export_warc_from_the_html_column(serve, tmp_path):
         assert body == expected[url].encode("utf-8") and http.get_header("Content-Type") == "text/html; charset=utf-8"
     assert run_blogarchive("export", str(out), "--format", "warc").returncode == 2  # needs --out
 
+    # one-off archiving keeps its capture too
+    single = tmp_path / "single"
+    got = run_blogarchive("get", site.url("/b"), "--out", str(single), "--warc", *FAST)
+    assert got.returncode == 0, got.stderr
+    ((filename, offset, length),) = duck(single, "SELECT warc_filename, warc_record_offset, warc_record_length FROM pages")
+    assert replay(single, filename, offset, length)[1] == (root / "b.html").read_bytes()
+    no_out = run_blogarchive("get", site.url("/b"), "--print", "--warc")
+    assert no_out.returncode == 2 and "--warc keeps the captures in the archive" in no_out.stderr
+
 
 def test_segments_roll_at_their_size_and_only_whole_files_are_visible(tmp_path):
     segments = WarcSegments(tmp_path, "c1", max_bytes=3000)
