@@ -84,7 +84,7 @@ class Location:
     def read_bytes(self, path: str) -> bytes | None:
         """A small file's content, or None when it is not there."""
         try:
-            with self.fs.open_input_stream(path) as stream:
+            with self.fs.open_input_stream(path, compression=None) as stream:
                 return stream.read()
         except FileNotFoundError:
             return None
@@ -97,7 +97,7 @@ class Location:
         """Upload `data` as one object, visible only once whole (S3 only: locally the
         writer renames a temporary into place)."""
         try:
-            with self.fs.open_output_stream(path) as stream:
+            with self.fs.open_output_stream(path, compression=None) as stream:  # as given: no gzip by suffix
                 stream.write(data)
         except OSError as exc:
             raise ArchiveError(f"cannot write s3://{path}: {_short(exc)}") from None

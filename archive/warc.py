@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any, Iterable, Sequence
+from urllib.parse import urlsplit
 
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -144,8 +145,6 @@ class WarcSegments:
                                          length=len(exchange.body), http_headers=headers, warc_headers_dict=warc_headers)
 
     def _request_record(self, writer: WARCWriter, exchange: Exchange, concurrent_to: str) -> Any:
-        from urllib.parse import urlsplit
-
         parts = urlsplit(exchange.url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         headers = list(exchange.request_headers)

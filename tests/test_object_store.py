@@ -3,6 +3,7 @@ server mode) on loopback, read back with pyarrow's S3 filesystem and with DuckDB
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -124,3 +125,25 @@ def _env() -> dict[str, str]:
     import os
 
     return {**os.environ, "PYTHONUNBUFFERED": "1"}
+
+
+def test_warc_captures_on_s3_are_uploaded_whole_and_replay_by_pointer(serve, s3, tmp_path):
+    from warcio.archiveiterator import ArchiveIterator
+
+    from archive.location import locate
+    from archive.warc import read_record
+
+    root = small_blog(tmp_path)
+    site = serve(root)
+    out = s3.uri("captured")
+    result = run_blogarchive("crawl", site.url("/"), "--out", out, "--s3-endpoint", s3.endpoint, "--warc", *FAST)
+    assert result.returncode == 0, result.stderr
+    warcs = [key for key in s3.keys("captured") if "/warc/" in key]
+    assert warcs and all(key.endswith(".warc.gz") for key in warcs)
+    rows = s3.table("captured", "pages").select(["url", "warc_filename", "warc_record_offset", "warc_record_length"])
+    location = locate(out, s3.endpoint)
+    for row in rows.to_pylist():
+        raw = read_record(location, row["warc_filename"], row["warc_record_offset"], row["warc_record_length"])
+        (payload,) = [record.raw_stream.read() for record in ArchiveIterator(io.BytesIO(raw))]
+        name = row["url"].rsplit("/", 1)[1] or "index"
+        assert payload == (root / f"{name}.html").read_bytes()

@@ -109,12 +109,15 @@ def snippet(text: str, needle: str, width: int = 90) -> str:
 
 
 def diff_lines(old: str, new: str) -> list[tuple[str, str]]:
-    """(op, line) for a line diff of two texts: op is ' ', '-' or '+'."""
-    result = []
-    for line in difflib.ndiff(old.splitlines(), new.splitlines()):
-        if line.startswith(("? ",)):
-            continue
-        result.append((line[0], line[2:]))
+    """(op, line) for a line diff of two texts: op is ' ', '-' or '+' (removed lines
+    before added ones). Lines are paragraphs, so a line-level diff reads naturally."""
+    before, after = old.splitlines(), new.splitlines()
+    result: list[tuple[str, str]] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=before, b=after, autojunk=False).get_opcodes():
+        if tag == "equal":
+            result += [(" ", line) for line in before[i1:i2]]
+        else:
+            result += [("-", line) for line in before[i1:i2]] + [("+", line) for line in after[j1:j2]]
     return result
 
 
