@@ -21,6 +21,7 @@ import os
 import tempfile
 import threading
 import uuid
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -36,6 +37,8 @@ from .location import Root, locate
 __all__ = ["Exchange", "WarcPointer", "WarcSegments", "export_warc", "payload_digest", "read_record"]
 
 FOLDER = "warc"
+#: zlib level of each record's gzip member
+COMPRESS_LEVEL = 6
 #: revisit profiles of WARC 1.1
 IDENTICAL_PAYLOAD = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
@@ -114,12 +117,12 @@ class WarcSegments:
             if self._file is None:
                 self._open()
             assert self._file is not None and self._name is not None
-            writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
+            writer = WARCWriter(io.BytesIO(), gzip=False, warc_version="1.1")
             response = self._response_record(writer, exchange, digest)
             request = self._request_record(writer, exchange, response.rec_headers.get_header("WARC-Record-ID"))
-            writer.write_record(request)
+            self._file.write(_member(request))
             offset = self._file.tell()
-            writer.write_record(response)
+            self._file.write(_member(response))
             length = self._file.tell() - offset
             self._records += 1
             pointer = WarcPointer(self._name, offset, length, digest)
@@ -167,11 +170,11 @@ class WarcSegments:
             handle, self._tmp = tempfile.mkstemp(prefix="blogarchive-", suffix=".warc.gz.tmp")
             os.close(handle)
         self._file = open(self._tmp, "wb")
-        writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
-        writer.write_record(writer.create_warcinfo_record(self._name, {
+        writer = WARCWriter(io.BytesIO(), gzip=False, warc_version="1.1")
+        self._file.write(_member(writer.create_warcinfo_record(self._name, {
             "software": self.software, "format": "WARC File Format 1.1",
             "isPartOf": self.crawl_id, "description": "captured by a blogarchive crawl",
-        }))
+        })))
         self._records = 0
 
     # --- publishing -------------------------------------------------------------------
@@ -229,6 +232,16 @@ def read_record(root: Root, filename: str, offset: int, length: int) -> bytes:
             return handle.read(length)
     except (OSError, FileNotFoundError) as exc:
         raise ArchiveError(f"cannot read {path}: {exc}") from None
+
+
+def _member(record: Any) -> bytes:
+    """One record as one gzip member, at zlib level 6. warcio's own gzip writer uses level 9:
+    on the benchmark's blog pages that is 12.9 ms a page against 5.0 ms, for files 3 % smaller,
+    and it runs on the crawl's reactor thread."""
+    buffer = io.BytesIO()
+    WARCWriter(buffer, gzip=False, warc_version="1.1").write_record(record)
+    compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+    return compressor.compress(buffer.getvalue()) + compressor.flush()
 
 
 def _stored_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
