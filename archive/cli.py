@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import pyarrow.compute as pc
 
 from .errors import ArchiveError, UsageError
-from .location import locate
+from .location import Location, locate
 from .lock import ArchiveLock, LockHeld
 from .reader import ArchiveSummary, page_history, read_fetches, summarize
 from .writer import check_archive_dir, new_crawl_id, prepare_archive_dir
@@ -302,8 +302,16 @@ def _run(urls: list[str], follow: bool, overrides: dict[str, Any]) -> Any:
     return run_crawl(urls, follow=follow, overrides=overrides)
 
 
-def cmd_stats(args: argparse.Namespace) -> int:
+def archive_to_read(args: argparse.Namespace) -> Location:
+    """The archive a read command names; ArchiveError when nothing is archived there."""
     root = locate(args.archive, args.s3_endpoint)
+    if not root.holds_archive():
+        raise ArchiveError(f"no archive at {root}")
+    return root
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    root = archive_to_read(args)
     print(format_summary(str(root) if not root.local else args.archive, summarize(root)))
     return 0
 
@@ -347,11 +355,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.format == "warc":
         from .warc import export_warc
 
-        count, files = export_warc(locate(args.archive, args.s3_endpoint), args.out, history=args.history,
+        count, files = export_warc(archive_to_read(args), args.out, history=args.history,
                                    posts_only=args.posts_only)
         print(f"exported {count} page{'s' if count != 1 else ''} as warc -> {len(files)} file{'s' if len(files) != 1 else ''} in {args.out}")
         return 0
-    result = export(locate(args.archive, args.s3_endpoint), args.format, args.out,
+    result = export(archive_to_read(args), args.format, args.out,
                     history=args.history, posts_only=args.posts_only)
     if args.out and args.out != "-":
         where = args.out if args.format != "markdown" else f"{len(result.files)} files in {args.out}"
@@ -365,7 +373,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     target = Path(args.out)
     if target.is_dir():
         raise UsageError(f"{args.out} is a folder: give a file name for the report")
-    document, seconds = build_report(locate(args.archive, args.s3_endpoint))
+    document, seconds = build_report(archive_to_read(args))
     try:
         target.write_text(document, encoding="utf-8")
     except OSError as exc:
@@ -384,9 +392,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     logging.basicConfig(format="%(message)s")
     logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.WARNING)
 
-    root = locate(args.archive, args.s3_endpoint)
-    if not root.exists():
-        raise ArchiveError(f"no archive at {root}")
+    root = archive_to_read(args)
     try:
         server = make_server("127.0.0.1", args.port, create_app(root), threaded=True)
     except OSError as exc:
@@ -400,7 +406,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    root = locate(args.archive, args.s3_endpoint)
+    root = archive_to_read(args)
     versions = page_history(root, args.url, ["fetched_at", "crawl_id", "content_hash", "word_count", "title"])
     fetches = read_fetches(root, ["url", "fetched_at", "outcome"])
     fetches = fetches.filter(pc.equal(fetches["url"], args.url)).sort_by("fetched_at").to_pylist()

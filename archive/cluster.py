@@ -53,24 +53,26 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
-def shared_archive(args: argparse.Namespace) -> str:
-    """The shared archive as workers on any machine should name it: an absolute path
-    (on a shared file system) or an s3:// prefix, checked here so a mistake fails now."""
+def shared_archive(args: argparse.Namespace) -> tuple[str, str | None]:
+    """The shared archive as workers on any machine should name it, and its S3 endpoint:
+    an absolute path (on a shared file system), or an s3:// prefix checked here, so a
+    mistake fails now, with the endpoint this machine found (option or environment)."""
     from .location import is_remote, locate
     from .writer import check_archive_dir
 
     if not is_remote(args.out):
-        return os.path.abspath(args.out)
-    return check_archive_dir(locate(args.out, args.s3_endpoint)).uri
+        return os.path.abspath(args.out), None
+    location = check_archive_dir(locate(args.out, args.s3_endpoint))
+    return location.uri, location.endpoint
 
 
 def cmd_submit(args: argparse.Namespace, urls: list[str], settings: dict[str, str]) -> int:
     """Queue one crawl task per site."""
     _reachable(check_broker(args.broker))
-    out = shared_archive(args)
+    out, endpoint = shared_archive(args)
     app = _app(args.broker)
     for url in urls:
-        app.crawl_site.delay(url, out, settings, args.s3_endpoint)
+        app.crawl_site.delay(url, out, settings, endpoint)
     print(f"queued {len(urls)} site{'s' if len(urls) != 1 else ''} -> {out}")
     return 0
 
@@ -80,11 +82,11 @@ def cmd_schedule(args: argparse.Namespace, urls: list[str], settings: dict[str, 
     _reachable(check_broker(args.broker))
     from crawler.tasks import site_key
 
-    out = shared_archive(args)
+    out, endpoint = shared_archive(args)
     app = _app(args.broker)
     app.conf.beat_schedule = {
         f"crawl {site_key(url)}": {
-            "task": "blogarchive.crawl_site", "schedule": args.every, "args": (url, out, settings, args.s3_endpoint),
+            "task": "blogarchive.crawl_site", "schedule": args.every, "args": (url, out, settings, endpoint),
         }
         for url in urls
     }

@@ -102,7 +102,7 @@ def _export_markdown(rows: Iterator[dict[str, Any]], folder: Path) -> ExportResu
         folder.mkdir(parents=True, exist_ok=True)
         for row in rows:
             name = markdown_name(row, taken)
-            taken.add(name)
+            taken.add(name.lower())
             path = folder / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(markdown_document(row), encoding="utf-8")
@@ -135,7 +135,8 @@ def markdown_document(row: dict[str, Any]) -> str:
         value = row.get(name)
         if value is None or value == []:
             continue
-        lines.append(f"{name}: {json.dumps(value, ensure_ascii=False, default=_json_default)}")
+        # ASCII escapes: YAML refuses some characters raw (C1 controls) but reads every \u escape
+        lines.append(f"{name}: {json.dumps(value, ensure_ascii=True, default=_json_default)}")
     lines.append("---")
     body = [f"# {_one_line(row['title'])}", ""] if row.get("title") else []
     body += [paragraph for line in (row.get("text") or "").splitlines() for paragraph in (line, "")]
@@ -149,7 +150,7 @@ def markdown_name(row: dict[str, Any], taken: set[str]) -> str:
     """`host/slug.md` from the URL's path (`index` for the root), made unique within `taken`:
     a second version of a page, or a second URL with the same slug, gets a suffix."""
     parts = urlsplit(row["url"])
-    host = _UNSAFE.sub("_", (parts.hostname or "site") + (f"_{parts.port}" if parts.port else ""))
+    host = _UNSAFE.sub("_", (parts.hostname or "") + (f"_{parts.port}" if parts.port else "")).strip(".") or "site"
     segments = [s for s in unquote(parts.path).split("/") if s]
     if segments and segments[-1].lower() in ("index.html", "index.htm", "index.php"):
         segments.pop()
@@ -159,11 +160,12 @@ def markdown_name(row: dict[str, Any], taken: set[str]) -> str:
     if parts.query:
         slug += "-" + _UNSAFE.sub("-", parts.query).strip("-.")[:40]
     name = f"{host}/{slug}.md"
-    if name in taken and row.get("fetched_at"):
+    # `taken` holds lower-cased names: Post.md and post.md are one file on some file systems
+    if name.lower() in taken and row.get("fetched_at"):
         name = f"{host}/{slug}--{row['fetched_at']:%Y%m%dT%H%M%SZ}.md"
     counter = 2
     base = name[:-3]
-    while name in taken:
+    while name.lower() in taken:
         name = f"{base}-{counter}.md"
         counter += 1
     return name

@@ -81,6 +81,16 @@ class Location:
         except OSError as exc:
             raise ArchiveError(f"cannot reach {self.uri}: {_short(exc)}") from None
 
+    def holds_archive(self) -> bool:
+        """Whether something is archived here: a folder, or objects under the S3 prefix (an
+        empty prefix is a typo to a reader, though a crawl may start an archive there)."""
+        if self.local or "/" not in self.base:
+            return self.exists()
+        try:
+            return self.fs.get_file_info(self.base).type != pafs.FileType.NotFound
+        except OSError as exc:
+            raise ArchiveError(f"cannot reach {self.uri}: {_short(exc)}") from None
+
     def read_bytes(self, path: str) -> bytes | None:
         """A small file's content, or None when it is not there."""
         try:

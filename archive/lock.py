@@ -9,15 +9,21 @@ holder and when it last renewed the lease (every third of LEASE_SECONDS, from a
 thread). A lease not renewed for LEASE_SECONDS is stale, which is how a killed
 crawl's lock lapses. Taking it is write-then-verify: write our lease, wait, read it
 back; of two crawls that start within the same instant the later writer keeps it.
-That is not a consensus lock. Workers of `blogarchive worker` do not rely on it: they
-hold a Redis lock per site (see `crawler.tasks`).
+Each renewal reads the lease first: a holder that finds another crawl's token there
+(it was paused past the lease, and the lease was taken over), or that could not renew
+for a whole lease, stops its own process as SIGTERM would (the crawl ends
+`interrupted`, and says why in its log). That is still not a consensus lock. Workers
+of `blogarchive worker` do not rely on it: they hold a Redis lock per site (see
+`crawler.tasks`).
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
+import signal
 import socket
 import threading
 import time
@@ -30,6 +36,8 @@ from .errors import ArchiveError
 from .location import Location, Root, locate
 
 __all__ = ["ArchiveLock", "LockHeld", "LEASE_SECONDS"]
+
+logger = logging.getLogger(__name__)
 
 #: seconds an object-store lease lives without renewal
 LEASE_SECONDS = float(os.environ.get("BLOGARCHIVE_LEASE_SECONDS", "120") or 120)
@@ -130,11 +138,24 @@ class _Lease:
             self.location.delete(self.path)
 
     def _renew(self) -> None:
+        renewed = time.monotonic()
         while not self._stop.wait(LEASE_SECONDS / 3):
             try:
+                holder = self._read()
+                if holder.get("token") != self.record["token"]:
+                    self._lost(f"another crawl ({holder.get('crawl_id', '?')}) holds its lease now")
+                    return
                 self._write()
-            except ArchiveError:
-                pass  # the store is unreachable: the writes fail too, and say why
+                renewed = time.monotonic()
+            except ArchiveError as exc:
+                if time.monotonic() - renewed >= LEASE_SECONDS:
+                    self._lost(f"its lease could not be renewed for {LEASE_SECONDS:.0f}s ({exc})")
+                    return
+
+    def _lost(self, why: str) -> None:
+        """Another crawl may be writing the archive now: stop this one, as SIGTERM does."""
+        logger.error("stopping: %s is no longer ours to write: %s", self.location, why)
+        os.kill(os.getpid(), signal.SIGTERM)
 
     def _write(self) -> None:
         self.location.put_bytes(self.path, json.dumps({**self.record, "renewed": time.time()}).encode())

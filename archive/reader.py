@@ -126,10 +126,12 @@ def _iter_pages(location: Location, files: list[str], columns: Sequence[str] | N
     keys = [c for c in ("url", "fetched_at") if c not in wanted]
     schema = pa.schema([SCHEMAS["pages"].field(name) for name in wanted + keys])
     newest: dict[str, Any] = {}
-    if latest:
-        for row in read_table(location, "pages", ["url", "fetched_at"]).to_pylist():
-            if row["url"] not in newest or row["fetched_at"] > newest[row["url"]]:
-                newest[row["url"]] = row["fetched_at"]
+    if latest:  # from the same files as the rows: a file committed meanwhile is in neither
+        keys_schema = pa.schema([SCHEMAS["pages"].field("url"), SCHEMAS["pages"].field("fetched_at")])
+        for path in files:
+            for row in _read_file(location, path, keys_schema).to_pylist():
+                if row["url"] not in newest or row["fetched_at"] > newest[row["url"]]:
+                    newest[row["url"]] = row["fetched_at"]
     for path in files:
         table = _read_file(location, path, schema)
         if latest:

@@ -156,7 +156,7 @@ def _svg(chart: Chart) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": chart.key, "font.size": 9,
+    plt.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": chart.key, "font.size": 9, "text.parse_math": False,
                          "axes.spines.top": False, "axes.spines.right": False})
     labels = [str(row[0]) for row in chart.rows]
     series = chart.columns[1:]

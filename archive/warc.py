@@ -101,6 +101,7 @@ class WarcSegments:
         self._tmp: str | None = None
         self._name: str | None = None
         self._records = 0
+        self._sealed: list[tuple[str, str]] = []
         self.published: list[str] = []
 
     # --- writing --------------------------------------------------------------------
@@ -126,8 +127,9 @@ class WarcSegments:
             length = self._file.tell() - offset
             self._records += 1
             pointer = WarcPointer(self._name, offset, length, digest)
-            if self._file.tell() >= self.max_bytes:
-                self._seal_and_publish()
+            if self._file.tell() >= self.max_bytes:  # the archive writer publishes it at its next flush
+                if sealed := self._seal():
+                    self._sealed.append(sealed)
             return pointer
 
     def _response_record(self, writer: WARCWriter, exchange: Exchange, digest: str | None) -> Any:
@@ -136,7 +138,9 @@ class WarcSegments:
         warc_headers = {"WARC-Date": _warc_date(exchange.date)}
         if exchange.ip:
             warc_headers["WARC-IP-Address"] = exchange.ip
-        if exchange.status == 304 or (exchange.previous and exchange.previous[0] == digest):
+        # a 304 confirms the capture it names; one the archive holds no digest for (captured
+        # without --warc) stays a plain response record: a revisit must say what it revisits
+        if (exchange.status == 304 and exchange.previous) or (exchange.previous and exchange.previous[0] == digest):
             previous_date = exchange.previous[1] if exchange.previous else exchange.date
             record = writer.create_revisit_record(exchange.url, digest or payload_digest(b""), exchange.url,
                                                   _warc_date(previous_date), http_headers=headers,
@@ -169,7 +173,10 @@ class WarcSegments:
         else:
             handle, self._tmp = tempfile.mkstemp(prefix="blogarchive-", suffix=".warc.gz.tmp")
             os.close(handle)
-        self._file = open(self._tmp, "wb")
+        try:
+            self._file = open(self._tmp, "wb")
+        except OSError as exc:
+            raise ArchiveError(f"cannot write WARC segment {self._name}: {exc.strerror or exc}") from exc
         writer = WARCWriter(io.BytesIO(), gzip=False, warc_version="1.1")
         self._file.write(_member(writer.create_warcinfo_record(self._name, {
             "software": self.software, "format": "WARC File Format 1.1",
@@ -179,28 +186,33 @@ class WarcSegments:
 
     # --- publishing -------------------------------------------------------------------
 
-    def seal(self) -> tuple[str, str] | None:
-        """Close the current segment (the next record starts a new one); (temporary, name)
-        to hand to `publish`, or None when the segment has no record."""
+    def seal(self) -> list[tuple[str, str]]:
+        """Close the current segment (the next record starts a new one); the (temporary, name)
+        of every segment sealed since the last call, to hand to `publish` in order.
+
+        Publishing is the archive writer's, on its committer thread, before the Parquet
+        files whose rows point into these segments: never on the crawl's reactor."""
         with self._lock:
-            return self._seal()
+            sealed, self._sealed = self._sealed, []
+            if current := self._seal():
+                sealed.append(current)
+            return sealed
 
     def _seal(self) -> tuple[str, str] | None:
         if self._file is None:
             return None
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
+        try:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+        except OSError as exc:
+            self._file = None
+            raise ArchiveError(f"cannot write WARC segment {self._name}: {exc.strerror or exc}") from exc
         sealed = (self._tmp, self._name) if self._records else None
         if not self._records and self._tmp:
             os.unlink(self._tmp)
         self._file = self._tmp = self._name = None
         return sealed  # type: ignore[return-value]
-
-    def _seal_and_publish(self) -> None:
-        sealed = self._seal()
-        if sealed:
-            self.publish(sealed)
 
     def publish(self, sealed: tuple[str, str]) -> None:
         """Make a sealed segment visible whole: a rename, or one upload."""
@@ -217,8 +229,7 @@ class WarcSegments:
         self.published.append(name)
 
     def close(self) -> None:
-        sealed = self.seal()
-        if sealed:
+        for sealed in self.seal():
             self.publish(sealed)
 
 

@@ -168,7 +168,7 @@ class ArchiveWriter:
         `stored` fetch row is missing, never a `stored` row without its page.
         """
         self._last_flush = time.monotonic()
-        sealed = self.warc.seal() if self.warc is not None else None
+        sealed = self.warc.seal() if self.warc is not None else []
         batch = []
         for name in ("pages", "fetches"):
             rows = self._buffers[name]
@@ -184,9 +184,10 @@ class ArchiveWriter:
         self._wait(_MAX_PENDING - 1)  # bounded: at most a few flushes wait in memory
         self._pending.append(self._committer.submit(self._commit_batch, batch, sealed))
 
-    def _commit_batch(self, batch: list[tuple[str, pa.Table]], sealed: tuple[str, str] | None = None) -> None:
-        if sealed is not None and self.warc is not None:  # the WARC first: rows may point into it
-            self.warc.publish(sealed)
+    def _commit_batch(self, batch: list[tuple[str, pa.Table]], sealed: list[tuple[str, str]] | None = None) -> None:
+        for segment in sealed or []:  # the WARC first: rows may point into it
+            assert self.warc is not None
+            self.warc.publish(segment)
         for name, arrow_table in batch:
             self._commit(name, arrow_table)
             self.rows_written[name] += arrow_table.num_rows

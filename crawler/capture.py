@@ -60,6 +60,7 @@ class WarcCaptureMiddleware:
                          for url, page in state.pages.items() if page.payload_digest}
 
     def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
+        request.meta.pop("warc", None)  # a pointer copied from the request this one came from (a redirect, a retry)
         if self.segments is None or self.failed:
             return response
         exchange = exchange_of(request, response, self.previous.get(response.url))

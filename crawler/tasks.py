@@ -100,8 +100,9 @@ def make_app(broker: str, visibility_timeout: float = 3600) -> Celery:
             raise task.retry(countdown=2)  # another worker crawls this site now
         worker = task.request.hostname or ""
         _status(redis, key, "running", url, worker=worker)
-        stop = threading.Event()
-        renewer = threading.Thread(target=_renew, args=(lock, stop), daemon=True)
+        stop, lost = threading.Event(), threading.Event()
+        crawl: list[subprocess.Popen[str]] = []
+        renewer = threading.Thread(target=_renew, args=(lock, stop, lost, crawl), daemon=True)
         renewer.start()
         try:
             command = [sys.executable, "-m", "archive.cli", "crawl", url, "--out", site_folder(out, url)]
@@ -115,12 +116,16 @@ def make_app(broker: str, visibility_timeout: float = 3600) -> Celery:
                     command += ["--s3-endpoint", s3_endpoint]
             else:
                 Path(out, "sites").mkdir(parents=True, exist_ok=True)
-            result = subprocess.run(command, capture_output=True, text=True, preexec_fn=_die_with_parent)
+            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                       preexec_fn=_die_with_parent)
+            crawl.append(process)
+            stdout, stderr = process.communicate()
+            result = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
         finally:
             stop.set()
             renewer.join()
             _release(lock)
-        if result.returncode == EXIT_LOCK_HELD:
+        if result.returncode == EXIT_LOCK_HELD or lost.is_set():
             raise task.retry(countdown=2)
         outcome = {0: "finished", 1: "failed", 3: "interrupted"}.get(result.returncode, f"exit {result.returncode}")
         _status(redis, key, outcome, url, (result.stdout or result.stderr).strip().splitlines()[-1:], worker=worker)
@@ -147,9 +152,20 @@ def _release(lock: Any) -> None:
         pass
 
 
-def _renew(lock: Any, stop: threading.Event) -> None:
+def _renew(lock: Any, stop: threading.Event, lost: threading.Event, crawl: list[subprocess.Popen[str]]) -> None:
+    """Keep the site lock while the crawl runs. A lock that cannot be kept (it lapsed, Redis
+    is gone) may be another worker's by now, so the crawl is stopped (SIGTERM: it ends
+    `interrupted`) and the task retried: it resumes the site once it holds the lock again."""
+    from redis.exceptions import LockError, RedisError
+
     while not stop.wait(LOCK_SECONDS / 3):
-        lock.extend(LOCK_SECONDS, replace_ttl=True)
+        try:
+            lock.extend(LOCK_SECONDS, replace_ttl=True)
+        except (LockError, RedisError):
+            lost.set()
+            if crawl and crawl[0].poll() is None:
+                crawl[0].terminate()
+            return
 
 
 def _status(redis: Any, key: str, status: str, url: str, detail: list[str] | None = None, worker: str = "") -> None:

@@ -82,7 +82,7 @@ def test_export_mistakes_get_one_line(versioned_archive, tmp_path):
 
 
 def test_front_matter_survives_any_title():
-    row = {"url": "https://blog.example/a-post/", "title": 'Colons: "quotes", # hashes\nand a line break',
+    row = {"url": "https://blog.example/a-post/", "title": 'Colons: "quotes", # hashes\nand a line break \x92 é',
            "author": "- not a list", "tags": ["yes", "no: maybe"], "published": datetime(2024, 5, 1, tzinfo=timezone.utc),
            "text": "First paragraph.\nSecond paragraph.", "word_count": 4}
     document = markdown_document(row)
@@ -90,19 +90,22 @@ def test_front_matter_survives_any_title():
     meta = yaml.safe_load(header)
     assert meta["title"] == row["title"] and meta["author"] == row["author"] and meta["tags"] == row["tags"]
     assert meta["published"] == "2024-05-01T00:00:00+00:00" and meta["word_count"] == 4
-    assert body == "\n# Colons: \"quotes\", # hashes and a line break\n\nFirst paragraph.\n\nSecond paragraph.\n"
+    assert body == "\n# Colons: \"quotes\", # hashes and a line break \x92 é\n\nFirst paragraph.\n\nSecond paragraph.\n"
 
 
 def test_markdown_names_are_safe_and_unique():
     taken: set[str] = set()
     names = []
     for url in ["https://b.example/", "https://b.example/index.html", "https://b.example/2024/05/post/",
-                "https://b.example/../../etc/passwd", "https://b.example/p?id=3", "http://b.example:8080/x.html"]:
+                "https://b.example/../../etc/passwd", "https://b.example/p?id=3", "http://b.example:8080/x.html",
+                "http://../x", "https://b.example/Post", "https://b.example/post"]:
         name = markdown_name({"url": url, "fetched_at": datetime(2024, 1, 1, tzinfo=timezone.utc)}, taken)
-        taken.add(name)
+        taken.add(name.lower())
         names.append(name)
     assert names[0] == "b.example/index.md" and names[1] == "b.example/index--20240101T000000Z.md"
     assert names[2] == "b.example/2024-05-post.md" and ".." not in names[3] and names[3].count("/") == 1
     assert names[4] == "b.example/p-id-3.md" and names[5] == "b.example_8080/x.md"
+    assert names[6] == "site/x.md"  # a host of dots cannot lead out of the folder
+    assert names[7].lower() != names[8].lower()  # no two names differ only by case
     assert len(set(names)) == len(names)
     assert csv_value(None) == "" and csv_value(["a", "b"]) == "a | b"

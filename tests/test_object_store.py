@@ -70,6 +70,8 @@ def test_crawl_into_s3_then_recrawl_reads_back_like_a_folder(serve, s3, tmp_path
 
     history = run_blogarchive("history", out, site.url("/post-2"), "--s3-endpoint", s3.endpoint)
     assert history.returncode == 0 and "1 version" in history.stdout and "Tide table 2" in history.stdout
+    typo = run_blogarchive("stats", s3.uri("blogs/harbor"), "--s3-endpoint", s3.endpoint)
+    assert typo.returncode == 1 and f"no archive at {s3.uri('blogs/harbor')}" in typo.stderr
 
 
 def test_an_s3_archive_being_written_is_refused_until_its_lease_lapses(serve, s3, tmp_path):
@@ -147,3 +149,33 @@ def test_warc_captures_on_s3_are_uploaded_whole_and_replay_by_pointer(serve, s3,
         (payload,) = [record.raw_stream.read() for record in ArchiveIterator(io.BytesIO(raw))]
         name = row["url"].rsplit("/", 1)[1] or "index"
         assert payload == (root / f"{name}.html").read_bytes()
+
+
+def test_a_crawl_whose_lease_was_taken_over_stops(serve, s3, tmp_path):
+    """A crawl paused past its lease (here: the lease is overwritten, as a second crawl
+    that found it stale would) must not go on writing beside the new holder."""
+    site = serve(small_blog(tmp_path), delay=0.5)
+    out = s3.uri("taken")
+    crawl = subprocess.Popen([sys.executable, "-m", "archive.cli", "crawl", site.url("/"), "--out", out,
+                              "--s3-endpoint", s3.endpoint, *FAST],
+                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env={**_env(), "BLOGARCHIVE_LEASE_SECONDS": "3"})
+    try:
+        deadline = time.monotonic() + 60
+        while not any("/crawls/" in key for key in s3.keys("taken")):  # holding the lease, and writing
+            assert time.monotonic() < deadline and crawl.poll() is None, "the crawl did not start"
+            time.sleep(0.1)
+        other = {"crawl_id": "20990101T000000Z-other0", "pid": 1, "hostname": "elsewhere", "token": "theirs",
+                 "renewed": time.time() + 3600}
+        with s3.fs.open_output_stream(f"{s3.bucket}/taken/.lock", compression=None) as stream:
+            stream.write(json.dumps(other).encode())
+        stdout, stderr = crawl.communicate(timeout=60)
+    finally:
+        if crawl.poll() is None:
+            crawl.kill()
+            crawl.wait()
+    assert crawl.returncode == 3, stderr  # interrupted, not finished
+    assert "no longer ours to write" in stderr and "20990101T000000Z-other0" in stderr
+    assert " interrupted: " in stdout
+    lease = json.loads(s3.fs.open_input_stream(f"{s3.bucket}/taken/.lock", compression=None).read())
+    assert lease["token"] == "theirs"  # its release left the other crawl's lease alone

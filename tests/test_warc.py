@@ -147,6 +147,11 @@ def test_segments_roll_at_their_size_and_only_whole_files_are_visible(tmp_path):
     body = os.urandom(3072)  # 3 KB that does not compress away
     pointers = [segments.write(_exchange(f"https://x.example/{n}", body)) for n in range(3)]
     assert [p.filename for p in pointers] == ["c1-00001.warc.gz", "c1-00002.warc.gz", "c1-00003.warc.gz"]
+    assert not list((tmp_path / "warc").glob("*.warc.gz"))  # sealed, published by the writer's next flush
+    sealed = segments.seal()
+    assert [name for _, name in sealed] == ["c1-00001.warc.gz", "c1-00002.warc.gz", "c1-00003.warc.gz"]
+    for segment in sealed:
+        segments.publish(segment)
     assert sorted(p.name for p in (tmp_path / "warc").glob("*.warc.gz")) == ["c1-00001.warc.gz", "c1-00002.warc.gz", "c1-00003.warc.gz"]
     small = WarcSegments(tmp_path, "c2")
     pointer = small.write(_exchange("https://x.example/small", b"<p>hello</p>",
@@ -159,6 +164,17 @@ def test_segments_roll_at_their_size_and_only_whole_files_are_visible(tmp_path):
     # the connection's framing is kept under another name: the stored body is not chunked
     assert record.http_headers.get_header("Transfer-Encoding") is None
     assert record.http_headers.get_header("X-Archive-Orig-Transfer-Encoding") == "chunked"
+
+    # a 304 for a page the archive holds no digest of (captured without --warc) is a plain
+    # response record: a revisit must name what it revisits
+    lone = WarcSegments(tmp_path, "c3")
+    exchange = _exchange("https://x.example/known-without-warc", b"")
+    exchange.status, exchange.reason = 304, "Not Modified"
+    pointer = lone.write(exchange)
+    lone.close()
+    record, _, _ = replay(tmp_path, pointer.filename, pointer.offset, pointer.length)
+    assert record.rec_type == "response" and record.http_headers.get_statuscode() == "304"
+    assert pointer.payload_digest is None
 
 
 def _exchange(url: str, body: bytes, headers: list[tuple[str, str]] | None = None) -> Exchange:
