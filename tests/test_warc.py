@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import os
 import io
+import json
 import subprocess
 from pathlib import Path
 
@@ -55,6 +56,18 @@ def replay(out: Path, filename: str, offset: int, length: int):
     return found[0][0], found[0][1], raw
 
 
+def cdxj_index(files: list[Path]) -> dict[str, set[tuple[str, str, str]]]:
+    """url -> {(filename, offset, length)} of its response records, as cdxj-indexer lists them."""
+    indexer = Path(BLOGARCHIVE).with_name("cdxj-indexer")
+    result = subprocess.run([str(indexer), *map(str, files)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    index: dict[str, set[tuple[str, str, str]]] = {}
+    for line in result.stdout.splitlines():
+        entry = json.loads(line.split(" ", 2)[2])
+        index.setdefault(entry["url"], set()).add((entry["filename"], entry["offset"], entry["length"]))
+    return index
+
+
 def warcio_check(files: list[Path]) -> None:
     checker = Path(BLOGARCHIVE).with_name("warcio")
     result = subprocess.run([str(checker), "check", "-v", *map(str, files)], capture_output=True, text=True, timeout=60)
@@ -91,6 +104,10 @@ def test_crawl_with_warc_keeps_exchanges_that_rows_point_to(serve, tmp_path, val
                                               "WHERE outcome = 'redirected'")
     record, _, _ = replay(out, filename, offset, length)
     assert record.http_headers.get_statuscode() == "301" and record.http_headers.get_header("Location") == "/a"
+    # the index a replay tool builds (Webrecorder's cdxj-indexer, as pywb does) agrees with our pointers
+    indexed = cdxj_index(files)
+    for url, filename, offset, length, _ in pages:
+        assert (filename, str(offset), str(length)) in indexed[url]
     # each response has its request record, with the headers the crawl sent
     requests = [r for f in files for r in records(f) if r[0] == "request"]
     assert requests and all(r[2].get_header("User-Agent", "").startswith("blogarchive") for r in requests)
@@ -111,6 +128,8 @@ def test_crawl_with_warc_keeps_exchanges_that_rows_point_to(serve, tmp_path, val
         profile = "server-not-modified" if outcome == "not_modified" else "identical-payload-digest"
         assert record.rec_headers.get_header("WARC-Profile").endswith(profile)
     warcio_check(sorted((out / "warc").glob("*.warc.gz")))
+    indexed = cdxj_index(sorted((out / "warc").glob("*.warc.gz")))  # the revisits are indexed where we point
+    assert all((filename, str(offset), str(length)) in indexed[url] for url, _, filename, offset, length, _ in rows)
 
 
 def test_export_warc_from_the_html_column(serve, tmp_path):
