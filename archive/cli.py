@@ -334,6 +334,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     query = f"SELECT platform, title, author, published, word_count FROM read_parquet('{args.out}/pages/*.parquet')"
     print("\nread it with DuckDB (the duckdb CLI, or duckdb.sql(query).show() in Python):")
     print(f"  {query};")
+    hints = [(f"blogarchive report {args.out} -o report.html", "charts, in one offline file"),
+             (f"blogarchive serve {args.out}", "browse posts and their versions at http://127.0.0.1:8080/")]
+    width = max(len(command) for command, _ in hints)
+    print("\nsee it:")
+    for command, what in hints:
+        print(f"  {command:<{width}}   {what}")
     return EXIT_FOR_STATUS[status]
 
 
