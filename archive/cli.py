@@ -358,17 +358,11 @@ def _demo_server(server_class: Any, site_dir: Any) -> Any:
 def cmd_export(args: argparse.Namespace) -> int:
     from .export import export
 
-    if args.format == "warc":
-        from .warc import export_warc
-
-        count, files = export_warc(archive_to_read(args), args.out, history=args.history,
-                                   posts_only=args.posts_only)
-        print(f"exported {count} page{'s' if count != 1 else ''} as warc -> {len(files)} file{'s' if len(files) != 1 else ''} in {args.out}")
-        return 0
     result = export(archive_to_read(args), args.format, args.out,
                     history=args.history, posts_only=args.posts_only)
     if args.out and args.out != "-":
-        where = args.out if args.format != "markdown" else f"{len(result.files)} files in {args.out}"
+        files = len(result.files)
+        where = args.out if args.format in ("jsonl", "csv") else f"{files} file{'s' if files != 1 else ''} in {args.out}"
         print(f"exported {result.rows} page{'s' if result.rows != 1 else ''} as {args.format} -> {where}")
     return 0
 

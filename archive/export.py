@@ -27,7 +27,7 @@ from .errors import UsageError
 from .location import Root, locate
 from .reader import iter_pages
 
-__all__ = ["EXPORT_COLUMNS", "ExportResult", "csv_value", "export", "markdown_document", "markdown_name"]
+__all__ = ["EXPORT_COLUMNS", "ExportResult", "csv_value", "export", "markdown_document", "markdown_name", "page_rows"]
 
 #: what an export carries: every `pages` column but the raw `html` (export it as WARC)
 EXPORT_COLUMNS = [
@@ -48,12 +48,17 @@ class ExportResult:
 
 
 def export(root: Root, fmt: str, out: str | None, *, history: bool = False, posts_only: bool = False) -> ExportResult:
-    """Write the archive's pages as `fmt` ("jsonl", "csv", "markdown") to `out`.
+    """Write the archive's pages as `fmt` ("jsonl", "csv", "markdown", "warc") to `out`.
 
-    `out` is a file for jsonl and csv (None or "-": stdout) and a folder for markdown.
+    `out` is a file for jsonl and csv (None or "-": stdout) and a folder for markdown and warc.
     """
     root = locate(root)
-    rows = _rows(root, history, posts_only)
+    if fmt == "warc":
+        from .warc import export_warc
+
+        count, files = export_warc(root, out, history=history, posts_only=posts_only)
+        return ExportResult(count, files)
+    rows = page_rows(root, EXPORT_COLUMNS, history=history, posts_only=posts_only)
     if fmt == "markdown":
         if not out or out == "-":
             raise UsageError("--format markdown writes one file per page: give --out FOLDER")
@@ -74,8 +79,9 @@ def export(root: Root, fmt: str, out: str | None, *, history: bool = False, post
     return result
 
 
-def _rows(root: Root, history: bool, posts_only: bool) -> Iterator[dict[str, Any]]:
-    batches = iter_pages(root, EXPORT_COLUMNS, latest=not history)  # a missing archive fails here
+def page_rows(root: Root, columns: list[str], *, history: bool, posts_only: bool) -> Iterator[dict[str, Any]]:
+    """The rows of `columns` (which hold `page_type`) to export, one archive file at a time."""
+    batches = iter_pages(root, columns, latest=not history)  # a missing archive fails here, not at the first row
     if posts_only:
         batches = (batch.filter(pc.equal(batch["page_type"], "post")) for batch in batches)
     return (row for batch in batches for row in batch.to_pylist())

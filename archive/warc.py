@@ -273,13 +273,12 @@ def export_warc(root: Root, out: str | None, *, history: bool = False, posts_onl
     """WARC files in folder `out` built from the archive's `html` column: one response
     record per page version. The body is the decoded page as UTF-8 (the column), so the
     records say `charset=utf-8`; a crawl with `--warc` keeps the original bytes instead."""
-    from .reader import iter_pages
+    from .export import page_rows
 
     if not out or out == "-":
         raise UsageError("--format warc writes WARC files: give --out FOLDER")
-    location = locate(root)
-    batches = iter_pages(location, ["url", "fetched_at", "status", "content_type", "etag", "last_modified", "page_type",
-                                    "html"], latest=not history)
+    rows = page_rows(locate(root), ["url", "fetched_at", "status", "content_type", "etag", "last_modified", "page_type",
+                                    "html"], history=history, posts_only=posts_only)
     target = Path(out)
     if target.exists() and not target.is_dir():
         raise UsageError(f"{out} is a file: give a folder for --format warc")
@@ -288,12 +287,9 @@ def export_warc(root: Root, out: str | None, *, history: bool = False, posts_onl
     count = 0
     try:
         target.mkdir(parents=True, exist_ok=True)
-        for batch in batches:
-            for row in batch.to_pylist():
-                if posts_only and row["page_type"] != "post":
-                    continue
-                segments.write(_exchange_from_row(row))
-                count += 1
+        for row in rows:
+            segments.write(_exchange_from_row(row))
+            count += 1
         segments.close()
     except OSError as exc:
         raise UsageError(f"cannot write to {out}: {exc.strerror or exc}") from None

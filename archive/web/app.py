@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 from flask import Flask, Response, abort, render_template, request, url_for
 
 from ..location import Location, Root, locate
-from ..reader import committed_files, read_page_html, read_table
+from ..reader import committed_files, latest_per_key, read_page_html, read_table
 
 __all__ = ["ArchiveView", "create_app", "diff_lines"]
 
@@ -51,14 +51,7 @@ class ArchiveView:
             if self._snapshot is None or self._snapshot.files != files:
                 versions = read_table(self.root, "pages", VIEW_COLUMNS)
                 versions = versions.take(pc.sort_indices(versions, [("url", "ascending"), ("fetched_at", "ascending")]))
-                urls = versions["url"].combine_chunks()
-                if versions.num_rows:
-                    last = pc.not_equal(urls.slice(0, len(urls) - 1), urls.slice(1))
-                    mask = pa.concat_arrays([last, pa.array([True])])
-                    latest = versions.filter(mask)
-                else:
-                    latest = versions
-                self._snapshot = _Snapshot(files, versions, latest)
+                self._snapshot = _Snapshot(files, versions, latest_per_key(versions, "url", "fetched_at"))
             return self._snapshot
 
     def sites(self) -> list[dict[str, Any]]:
