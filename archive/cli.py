@@ -77,37 +77,32 @@ def build_parser() -> argparse.ArgumentParser:
                      help="write each page's clean text with a metadata header to stdout")
 
     stats = commands.add_parser("stats", help="summarise an archive and its crawls", epilog=EXAMPLES["stats"])
-    stats.add_argument("archive", metavar="DIR", help="archive folder or s3://bucket/prefix")
-    _add_s3_option(stats)
+    _add_archive_argument(stats)
 
     history = commands.add_parser("history", help="list the stored versions of one page", epilog=EXAMPLES["history"])
-    history.add_argument("archive", metavar="DIR", help="archive folder or s3://bucket/prefix")
+    _add_archive_argument(history)
     history.add_argument("url", metavar="URL", help="the page's URL, as stored")
-    _add_s3_option(history)
 
-    export = commands.add_parser("export", help="write the pages as JSON Lines, CSV or Markdown files",
+    export = commands.add_parser("export", help="write the pages as JSON Lines, CSV, Markdown or WARC files",
                                  epilog=EXAMPLES["export"])
-    export.add_argument("archive", metavar="DIR", help="archive folder or s3://bucket/prefix")
+    _add_archive_argument(export)
     export.add_argument("--format", "-f", required=True, choices=["jsonl", "csv", "markdown", "warc"],
                         help="jsonl or csv: one file (default: stdout); markdown: one file per page with a front-matter "
                              "header; warc: gzipped WARC files built from the html column")
     export.add_argument("--out", "-o", metavar="PATH", help="file (jsonl, csv) or folder (markdown, warc)")
     export.add_argument("--history", action="store_true", help="every stored version, not just the latest of each page")
     export.add_argument("--posts-only", action="store_true", help="only pages of type post (no listings)")
-    _add_s3_option(export)
 
     report = commands.add_parser("report", help="one self-contained HTML file of charts about the archive",
                                  epilog=EXAMPLES["report"])
-    report.add_argument("archive", metavar="DIR", help="archive folder or s3://bucket/prefix")
+    _add_archive_argument(report)
     report.add_argument("--out", "-o", default="report.html", metavar="FILE", help="where to write it (default: ./report.html)")
-    _add_s3_option(report)
 
     serve = commands.add_parser("serve", help="browse the archive in a web browser (read-only, on 127.0.0.1)",
                                 epilog=EXAMPLES["serve"])
-    serve.add_argument("archive", metavar="DIR", help="archive folder or s3://bucket/prefix")
+    _add_archive_argument(serve)
     serve.add_argument("--port", type=_port, default=8080, metavar="N", help="port to listen on (default 8080; 0: any free port)")
     serve.add_argument("-v", "--verbose", action="store_true", help="log every request")
-    _add_s3_option(serve)
 
     demo = commands.add_parser("demo", help="crawl the bundled demo blog on 127.0.0.1", epilog=EXAMPLES["demo"])
     demo.add_argument("--out", default="demo-archive", metavar="DIR", help="archive folder (default: ./demo-archive)")
@@ -121,6 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_settings_option(parser: argparse.ArgumentParser, what: str = "override a Scrapy or blogarchive setting") -> None:
     parser.add_argument("--set", "-s", action="append", default=[], metavar="NAME=VALUE",
                         help=f"{what}, e.g. -s DOWNLOAD_DELAY=1; repeatable")
+
+
+def _add_archive_argument(parser: argparse.ArgumentParser) -> None:
+    """The archive a read command reads: a folder or an S3 prefix (and its endpoint)."""
+    parser.add_argument("archive", metavar="DIR", help="archive folder or s3://bucket/prefix")
+    _add_s3_option(parser)
 
 
 def _add_s3_option(parser: argparse.ArgumentParser) -> None:
