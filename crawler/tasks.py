@@ -34,6 +34,8 @@ from urllib.parse import urlsplit
 
 from celery import Celery
 
+from archive.location import is_remote
+
 __all__ = ["make_app", "site_folder", "site_key", "LOCK_PREFIX", "STATUS_KEY"]
 
 #: Redis keys: one lock per site, one hash of the latest outcome per site
@@ -56,10 +58,6 @@ def site_key(url: str) -> str:
 def site_folder(out: str, url: str) -> str:
     """Where the site's archive lives under the shared archive `out` (a folder or s3://)."""
     return f"{out.rstrip('/')}/sites/{site_key(url)}"
-
-
-def _is_remote(out: str) -> bool:
-    return out.lower().startswith("s3://")
 
 
 def _die_with_parent() -> None:
@@ -108,7 +106,7 @@ def make_app(broker: str, visibility_timeout: float = 3600) -> Celery:
             command = [sys.executable, "-m", "archive.cli", "crawl", url, "--out", site_folder(out, url)]
             for name, value in (settings or {}).items():
                 command += ["-s", f"{name}={value}"]
-            if _is_remote(out):
+            if is_remote(out):
                 # the Redis lock we hold is the site's lock: an object store's lease left by a
                 # killed crawl would hold up the resume until it lapsed
                 command += ["-s", "ARCHIVE_LOCK_HELD=true"]

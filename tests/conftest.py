@@ -53,12 +53,16 @@ def write_site(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
+def command_env(**extra: str) -> dict[str, str]:
+    """The environment of a command a test starts: the test's own, unbuffered, plus `extra`."""
+    return {**os.environ, "PYTHONUNBUFFERED": "1", **extra}
+
+
 def run_blogarchive(*args: str, timeout: float = 180, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """The real `blogarchive` command, as a user runs it."""
     return subprocess.run(
         [BLOGARCHIVE, *args],
-        capture_output=True, text=True, timeout=timeout, cwd=cwd or ROOT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        capture_output=True, text=True, timeout=timeout, cwd=cwd or ROOT, env=command_env(),
     )
 
 

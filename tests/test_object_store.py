@@ -12,7 +12,7 @@ import time
 import duckdb
 import pytest
 
-from .conftest import ROOT, free_port, run_blogarchive, write_site
+from .conftest import ROOT, command_env, free_port, run_blogarchive, write_site
 
 POSTS = 4
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "EXTRACTION_PROCESSES=0"]
@@ -60,7 +60,7 @@ def test_crawl_into_s3_then_recrawl_reads_back_like_a_folder(serve, s3, tmp_path
     # the endpoint may come from the AWS variable instead of the option
     again = subprocess.run([sys.executable, "-m", "archive.cli", "crawl", site.url("/"), "--out", out, *FAST],
                            capture_output=True, text=True, cwd=ROOT, timeout=120,
-                           env={**_env(), "AWS_ENDPOINT_URL": s3.endpoint})
+                           env=command_env(AWS_ENDPOINT_URL=s3.endpoint))
     assert again.returncode == 0, again.stderr
     assert "stored" not in again.stdout and "not_modified" in again.stdout  # incremental, as on disk
     per_url = pages_by_duckdb(s3, "blogs/harbour", "SELECT url, count(*) FROM pages GROUP BY url")
@@ -79,7 +79,7 @@ def test_an_s3_archive_being_written_is_refused_until_its_lease_lapses(serve, s3
     out = s3.uri("leased")
     first = subprocess.Popen([sys.executable, "-m", "archive.cli", "crawl", site.url("/"), "--out", out,
                               "--s3-endpoint", s3.endpoint, *FAST],
-                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
+                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=command_env())
     try:
         deadline = time.monotonic() + 60
         while f"{s3.bucket}/leased/.lock" not in s3.keys("leased"):
@@ -123,12 +123,6 @@ def test_s3_mistakes_get_one_line(s3, target, option, needle, status):
     assert len(lines) == 1 and lines[0].startswith("blogarchive: error: ") and needle in lines[0], result.stderr
 
 
-def _env() -> dict[str, str]:
-    import os
-
-    return {**os.environ, "PYTHONUNBUFFERED": "1"}
-
-
 def test_warc_captures_on_s3_are_uploaded_whole_and_replay_by_pointer(serve, s3, tmp_path):
     from warcio.archiveiterator import ArchiveIterator
 
@@ -159,7 +153,7 @@ def test_a_crawl_whose_lease_was_taken_over_stops(serve, s3, tmp_path):
     crawl = subprocess.Popen([sys.executable, "-m", "archive.cli", "crawl", site.url("/"), "--out", out,
                               "--s3-endpoint", s3.endpoint, *FAST],
                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             env={**_env(), "BLOGARCHIVE_LEASE_SECONDS": "3"})
+                             env=command_env(BLOGARCHIVE_LEASE_SECONDS="3"))
     try:
         deadline = time.monotonic() + 60
         while not any("/crawls/" in key for key in s3.keys("taken")):  # holding the lease, and writing
