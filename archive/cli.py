@@ -279,12 +279,8 @@ def crawl_into(
             "ARCHIVE_CRAWL_ID": crawl_id, "ARCHIVE_LOCK_HELD": True,
         })
     status = report.stats.get("archive/crawl_status", "failed")
-    counts = report.outcome_counts()
-    line = (
-        f"crawl {crawl_id} {status}: "
-        + (" · ".join(f"{k} {v}" for k, v in counts.items()) or "nothing fetched")
-        + f" in {report.seconds:.1f}s -> {out}"
-    )
+    parts = [f"{k} {v}" for k, v in {**report.outcome_counts(), **report.skipped_counts()}.items() if v]
+    line = f"crawl {crawl_id} {status}: {' · '.join(parts) or 'nothing fetched'} in {report.seconds:.1f}s -> {out}"
     if status != "finished":
         line += f" ({report.stats.get('archive/crawl_reason', 'the crawl did not finish')})"
     return status, line

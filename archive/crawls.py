@@ -13,7 +13,35 @@ from .location import Root
 from .reader import read_crawls
 from .writer import ArchiveWriter
 
-__all__ = ["crawl_row", "mark_dead_crawls"]
+__all__ = ["REACHED", "crawl_row", "final_status", "mark_dead_crawls"]
+
+#: page outcomes that show the site answered with a page
+REACHED = frozenset({
+    "stored", "unchanged", "not_modified", "duplicate", "gone", "no_content", "not_html", "extract_error", "extract_timeout",
+})
+
+
+def final_status(
+    page_outcomes: Mapping[str, int], *, skipped: int = 0, failure: str | None = None, finish_reason: str = "finished"
+) -> tuple[str, str]:
+    """(status, reason) of a crawl that ended: its `fetches` rows of pages per outcome,
+    the known pages it did not request because a date or their age vouched for them,
+    an archive failure, and Scrapy's finish reason.
+
+    A crawl fails only when nothing could be archived: the archive could not be
+    written, or pages were attempted, none was reached and none was vouched for. A
+    re-crawl that finds every page unchanged (by date, by age or by 304) finished.
+    """
+    if failure:
+        return "failed", failure
+    if finish_reason == "shutdown":
+        return "interrupted", "stopped by a signal (Ctrl-C or SIGTERM); what was fetched is stored"
+    attempted = sum(page_outcomes.values())
+    if skipped or not attempted or any(page_outcomes.get(outcome) for outcome in REACHED):
+        return "finished", finish_reason
+    if page_outcomes.get("robots_denied") == attempted:
+        return "failed", f"robots.txt denies every page this crawl asked for ({attempted}): nothing could be archived"
+    return "failed", "no page could be fetched"
 
 
 def crawl_row(
@@ -25,6 +53,8 @@ def crawl_row(
     settings: str,
     finished_at: datetime | None = None,
     counts: Mapping[str, int] | None = None,
+    skipped_dated: int = 0,
+    skipped_recent: int = 0,
     reason: str | None = None,
     pid: int | None = None,
     hostname: str | None = None,
@@ -39,6 +69,8 @@ def crawl_row(
         "seeds": list(seeds),
         "settings": settings,
         "counts": dict(counts) if counts is not None else None,
+        "skipped_dated": skipped_dated,
+        "skipped_recent": skipped_recent,
         "reason": reason,
         "pid": os.getpid() if pid is None else pid,
         "hostname": hostname or socket.gethostname(),

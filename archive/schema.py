@@ -11,8 +11,9 @@ import pyarrow as pa
 #: 2 added `comment_count`, `view_count`, `like_count`, `reading_time` and `extractor`
 #: to `pages`; 3 added the WARC pointers (`warc_filename`, `warc_record_offset`,
 #: `warc_record_length`) to `pages` and `fetches`, and `payload_digest` to `fetches`.
+#: 4 added `skipped_dated` and `skipped_recent` to `crawls`.
 #: The reader gives an older file's missing columns as nulls.
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 SCHEMA_VERSION_KEY = b"blogarchive.schema_version"
 TABLE_KEY = b"blogarchive.table"
 
@@ -118,6 +119,8 @@ CRAWLS_FIELDS = [
     _field("seeds", pa.list_(pa.string()), "start URLs", False),
     _field("settings", pa.string(), "the settings that shape the crawl, as a JSON object", False),
     _field("counts", pa.map_(pa.string(), pa.int64()), "`fetches` rows per outcome written by the crawl"),
+    _field("skipped_dated", pa.int64(), "known pages not requested because a sitemap `<lastmod>` or feed date says they have not changed since their last capture (no `fetches` row)"),
+    _field("skipped_recent", pa.int64(), "known pages without such a date not requested because their last capture is younger than `--revisit-after` (no `fetches` row)"),
     _field("reason", pa.string(), "why the crawl ended (Scrapy's finish reason, or what failed)"),
     _field("pid", pa.int64(), "process id of the crawl", False),
     _field("hostname", pa.string(), "machine the crawl ran on", False),

@@ -13,6 +13,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler import quietlog
+from crawler.signals import SKIPPED_DATED, SKIPPED_RECENT
 from crawler.spiders.blog import BlogSpider
 
 
@@ -25,6 +26,13 @@ class CrawlReport:
     def outcome_counts(self) -> dict[str, int]:
         prefix = "archive/outcome/"
         return {k[len(prefix):]: v for k, v in sorted(self.stats.items()) if k.startswith(prefix)}
+
+    def skipped_counts(self) -> dict[str, int]:
+        """Known pages not requested, by why: the crawl row's skipped_* columns."""
+        return {
+            "skipped as unchanged by date": self.stats.get(SKIPPED_DATED, 0),
+            "skipped as recent": self.stats.get(SKIPPED_RECENT, 0),
+        }
 
 
 def project_settings(overrides: dict[str, Any] | None = None) -> Settings:

@@ -14,3 +14,9 @@ page_links = object()
 #: and so has no response to yield a record from; handlers receive `record` (a
 #: crawler.items.FetchRecord). The storage pipeline writes it to `fetches`.
 fetch_recorded = object()
+
+#: stats keys, not signals: the known pages the spider did not request because a sitemap or
+#: feed date vouched for them, or because their last capture is younger than
+#: CRAWL_REVISIT_AFTER (the storage pipeline writes them to the crawl row)
+SKIPPED_DATED = "crawl/skipped_dated"
+SKIPPED_RECENT = "crawl/skipped_recent"

@@ -23,7 +23,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from archive import ArchiveError, ArchiveWriter, new_crawl_id
-from archive.crawls import crawl_row, mark_dead_crawls
+from archive.crawls import crawl_row, final_status, mark_dead_crawls
 from archive.location import locate
 from archive.lock import ArchiveLock
 from archive.state import load_state
@@ -31,6 +31,7 @@ from archive.warc import WarcPointer, WarcSegments
 from archive.writer import remove_temporaries
 from crawler import signals as project_signals
 from crawler.items import ExtractedPage, FetchRecord
+from crawler.signals import SKIPPED_DATED, SKIPPED_RECENT
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -42,8 +43,6 @@ RECORDED_SETTINGS = (
     "CRAWL_FOLLOW", "CRAWL_MAX_PAGES", "CRAWL_DEPTH", "CRAWL_ALLOW_HOSTS", "CRAWL_REVISIT_AFTER",
     "ROBOTSTXT_OBEY", "USER_AGENT", "DOWNLOAD_DELAY", "DOWNLOAD_TIMEOUT", "DOWNLOAD_MAXSIZE",
 )
-#: outcomes that show the site answered with a page (a crawl with none of them failed)
-REACHED = ("stored", "unchanged", "not_modified", "duplicate", "gone", "no_content", "not_html", "extract_error", "extract_timeout")
 
 
 def _host(url: str) -> str:
@@ -217,16 +216,16 @@ class ArchiveStoragePipeline:
                 self.lock.release()
 
     def _final_status(self, reason: str) -> tuple[str, str]:
-        if self.failure:
-            return "failed", self.failure
-        if reason == "shutdown":
-            return "interrupted", "stopped by a signal (Ctrl-C or SIGTERM); what was fetched is stored"
-        if self.page_outcomes and not any(self.page_outcomes.get(o) for o in REACHED):
-            return "failed", "no page could be fetched"
-        return "finished", reason
+        dated, recent = self._skipped()
+        return final_status(self.page_outcomes, skipped=dated + recent, failure=self.failure, finish_reason=reason)
+
+    def _skipped(self) -> tuple[int, int]:
+        stats = self.crawler.stats
+        return stats.get_value(SKIPPED_DATED, 0), stats.get_value(SKIPPED_RECENT, 0)
 
     def _write_crawl(self, status: str, **extra: Any) -> None:
+        dated, recent = self._skipped()
         self.writer.write_crawl(crawl_row(
             self.writer.crawl_id, status, started_at=self.started_at, seeds=self.seeds,
-            settings=self.settings_json, counts=dict(self.counts), **extra,
+            settings=self.settings_json, counts=dict(self.counts), skipped_dated=dated, skipped_recent=recent, **extra,
         ))

@@ -122,7 +122,7 @@ def test_readme_documents_every_column_with_its_type():
     from .conftest import ROOT
 
     readme = (ROOT / "README.md").read_text()
-    for table in ("pages", "fetches"):
+    for table in ("pages", "fetches", "crawls"):
         for name, type_, _ in column_docs(table):
             assert f"| `{name}` | {type_} |" in readme, (table, name)
 

@@ -165,3 +165,61 @@ def test_unreachable_site_is_a_failed_crawl(tmp_path):
     assert result.returncode == 1
     assert " failed: " in result.stdout and "no page could be fetched" in result.stdout
     assert archive.read_crawls(out)["status"].to_pylist() == ["failed"]
+
+
+def _dated_sitemap(dates: dict[str, str]) -> str:
+    urls = "".join(f"<url><loc>__BASE__/{slug}</loc><lastmod>{date}</lastmod></url>" for slug, date in dates.items())
+    return f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
+
+
+@pytest.mark.parametrize("how", ["sitemap-dates", "revisit-after", "all-304"])
+def test_a_recrawl_that_finds_nothing_new_has_finished(serve, tmp_path, how):
+    """The nightly case: every known page is vouched for (by its sitemap date, its age or a
+    304) and the only pages fetched are broken links. That run finished: exit 0."""
+    broken = "<p><a href='/missing-1'>old</a> <a href='/missing-2'>older</a></p>"
+    files = {"index.html": index("a", "b"), "a.html": post("Post A", "Apples", broken), "b.html": post("Post B", "Bananas", broken)}
+    if how == "sitemap-dates":
+        files["sitemap.xml"] = _dated_sitemap({"": "2020-01-01", "a": "2020-01-01", "b": "2020-01-01"})
+    site = serve(write_site(tmp_path / "site", files), validators=how == "all-304")
+    out = tmp_path / "archive"
+    crawl(site, out)
+    extra = ["--revisit-after", "1h"] if how == "revisit-after" else []
+    result = run_blogarchive("crawl", site.url("/"), "--out", str(out), "-s", "DOWNLOAD_DELAY=0",
+                             "-s", "AUTOTHROTTLE_ENABLED=False", *extra)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert " finished: " in result.stdout and "http_error" in result.stdout
+    row = archive.read_crawls(out).to_pylist()[-1]
+    assert row["status"] == "finished"
+    if how == "sitemap-dates":
+        assert row["skipped_dated"] == 3 and row["skipped_recent"] == 0
+        assert "skipped as unchanged by date 3" in result.stdout
+    elif how == "revisit-after":
+        assert row["skipped_recent"] == 3 and row["skipped_dated"] == 0
+        assert "skipped as recent 3" in result.stdout
+    else:
+        assert dict(row["counts"])["not_modified"] == 3 and row["skipped_dated"] == row["skipped_recent"] == 0
+
+
+def test_a_crawl_that_robots_txt_denies_entirely_has_failed_and_says_why(serve, tmp_path):
+    root = write_site(tmp_path / "site", {"index.html": index("a"), "a.html": post("Post A", "Apples"),
+                                          "robots.txt": "User-agent: *\nDisallow: /\n"})
+    site = serve(root)
+    out = tmp_path / "archive"
+    result = run_blogarchive("crawl", site.url("/"), "--out", str(out))
+    assert result.returncode == 1
+    assert " failed: " in result.stdout and "robots_denied 1" in result.stdout and "robots.txt denies every page" in result.stdout
+    row = archive.read_crawls(out).to_pylist()[-1]
+    assert row["status"] == "failed" and "robots.txt" in row["reason"]
+
+
+def test_final_status_is_decided_by_what_the_crawl_reached():
+    from archive.crawls import final_status
+
+    assert final_status({"http_error": 12}, skipped=3)[0] == "finished"
+    assert final_status({"http_error": 12}) == ("failed", "no page could be fetched")
+    assert final_status({"not_modified": 4}) == ("finished", "finished")
+    assert final_status({}) == ("finished", "finished")
+    assert final_status({"robots_denied": 2})[1].startswith("robots.txt denies every page")
+    assert final_status({"robots_denied": 2, "fetch_error": 1}) == ("failed", "no page could be fetched")
+    assert final_status({"stored": 1}, failure="disk full") == ("failed", "disk full")
+    assert final_status({"stored": 1}, finish_reason="shutdown")[0] == "interrupted"

@@ -43,6 +43,7 @@ from w3lib.url import canonicalize_url, url_query_cleaner
 from crawler import discovery
 from crawler.addresses import PublicAddressResolver
 from crawler import signals as project_signals
+from crawler.signals import SKIPPED_DATED, SKIPPED_RECENT
 from crawler.encoding import binary_share, decode_body
 from crawler.items import FetchedPage, FetchRecord
 from crawler.middlewares import host_allowed
@@ -175,7 +176,7 @@ class BlogSpider(Spider):
             known = self.known.get(url)
             if known is not None and self._fresh(known, changed):
                 self.deferred.pop(url, None)
-                self.crawler.stats.inc_value("crawl/skipped_fresh")
+                self.crawler.stats.inc_value(SKIPPED_DATED if changed is not None else SKIPPED_RECENT)
                 if self.follow:
                     queue.extend((link, depth + 1, None) for link in known.links if self._allowed(link))
                 continue
