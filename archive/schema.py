@@ -40,7 +40,7 @@ OUTCOMES = {
     "robots_denied": "robots.txt forbids this URL",
     "offsite": "the URL (or a redirect) left the allowed hosts",
     "blocked": "the URL (or a redirect) led to a private, loopback, link-local or metadata address",
-    "trap": "the URL was not requested: too long, too many query parameters, or a path that repeats itself (a calendar or session trap)",
+    "trap": "the URL was not requested: too long, too many query parameters, a path that repeats itself (a calendar or session trap), or its URL family answered CRAWL_FAMILY_BUDGET times in a row with nothing new (one row per family, with the count)",
     "too_large": "the response was larger than the download size limit",
 }
 

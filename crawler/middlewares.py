@@ -64,6 +64,29 @@ class ScopeMiddleware:
             raise IgnoreRequest(reason)
 
 
+class FamilyHeld(IgnoreRequest):
+    """A page request dropped because its URL family is closed (crawler.families)."""
+
+
+class FamilyBudgetMiddleware:
+    """Drops page requests of URL families the spider has closed since they were
+    queued: a trap page's thousands of links are in the scheduler before the first
+    of them answers. The spider counts them and reports one `trap` row per family."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FamilyBudgetMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        spider = spider or self.crawler.spider
+        held = getattr(spider, "held_by_family", None)
+        if held is not None and request.meta.get("kind") == "page" and held(request.url):
+            raise FamilyHeld(f"its URL family is closed: {request.url}")
+
+
 class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):
     """Scrapy's MetaRefreshMiddleware, reading only the first 4 KB it looks at.
 

@@ -63,6 +63,11 @@ CRAWL_MAX_SITEMAP_NESTING = 3
 CRAWL_MAX_SITEMAP_URLS = 50_000
 # Links read from one page (a generated page can carry a million).
 CRAWL_MAX_LINKS_PER_PAGE = 5_000
+# A URL family (same host and path shape, numbers and ids generalised, same query parameter
+# names) that answers this many times in a row with nothing new (a duplicate text, an HTTP
+# error, no content) is closed: its other URLs are not requested, and one `trap` row per
+# family says how many (crawler.families). 0: no budget.
+CRAWL_FAMILY_BUDGET = 10
 TWISTED_DNS_RESOLVER = "crawler.addresses.PublicAddressResolver"
 # Re-check a known page without a sitemap or feed date only when its last capture is
 # older than this many seconds (0: re-check every known page, with a conditional request).
@@ -79,6 +84,13 @@ EXTRACTION_PROCESSES = -1
 # Seconds one page's extraction may take before it is abandoned (outcome
 # `extract_timeout`, the crawl goes on); 0 for no limit. A 1 MB page takes < 1 s.
 EXTRACTION_TIMEOUT = 30
+# A page of more elements than this (a generated page of 100,000 links) is read the light way:
+# the marked body or largest block of paragraphs, no trafilatura (which copies the tree
+# several times); 0 for no limit. The largest real page of the development corpus has < 10,000.
+EXTRACTION_MAX_ELEMENTS = 50_000
+# Pages larger than this (characters of HTML) go to the extraction workers one at a time,
+# so that a burst of huge pages cannot hold a huge tree in every worker at once; 0: no bound.
+EXTRACTION_LARGE_PAGE_BYTES = 1024 * 1024
 
 # --- archive ----------------------------------------------------------------
 # Folder (or s3://bucket/prefix) of the Parquet archive; empty disables storage (as `get --print` does).
@@ -117,6 +129,8 @@ PROGRESS_LOG_INTERVAL = 30.0
 DOWNLOADER_MIDDLEWARES = {
     # checks every outgoing request; redirects re-enter the chain, so they are checked too
     "crawler.middlewares.ScopeMiddleware": 650,
+    # first: a request of a closed URL family costs no robots.txt check, no slot, no delay
+    "crawler.middlewares.FamilyBudgetMiddleware": 50,
     # Scrapy's decodes the whole body to read a tag in its first 4 KB
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "crawler.middlewares.HeadMetaRefreshMiddleware": 580,

@@ -32,10 +32,17 @@ logger = logging.getLogger(__name__)
 
 
 class ExtractionPipeline:
-    def __init__(self, processes: int, crawler: Crawler | None = None, timeout: float | None = None, max_links: int = 0) -> None:
+    def __init__(
+        self, processes: int, crawler: Crawler | None = None, timeout: float | None = None, max_links: int = 0,
+        max_elements: int | None = None, large_page: int = 0,
+    ) -> None:
         self.processes = processes
         self.timeout = timeout
         self.max_links = max_links
+        self.max_elements = max_elements
+        #: pages of more characters than this go to the workers one at a time (0: no bound)
+        self.large_page = large_page
+        self._large_pages: asyncio.Semaphore | None = None
         self.crawler = crawler
         self.stats = crawler.stats if crawler is not None else None
         self.pool: ProcessPoolExecutor | None = None
@@ -51,7 +58,8 @@ class ExtractionPipeline:
         if processes < 0:
             processes = os.cpu_count() or 1
         settings = crawler.settings
-        return cls(processes, crawler, settings.getfloat("EXTRACTION_TIMEOUT") or None, settings.getint("CRAWL_MAX_LINKS_PER_PAGE"))
+        return cls(processes, crawler, settings.getfloat("EXTRACTION_TIMEOUT") or None, settings.getint("CRAWL_MAX_LINKS_PER_PAGE"),
+                   settings.getint("EXTRACTION_MAX_ELEMENTS"), settings.getint("EXTRACTION_LARGE_PAGE_BYTES"))
 
     def open_spider(self) -> None:
         if self.processes:
@@ -75,12 +83,23 @@ class ExtractionPipeline:
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, FetchedPage):
             return item
+        args = (item.html, item.url, self.timeout, self.max_links, self.max_elements)
         if self.pool is None:
-            return self._item(item, extract_page(item.html, item.url, self.timeout, self.max_links))
+            return self._item(item, extract_page(*args))
+        if self.large_page and len(item.html) > self.large_page:
+            # a large page's tree costs a worker hundreds of MB: one such page in the
+            # workers at a time keeps the crawl's memory bounded however many arrive at once
+            if self._large_pages is None:
+                self._large_pages = asyncio.Semaphore(1)
+            async with self._large_pages:
+                return await self._extract(item, args)
+        return await self._extract(item, args)
+
+    async def _extract(self, item: FetchedPage, args: tuple[Any, ...]) -> ExtractedPage | FetchRecord:
         for _ in range(2):  # once, and once more in a new pool if a worker died
             generation = self.generation
             try:
-                result = await asyncio.wrap_future(self.pool.submit(extract_page, item.html, item.url, self.timeout, self.max_links))
+                result = await asyncio.wrap_future(self.pool.submit(extract_page, *args))
                 return self._item(item, result)
             except BrokenProcessPool:
                 # a worker died (killed, out of memory, a crash in a parser): every page

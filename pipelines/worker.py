@@ -7,6 +7,7 @@ exit by themselves when the crawl process is gone, even after kill -9.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import threading
@@ -78,25 +79,46 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def extract_page(html: str, url: str, timeout: float | None = None, max_links: int = 0) -> Result:
+#: pages larger than this (characters) give their memory back to the system once read
+TRIM_AFTER_CHARS = 1 << 20
+
+
+def _release_memory() -> None:
+    """Return the freed heap to the system (glibc keeps it otherwise): a worker that read
+    one huge page should not hold its peak for the rest of the crawl."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
+def extract_page(
+    html: str, url: str, timeout: float | None = None, max_links: int = 0, max_elements: int | None = None
+) -> Result:
     """The page's document and links from one parse, with failures as values: they
     cross the process boundary whatever exception class they were. Extraction that
     runs past `timeout` seconds is abandoned (`extract_timeout`); at most `max_links`
-    links are read (0: all).
+    links are read (0: all); a page of more than `max_elements` elements is read the
+    light way (pipelines.document.MAX_ELEMENTS when None).
 
     The extractor (and trafilatura) is imported here and in `start_worker`, never at
     module level, so that the crawl process, which only hands pages over, never loads it."""
-    from .document import NoContent, document_from_tree, parse_html
+    from .document import MAX_ELEMENTS, NoContent, document_from_tree, parse_html
 
     links = PageLinks()
     try:
         with time_limit(timeout):
             tree = parse_html(html)
             links = tree_links(tree, html, url, max_links)  # before extraction prunes the tree
-            return Result("ok", document_from_tree(tree, url), links)
+            document = document_from_tree(tree, url, MAX_ELEMENTS if max_elements is None else max_elements)
+            return Result("ok", document, links)
     except ExtractionTimeout:
         return Result("extract_timeout", f"extraction took longer than {timeout:g} s", links)
     except NoContent as exc:
         return Result("no_content", str(exc), links)
     except Exception as exc:  # a page must never vanish: the pipeline records it
         return Result("extract_error", f"{type(exc).__name__}: {exc}", links)
+    finally:
+        if len(html) > TRIM_AFTER_CHARS:
+            tree = None
+            _release_memory()

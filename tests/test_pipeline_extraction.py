@@ -293,3 +293,15 @@ def test_site_name_is_a_name_not_the_host():
     assert extract_document(html, "https://www.blog.example:8080/p").sitename is None
     named = html.replace("<html>", "<html><head><meta property='og:site_name' content='Notes'></head>")
     assert extract_document(named, "https://blog.example/p").sitename == "Notes"
+
+
+def test_a_page_past_the_element_limit_is_read_the_light_way():
+    """A generated page of thousands of links is not handed to trafilatura (which copies the
+    tree several times): its text is the largest block of paragraphs."""
+    links = "".join(f"<li><a href='/p?n={n}'>{n}</a></li>" for n in range(3000))
+    html = (f"<html><head><title>Many</title></head><body><ul>{links}</ul><div><p>{'A paragraph of the page. ' * 8}</p>"
+            f"<p>{'And a second one. ' * 8}</p></div></body></html>")
+    light = extract_document(html, "https://blog.example/many", max_elements=1000)
+    assert light.extractor == "largest_block"
+    assert light.text.splitlines() == [("A paragraph of the page. " * 8).strip(), ("And a second one. " * 8).strip()]
+    assert extract_document(html, "https://blog.example/many").extractor != "largest_block"  # under the default limit

@@ -45,8 +45,9 @@ from crawler.addresses import PublicAddressResolver
 from crawler import signals as project_signals
 from crawler.signals import SKIPPED_DATED, SKIPPED_RECENT
 from crawler.encoding import binary_share, decode_body
-from crawler.items import FetchedPage, FetchRecord
-from crawler.middlewares import host_allowed
+from crawler.families import FamilyBudget
+from crawler.items import ExtractedPage, FetchedPage, FetchRecord
+from crawler.middlewares import FamilyHeld, host_allowed
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -123,6 +124,8 @@ class BlogSpider(Spider):
         spider.maxsize = settings.getint("DOWNLOAD_MAXSIZE")
         spider.strip_params = settings.getlist("CRAWL_STRIP_PARAMS")
         spider.revisit_after = timedelta(seconds=settings.getfloat("CRAWL_REVISIT_AFTER"))
+        spider.families = FamilyBudget(settings.getint("CRAWL_FAMILY_BUDGET") if spider.follow else 0)
+        crawler.signals.connect(spider.item_scraped, signal=signals.item_scraped)
         # printing needs every body: no 304s then
         spider.conditional = not settings.getbool("PRINT_TEXT")
         crawler.signals.connect(spider.archive_opened, signal=project_signals.archive_opened)
@@ -174,6 +177,8 @@ class BlogSpider(Spider):
                 self._refuse(url, "trap", trap)
                 continue
             known = self.known.get(url)
+            if known is None and self.families.hold(url):
+                continue
             if known is not None and self._fresh(known, changed):
                 self.deferred.pop(url, None)
                 self.crawler.stats.inc_value(SKIPPED_DATED if changed is not None else SKIPPED_RECENT)
@@ -215,10 +220,25 @@ class BlogSpider(Spider):
             url = url_query_cleaner(url, self.strip_params, remove=True, keep_fragments=False)
         return url, canonicalize_url(url)
 
+    def held_by_family(self, url: str) -> bool:
+        """Whether a queued page request is dropped: its URL family has closed since
+        (FamilyBudgetMiddleware). Known pages are always re-checked."""
+        return url not in self.known and self.families.hold(url)
+
+    def item_scraped(self, item: Any) -> None:
+        """Feed each page's outcome to the URL families' budget."""
+        if isinstance(item, ExtractedPage):
+            self.families.answered(item.page.url, "stored")
+        elif isinstance(item, FetchRecord) and item.kind == "page":
+            self.families.answered(item.url, item.outcome)
+
     def spider_idle(self) -> None:
         """New pages and dated ones are done: now re-check the known pages left,
         and once, the known pages nothing led to this time (so a deleted post that
-        is no longer linked is still found `gone`)."""
+        is no longer linked is still found `gone`). Closed URL families get their
+        `trap` row first."""
+        for family in self.families.unreported():
+            self._refuse(family.url, "trap", family.reason)
         if self.follow and not self.orphans_checked:
             self.orphans_checked = True
             for url in self.known:
@@ -430,6 +450,8 @@ class BlogSpider(Spider):
         status = None
         capture = None
         exc = failure.value
+        if failure.check(FamilyHeld):
+            return  # counted by the family, reported once for all of them
         if failure.check(HttpError):
             status = exc.response.status
             capture = exc.response.meta.get("warc")
