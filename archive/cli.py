@@ -318,14 +318,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from crawler.demo.server import SiteServer
 
     check_archive_dir(args.out)
-    with _demo_server(SiteServer, SITE_DIR) as site:
-        print(f"serving the demo blog at {site.base_url}/")
+    with SiteServer(SITE_DIR, validators=True, public_url=DEMO_URL) as site:
+        print(f"serving the demo blog as {DEMO_URL}/ from {site.address}")
         overrides = {
             "LOG_LEVEL": "INFO" if args.verbose else "WARNING",
             "DOWNLOAD_DELAY": 0,
             "AUTOTHROTTLE_ENABLED": False,
+            # the demo's name reaches the server whatever port it has: the same URLs every run
+            "CRAWL_HOST_PROXIES": {urlsplit(DEMO_URL).hostname: site.address},
         }
-        status, line = crawl_into(args.out, [site.base_url + "/"], True, overrides)
+        status, line = crawl_into(args.out, [DEMO_URL + "/"], True, overrides)
     print(line + "\n")
     print(format_summary(args.out, summarize(args.out)))
     query = f"SELECT platform, title, author, published, word_count FROM read_parquet('{args.out}/pages/*.parquet')"
@@ -340,16 +342,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_FOR_STATUS[status]
 
 
-#: the demo's usual port: the same URLs each run, so a second `blogarchive demo`
-#: into the same folder is an incremental crawl
-DEMO_PORT = 48123
-
-
-def _demo_server(server_class: Any, site_dir: Any) -> Any:
-    try:
-        return server_class(site_dir, port=DEMO_PORT, validators=True)
-    except OSError:  # taken: any free port
-        return server_class(site_dir, validators=True)
+#: the demo blog's URLs, the same on every run whatever port serves them (a name under
+#: .localhost, which is never a real host), so a second `blogarchive demo` into the same
+#: folder is an incremental crawl
+DEMO_URL = "http://demo-blog.localhost"
 
 
 def cmd_export(args: argparse.Namespace) -> int:

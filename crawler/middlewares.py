@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Iterator
 from urllib.parse import urlsplit
 
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import HtmlResponse
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 from w3lib.html import get_base_url, get_meta_refresh
@@ -85,6 +85,28 @@ class FamilyBudgetMiddleware:
         held = getattr(spider, "held_by_family", None)
         if held is not None and request.meta.get("kind") == "page" and held(request.url):
             raise FamilyHeld(f"its URL family is closed: {request.url}")
+
+
+class HostProxyMiddleware:
+    """Sends the requests for some hosts through an HTTP proxy of their own
+    (CRAWL_HOST_PROXIES, host -> proxy URL); Scrapy's HttpProxyMiddleware and download
+    handler do the rest. The demo serves its fixed host name this way from whatever
+    loopback port it got, so its URLs are the same on every run."""
+
+    def __init__(self, proxies: dict[str, str]) -> None:
+        self.proxies = {host.lower(): proxy for host, proxy in proxies.items()}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> HostProxyMiddleware:
+        proxies = crawler.settings.getdict("CRAWL_HOST_PROXIES")
+        if not proxies:
+            raise NotConfigured
+        return cls(proxies)
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        proxy = self.proxies.get((urlsplit(request.url).hostname or "").lower())
+        if proxy is not None and "proxy" not in request.meta:
+            request.meta["proxy"] = proxy
 
 
 class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):

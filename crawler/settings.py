@@ -69,6 +69,9 @@ CRAWL_MAX_LINKS_PER_PAGE = 5_000
 # family says how many (crawler.families). 0: no budget.
 CRAWL_FAMILY_BUDGET = 10
 TWISTED_DNS_RESOLVER = "crawler.addresses.PublicAddressResolver"
+# Hosts whose requests go through an HTTP proxy of their own: {"host": "http://proxy:port"}
+# (`blogarchive demo` serves its fixed host name this way from any free loopback port).
+CRAWL_HOST_PROXIES: dict[str, str] = {}
 # Re-check a known page without a sitemap or feed date only when its last capture is
 # older than this many seconds (0: re-check every known page, with a conditional request).
 CRAWL_REVISIT_AFTER = 0
@@ -129,6 +132,8 @@ PROGRESS_LOG_INTERVAL = 30.0
 DOWNLOADER_MIDDLEWARES = {
     # checks every outgoing request; redirects re-enter the chain, so they are checked too
     "crawler.middlewares.ScopeMiddleware": 650,
+    # before Scrapy's HttpProxyMiddleware (750), which reads the proxy it sets
+    "crawler.middlewares.HostProxyMiddleware": 740,
     # first: a request of a closed URL family costs no robots.txt check, no slot, no delay
     "crawler.middlewares.FamilyBudgetMiddleware": 50,
     # Scrapy's decodes the whole body to read a tag in its first 4 KB

@@ -124,3 +124,30 @@ def test_pandas_and_polars_read_the_archive_as_it_is(demo):
     polars_frame = pl.read_parquet(f"{out}/pages/*.parquet")
     assert polars_frame.height == len(frame)
     assert set(polars_frame["platform"].drop_nulls().unique()) >= {"wix", "wordpress", "blogger"}
+
+
+def test_running_the_demo_again_is_an_incremental_crawl_of_the_same_urls_whatever_port_serves_it(tmp_path):
+    """The demo's URLs do not depend on the port its server got: a second run into the same
+    folder, with the port the demo once preferred taken, finds every page again unchanged."""
+    import socket
+
+    from archive.cli import DEMO_URL
+
+    out = tmp_path / "demo-archive"
+    first = run_blogarchive("demo", "--out", str(out))
+    assert first.returncode == 0, first.stderr
+    with socket.socket() as taken:
+        try:
+            taken.bind(("127.0.0.1", 48123))  # the fixed port of earlier versions
+            taken.listen()
+        except OSError:
+            pass  # taken already
+        second = run_blogarchive("demo", "--out", str(out))
+    assert second.returncode == 0, second.stderr
+    crawls = archive.read_crawls(out).to_pylist()
+    rows = duck(out, f"SELECT url, outcome FROM fetches WHERE crawl_id = '{crawls[-1]['crawl_id']}' AND kind = 'page'")
+    outcomes = [outcome for _, outcome in rows]
+    assert not {"duplicate", "gone", "fetch_error", "stored"} & set(outcomes), outcomes
+    assert outcomes.count("not_modified") + crawls[-1]["skipped_dated"] >= 20
+    urls = [url for (url,) in duck(out, "SELECT DISTINCT url FROM fetches UNION SELECT DISTINCT url FROM pages")]
+    assert all(url.startswith(DEMO_URL + "/") for url in urls), [u for u in urls if not u.startswith(DEMO_URL)]

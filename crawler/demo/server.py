@@ -2,7 +2,9 @@
 
 Serves a folder: a request path P maps to the first existing file of P,
 P.html and P/index.html. The placeholder `__BASE__` in text files becomes the
-server's base URL, so sitemaps, feeds and robots.txt carry absolute URLs.
+server's base URL, so sitemaps, feeds and robots.txt carry absolute URLs. With
+`public_url` that base is a fixed name (the demo's), whatever port the server has:
+the crawler reaches it with the server as its proxy.
 Extra routes (path -> handler function) let tests serve misbehaving pages.
 With `validators=True` files carry an ETag and a Last-Modified header and the
 server answers conditional requests with 304, as most blog hosts do.
@@ -42,6 +44,7 @@ class SiteServer:
         port: int = 0,
         validators: bool = False,
         delay: float = 0.0,
+        public_url: str | None = None,
     ) -> None:
         self.root = Path(root).resolve() if root is not None else None
         self.routes = dict(routes or {})
@@ -75,7 +78,11 @@ class SiteServer:
         ThreadingHTTPServer.request_queue_size = 128  # the default of 5 drops connections under a crawl
         self.httpd = ThreadingHTTPServer((host, port), Handler)
         self.httpd.daemon_threads = True
-        self.base_url = f"http://{host}:{self.httpd.server_address[1]}"
+        #: where the server listens
+        self.address = f"http://{host}:{self.httpd.server_address[1]}"
+        #: the site's URLs: the listening address, or `public_url`, a fixed name whose requests
+        #: reach this server as a proxy (absolute-form request targets, see `HostProxyMiddleware`)
+        self.base_url = (public_url or self.address).rstrip("/")
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="site-server", daemon=True)
 
     def start(self) -> SiteServer:

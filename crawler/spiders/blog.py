@@ -133,6 +133,8 @@ class BlogSpider(Spider):
         crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
         #: the hosts this crawl may find at private addresses: the ones it was given
         spider.seed_hosts = {(urlsplit(u).hostname or "").lower() for u in spider.start_urls}
+        # and the proxies it was told to use for some hosts (CRAWL_HOST_PROXIES: the demo's server)
+        spider.seed_hosts |= {(urlsplit(p).hostname or "").lower() for p in settings.getdict("CRAWL_HOST_PROXIES").values()}
         hosts = {urlsplit(u).hostname for u in spider.start_urls} | set(settings.getlist("CRAWL_ALLOW_HOSTS"))
         # `get` fetches what it was given, wherever it redirects; crawls stay on their hosts.
         spider.allowed_domains = sorted(h for h in hosts if h) if spider.follow else []
