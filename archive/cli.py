@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
+import textwrap
 from collections import Counter
 from contextlib import nullcontext
 from pathlib import Path
@@ -33,6 +35,21 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 3
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another crawl holds the archive; try again later
 EXIT_FOR_STATUS = {"finished": EXIT_FINISHED, "failed": EXIT_FAILED, "interrupted": EXIT_INTERRUPTED}
+#: what each exit status means, for every command: `--help` of crawl and get and the README show it
+EXIT_CODES = (
+    (EXIT_FINISHED, "done: a crawl finished (whatever single pages did: each URL's outcome is in fetches; "
+                    "a re-crawl that finds nothing new has finished too)"),
+    (EXIT_FAILED, "failed: a crawl asked for pages and none could be fetched or was vouched for, or robots.txt "
+                  "denied every one; or an archive could not be read or written"),
+    (EXIT_USAGE, "a usage mistake: a bad option, URL, setting, path or port; nothing was done"),
+    (EXIT_INTERRUPTED, "interrupted (Ctrl-C, SIGTERM): what was fetched is stored"),
+    (EXIT_LOCKED, "another crawl holds the archive (EX_TEMPFAIL): try again later"),
+)
+
+
+def exit_code_help() -> str:
+    lines = [textwrap.fill(meaning, 78, initial_indent=f"  {code:<4}", subsequent_indent=" " * 6) for code, meaning in EXIT_CODES]
+    return "exit status (every command):\n" + "\n".join(lines)
 
 EXAMPLES = {
     "crawl": "example: blogarchive crawl https://blog.example.com/ --out archive --max-pages 500",
@@ -58,7 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
-    crawl = commands.add_parser("crawl", help="crawl whole blogs from their start URLs", epilog=EXAMPLES["crawl"])
+    crawl = commands.add_parser("crawl", help="crawl whole blogs from their start URLs", epilog=_epilog("crawl"),
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_fetch_options(crawl, out_required=True)
     crawl.add_argument("--allow-host", action="append", default=[], metavar="HOST",
                        help="also visit HOST (and its subdomains); repeatable")
@@ -71,7 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "capture is older than DURATION (90s, 30m, 6h, 2d, 1w; default 0: re-check every known "
                             "page with a conditional request)")
 
-    get = commands.add_parser("get", help="archive just the given pages, following no links", epilog=EXAMPLES["get"])
+    get = commands.add_parser("get", help="archive just the given pages, following no links", epilog=_epilog("get"),
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_fetch_options(get, out_required=False)
     get.add_argument("--print", dest="print_text", action="store_true",
                      help="write each page's clean text with a metadata header to stdout")
@@ -111,6 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_parsers(commands, _add_settings_option, _add_s3_option, _duration)
     return parser
+
+
+def _epilog(command: str) -> str:
+    return f"{EXAMPLES[command]}\n\n{exit_code_help()}"
 
 
 def _add_settings_option(parser: argparse.ArgumentParser, what: str = "override a Scrapy or blogarchive setting") -> None:
@@ -211,13 +234,19 @@ def read_url_file(path: str) -> list[str]:
 
 
 def parse_settings(pairs: Sequence[str]) -> dict[str, str]:
+    """The `--set NAME=VALUE` pairs, each name known and each value of its setting's type
+    (checked by the Scrapy project, loaded only now: `archive` itself stays free of it)."""
     settings = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip() or not name.strip().isupper():
             raise UsageError(f"--set takes NAME=VALUE with an upper-case setting name, not {pair!r}")
         settings[name.strip()] = value
-    return settings
+    if not settings:
+        return settings
+    from crawler.overrides import check_overrides
+
+    return check_overrides(settings)
 
 
 def gather_urls(args: argparse.Namespace) -> list[str]:
@@ -240,6 +269,7 @@ def cmd_crawl(args: argparse.Namespace, follow: bool) -> int:
         raise UsageError("give --out DIR, or --print to write the text to stdout")
     overrides["PRINT_TEXT"] = print_text
     overrides.setdefault("LOG_LEVEL", "INFO" if args.verbose else "WARNING")
+    overrides.setdefault("LOG_MACHINERY", args.verbose)
     if args.allow_private:
         overrides["CRAWL_ALLOW_PRIVATE"] = True
     if args.warc:
@@ -303,7 +333,7 @@ def archive_to_read(args: argparse.Namespace) -> Location:
     """The archive a read command names; ArchiveError when nothing is archived there."""
     root = locate(args.archive, args.s3_endpoint)
     if not root.holds_archive():
-        raise ArchiveError(f"no archive at {root}")
+        raise root.no_archive()
     return root
 
 
@@ -322,6 +352,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"serving the demo blog as {DEMO_URL}/ from {site.address}")
         overrides = {
             "LOG_LEVEL": "INFO" if args.verbose else "WARNING",
+            "LOG_MACHINERY": args.verbose,
             "DOWNLOAD_DELAY": 0,
             "AUTOTHROTTLE_ENABLED": False,
             # the demo's name reaches the server whatever port it has: the same URLs every run
@@ -386,11 +417,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.WARNING)
 
     root = archive_to_read(args)
+    # bound here, not by werkzeug: on a port in use it prints its own advice and exits 1
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
-        server = make_server("127.0.0.1", args.port, create_app(root), threaded=True)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", args.port))
+        listener.listen(128)
     except OSError as exc:
+        listener.close()
         raise UsageError(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}") from None
-    print(f"serving {root} at http://127.0.0.1:{server.server_port}/ (read-only; Ctrl-C stops)", flush=True)
+    with listener:
+        port = listener.getsockname()[1]
+        server = make_server("127.0.0.1", port, create_app(root), threaded=True, fd=listener.fileno())
+    print(f"serving {root} at http://127.0.0.1:{port}/ (read-only; Ctrl-C stops)", flush=True)
     try:
         server.serve_forever()
     finally:

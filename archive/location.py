@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import pyarrow.fs as pafs
 
 from .errors import ArchiveError, UsageError
+from .schema import SCHEMAS
 
 __all__ = ["Location", "Root", "is_remote", "locate", "s3_endpoint_from_env"]
 
@@ -71,6 +72,21 @@ class Location:
             and not info.base_name.startswith((".", "_"))
         )
 
+    def check_readable(self) -> None:
+        """Raise ArchiveError unless an archive can be read here: a folder holding a table
+        folder, or a bucket that exists (a new S3 archive has no objects yet)."""
+        if not (self.holds_archive() if self.local else self.exists()):
+            raise self.no_archive()
+
+    def no_archive(self) -> ArchiveError:
+        """The error for a reader that finds no archive here, with a hint for a path one
+        level too deep (`archive/pages` for `archive`)."""
+        name = self.base.rstrip("/").rsplit("/", 1)[-1]
+        hint = ""
+        if name in SCHEMAS:
+            hint = f" ({name} is one of an archive's table folders: give the archive, {str(self).rstrip('/').rsplit('/', 1)[0]})"
+        return ArchiveError(f"no archive at {self}{hint}")
+
     def exists(self) -> bool:
         """Whether an archive could be read here (a folder, or a bucket that exists)."""
         if self.local:
@@ -82,9 +98,12 @@ class Location:
             raise ArchiveError(f"cannot reach {self.uri}: {_short(exc)}") from None
 
     def holds_archive(self) -> bool:
-        """Whether something is archived here: a folder, or objects under the S3 prefix (an
-        empty prefix is a typo to a reader, though a crawl may start an archive there)."""
-        if self.local or "/" not in self.base:
+        """Whether something is archived here: a folder with a table folder in it, or objects
+        under the S3 prefix (an empty prefix is a typo to a reader, though a crawl may start
+        an archive there)."""
+        if self.local:
+            return any(Path(self.path(table)).is_dir() for table in SCHEMAS)
+        if "/" not in self.base:
             return self.exists()
         try:
             return self.fs.get_file_info(self.base).type != pafs.FileType.NotFound

@@ -23,8 +23,7 @@ __all__ = [
 def _files(root: Root, table: str) -> tuple[Location, list[str]]:
     """The committed files of `table`: hidden temporaries of a writer are not among them."""
     location = locate(root)
-    if not location.exists():
-        raise ArchiveError(f"no archive at {location}")
+    location.check_readable()
     return location, location.files(table, ".parquet")
 
 

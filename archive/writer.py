@@ -24,7 +24,7 @@ from typing import Any, Iterable, Mapping
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .errors import ArchiveError
+from .errors import ArchiveError, ArchivePathError
 from .location import Location, Root, locate
 from .schema import SCHEMAS
 from .warc import WarcSegments
@@ -68,13 +68,13 @@ def check_archive_dir(root: Root) -> Location:
             break
         probe = probe.parent
     if probe == path and not path.is_dir():
-        raise ArchiveError(f"{path} exists and is not a directory")
+        raise ArchivePathError(f"{path} exists and is not a directory")
     if probe != path and not probe.is_dir():
-        raise ArchiveError(f"cannot create {path}: {probe} is not a directory")
+        raise ArchivePathError(f"cannot create {path}: {probe} is not a directory")
     try:  # a real attempt: os.access says yes to root even on read-only file systems
         tempfile.TemporaryDirectory(dir=probe, prefix=".blogarchive-probe-").cleanup()
     except OSError:
-        raise ArchiveError(f"{probe} is not writable") from None
+        raise ArchivePathError(f"{probe} is not writable") from None
     return location
 
 

@@ -148,7 +148,7 @@ class ParseErrorMiddleware:
     `fetches` row (outcome `parse_error`, the exception as reason) and the crawl goes on."""
 
     def process_spider_exception(self, response: Response, exception: Exception, spider: Spider | None = None) -> Iterator[FetchRecord]:
-        logger.warning("could not read %s: %r", response.url, exception)
+        logger.info("could not read %s: %r", response.url, exception)  # the fetches row says so
         logger.debug("traceback of the failure on %s", response.url, exc_info=exception)
         yield FetchRecord(
             url=response.url,

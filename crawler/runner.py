@@ -47,8 +47,12 @@ def project_settings(overrides: dict[str, Any] | None = None) -> Settings:
 def run_crawl(urls: list[str], *, follow: bool, overrides: dict[str, Any] | None = None) -> CrawlReport:
     """Crawl `urls` to the end and report what happened."""
     settings = project_settings(overrides)
+    machinery = settings.getbool("LOG_MACHINERY") or bool(settings.get("LOG_FILE"))
+    settings.set("LOG_INSTALL_ROOT_HANDLER", machinery, priority="cmdline")
     process = CrawlerProcess(settings)
     quietlog.install()
+    if not machinery:
+        quietlog.install_console(settings.get("LOG_LEVEL"))
     crawler = process.create_crawler(BlogSpider)
     started = time.monotonic()
     process.crawl(crawler, urls=urls, follow=follow)

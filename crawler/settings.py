@@ -122,6 +122,10 @@ ARCHIVE_WARC = False
 ARCHIVE_WARC_MAX_BYTES = 100 * 1024 * 1024
 
 # --- output -------------------------------------------------------------------
+# Show Scrapy's and Twisted's own log lines. The command line turns this off unless -v:
+# then only blogarchive's lines reach stderr (every page's failure is a `fetches` row
+# already), and a record with an exception that is not a network error is still shown.
+LOG_MACHINERY = True
 # Write each page's clean text with a metadata header to stdout.
 PRINT_TEXT = False
 # Seconds between progress reports (a live line on a terminal, log lines otherwise).

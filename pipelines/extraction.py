@@ -124,7 +124,7 @@ class ExtractionPipeline:
             self._inc("extraction/extracted")
             return ExtractedPage(page=item, document=value)
         if outcome in ("extract_error", "extract_timeout"):
-            logger.warning("extraction failed on %s: %s", item.url, value)
+            logger.info("extraction failed on %s: %s", item.url, value)  # the fetches row says so
         self._inc(f"extraction/{outcome}")
         return FetchRecord(
             url=item.url, kind="page", outcome=outcome, fetched_at=item.fetched_at,

@@ -48,6 +48,13 @@ def one_line_error(result, *needles):
         (["crawl", "--input-file", "{out}/missing.txt", "--out", "{out}"], "does not exist"),
         (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "-s", "nonsense"], "NAME=VALUE"),
         (["stats", "{out}/no-archive-here"], "no archive"),
+        (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "-s", "DOWNLOAD_DELAY=abc"], "DOWNLOAD_DELAY='abc': expected a number"),
+        (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "-s", "DOWNLOD_DELAY=1"], "did you mean DOWNLOAD_DELAY?"),
+        (["get", "http://127.0.0.1:9/", "--print", "-s", "ROBOTSTXT_OBEY=maybe"], "expected true or false"),
+        (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "-s", "CONCURRENT_REQUESTS=2.5"], "expected a whole number"),
+        (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "-s", "CRAWL_FAMILY_BUDGET=ten"], "expected a whole number"),
+        (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "-s", "LOG_LEVEL=LOUD"], "a log level"),
+        (["submit", "http://127.0.0.1:9/", "--out", "{out}", "--broker", "redis://127.0.0.1:9/0", "-s", "DOWNLOAD_DELAY=abc"], "expected a number"),
         (["frobnicate"], "invalid choice"),
     ],
 )
@@ -58,12 +65,84 @@ def test_user_mistakes(tmp_path, args, needle):
     assert not out.exists() or not any(out.iterdir())
 
 
-def test_output_path_that_is_a_file(tmp_path):
+@pytest.mark.parametrize("command", ["crawl", "get"])
+def test_output_path_that_is_a_file_is_a_usage_mistake(tmp_path, command):
     target = tmp_path / "file.txt"
     target.write_text("keep me")
-    result = run_blogarchive("crawl", "http://127.0.0.1:9/", "--out", str(target), timeout=60)
+    result = run_blogarchive(command, "http://127.0.0.1:9/", "--out", str(target), timeout=60)
     one_line_error(result, "not a directory")
+    assert result.returncode == 2
     assert target.read_text() == "keep me"
+
+
+def test_settings_of_the_right_type_are_taken(serve, tmp_path):
+    site = serve(write_site(tmp_path / "site", {"index.html": POST}))
+    result = run_blogarchive("get", site.url("/"), "--out", str(tmp_path / "a"), "-s", "DOWNLOAD_TIMEOUT=2.5",
+                             "-s", "ROBOTSTXT_OBEY=false", "-s", "CRAWL_STRIP_PARAMS=a,b", "-s", "DOWNLOAD_DELAY=0")
+    assert result.returncode == 0, result.stderr
+    assert '"DOWNLOAD_TIMEOUT": "2.5"' in archive_settings(tmp_path / "a")
+
+
+def archive_settings(out) -> str:
+    import archive
+
+    return archive.read_crawls(out)["settings"][0].as_py()
+
+
+def test_a_failed_fetch_is_one_line_of_ours_and_nothing_of_scrapy(tmp_path):
+    from .test_crawl import closed_port
+
+    url = f"http://127.0.0.1:{closed_port()}/"
+    printed = run_blogarchive("get", url, "--print", timeout=60)
+    assert printed.returncode == 1
+    assert printed.stdout == ""
+    assert printed.stderr.splitlines() == [f"blogarchive: {url}: fetch_error ("
+                                           + printed.stderr.split(": fetch_error (", 1)[1].strip()]
+    stored = run_blogarchive("get", url, "--out", str(tmp_path / "a"), timeout=60)
+    assert stored.returncode == 1 and stored.stderr == "", stored.stderr
+    assert stored.stdout.startswith("crawl ") and " failed: fetch_error 1 " in stored.stdout
+    verbose = run_blogarchive("get", url, "--out", str(tmp_path / "a"), "-v", timeout=60)
+    assert "[scrapy" in verbose.stderr  # the machinery is there for whoever asks
+
+
+def test_serve_on_a_port_in_use_is_one_line(tmp_path, versioned_archive):
+    import socket
+
+    out, _ = versioned_archive
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = run_blogarchive("serve", str(out), "--port", str(taken.getsockname()[1]), timeout=60)
+    one_line_error(result, "cannot listen on 127.0.0.1:", "in use")
+    assert result.returncode == 2
+
+
+@pytest.mark.parametrize("where", ["empty-folder", "table-folder"])
+def test_a_folder_without_an_archive_is_said_so_by_every_reader(tmp_path, versioned_archive, where):
+    import archive
+
+    out, _ = versioned_archive
+    folder = tmp_path / "empty" if where == "empty-folder" else out / "pages"
+    folder.mkdir(exist_ok=True)
+    for command in (["stats"], ["export", "-f", "jsonl"], ["report", "-o", str(tmp_path / "r.html")]):
+        result = run_blogarchive(command[0], str(folder), *command[1:], timeout=60)
+        one_line_error(result, f"no archive at {folder}")
+        assert result.returncode == 1
+    with pytest.raises(archive.ArchiveError, match="no archive at") as raised:
+        archive.read_pages(folder)
+    if where == "table-folder":
+        assert f"give the archive, {out}" in str(raised.value)
+
+
+def test_one_exit_status_table_in_the_readme_and_in_help():
+    from archive.cli import EXIT_CODES, exit_code_help
+
+    readme = (ROOT / "README.md").read_text()
+    for code, meaning in EXIT_CODES:
+        assert f"| `{code}` | {meaning} |" in readme
+    for command in ("crawl", "get"):
+        shown = " ".join(run_blogarchive(command, "--help").stdout.split())
+        assert " ".join(exit_code_help().split()) in shown
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
