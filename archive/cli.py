@@ -286,7 +286,7 @@ def cmd_crawl(args: argparse.Namespace, follow: bool) -> int:
     out = sys.stderr if print_text else sys.stdout
     if not args.out:
         report = _run(urls, follow, overrides)
-        return EXIT_FOR_STATUS.get(_status_without_archive(report), EXIT_FINISHED)
+        return EXIT_FOR_STATUS[report.status()[0]]
     status, line = crawl_into(args.out, urls, follow, overrides, args.s3_endpoint)
     print(line, file=out)
     return EXIT_FOR_STATUS[status]
@@ -314,13 +314,6 @@ def crawl_into(
     if status != "finished":
         line += f" ({report.stats.get('archive/crawl_reason', 'the crawl did not finish')})"
     return status, line
-
-
-def _status_without_archive(report: Any) -> str:
-    """`get --print` alone has no crawl row: failed when no page was fetched, else finished."""
-    if report.stats.get("finish_reason") == "shutdown":
-        return "interrupted"
-    return "finished" if report.stats.get("extraction/extracted") else "failed"
 
 
 def _run(urls: list[str], follow: bool, overrides: dict[str, Any]) -> Any:

@@ -13,7 +13,8 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler import quietlog
-from crawler.signals import SKIPPED_DATED, SKIPPED_RECENT
+from archive.crawls import final_status
+from crawler.signals import PAGE_OUTCOME, SKIPPED_DATED, SKIPPED_RECENT
 from crawler.spiders.blog import BlogSpider
 
 
@@ -26,6 +27,15 @@ class CrawlReport:
     def outcome_counts(self) -> dict[str, int]:
         prefix = "archive/outcome/"
         return {k[len(prefix):]: v for k, v in sorted(self.stats.items()) if k.startswith(prefix)}
+
+    def page_outcomes(self) -> dict[str, int]:
+        """Pages per outcome as the spider saw them (also without an archive)."""
+        return {k[len(PAGE_OUTCOME):]: v for k, v in self.stats.items() if k.startswith(PAGE_OUTCOME)}
+
+    def status(self) -> tuple[str, str]:
+        """(status, reason) of a crawl without an archive, by the rule a crawl row follows."""
+        skipped = sum(self.skipped_counts().values())
+        return final_status(self.page_outcomes(), skipped=skipped, finish_reason=self.stats.get("finish_reason", "finished"))
 
     def skipped_counts(self) -> dict[str, int]:
         """Known pages not requested, by why: the crawl row's skipped_* columns."""

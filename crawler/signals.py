@@ -20,3 +20,6 @@ fetch_recorded = object()
 #: CRAWL_REVISIT_AFTER (the storage pipeline writes them to the crawl row)
 SKIPPED_DATED = "crawl/skipped_dated"
 SKIPPED_RECENT = "crawl/skipped_recent"
+#: prefix of the stats that count page outcomes as the spider saw them, with or without an
+#: archive (`get --print` decides its exit status from them)
+PAGE_OUTCOME = "crawl/page_outcome/"

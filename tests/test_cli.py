@@ -253,3 +253,16 @@ def test_get_print_shows_a_page_again_even_when_the_archive_has_it(serve, tmp_pa
         assert result.returncode == 0, result.stderr
         assert "Small posts deserve archiving too" in result.stdout
     assert duck(out, "SELECT outcome FROM fetches ORDER BY fetched_at") == [("stored",), ("unchanged",)]
+
+
+def test_get_print_exits_as_get_out_does(serve, tmp_path):
+    """The exit status follows one rule with or without an archive: a page that answered (a PDF
+    is `not_html`) means the run finished; only pages that could not be fetched make it fail."""
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "paper.pdf").write_bytes(b"%PDF-1.4\n%\xe2\xe3\n")
+    site = serve(root)
+    printed = run_blogarchive("get", site.url("/paper.pdf"), "--print", "-s", "DOWNLOAD_DELAY=0")
+    stored = run_blogarchive("get", site.url("/paper.pdf"), "--out", str(tmp_path / "a"), "-s", "DOWNLOAD_DELAY=0")
+    assert printed.returncode == stored.returncode == 0, (printed.stderr, stored.stdout)
+    assert printed.stderr.strip() == f"blogarchive: {site.url('/paper.pdf')}: not_html (application/pdf)"

@@ -43,7 +43,7 @@ from w3lib.url import canonicalize_url, url_query_cleaner
 from crawler import discovery
 from crawler.addresses import PublicAddressResolver
 from crawler import signals as project_signals
-from crawler.signals import SKIPPED_DATED, SKIPPED_RECENT
+from crawler.signals import PAGE_OUTCOME, SKIPPED_DATED, SKIPPED_RECENT
 from crawler.encoding import binary_share, decode_body
 from crawler.families import FamilyBudget
 from crawler.items import ExtractedPage, FetchedPage, FetchRecord
@@ -210,6 +210,7 @@ class BlogSpider(Spider):
     def _refuse(self, url: str, outcome: str, reason: str) -> None:
         """Record a URL the crawl will not request (it has no response to yield from)."""
         self.crawler.stats.inc_value(f"crawl/{outcome}")
+        self.crawler.stats.inc_value(PAGE_OUTCOME + outcome)
         record = FetchRecord(url=url, kind="page", outcome=outcome, fetched_at=_now(), reason=reason)
         self.crawler.signals.send_catch_log(project_signals.fetch_recorded, record=record)
 
@@ -228,11 +229,16 @@ class BlogSpider(Spider):
         return url not in self.known and self.families.hold(url)
 
     def item_scraped(self, item: Any) -> None:
-        """Feed each page's outcome to the URL families' budget."""
+        """Count each page's outcome (with or without an archive: `get --print` has none)
+        and feed it to the URL families' budget."""
         if isinstance(item, ExtractedPage):
-            self.families.answered(item.page.url, "stored")
+            url, outcome = item.page.url, "stored"
         elif isinstance(item, FetchRecord) and item.kind == "page":
-            self.families.answered(item.url, item.outcome)
+            url, outcome = item.url, item.outcome
+        else:
+            return
+        self.crawler.stats.inc_value(PAGE_OUTCOME + outcome)
+        self.families.answered(url, outcome)
 
     def spider_idle(self) -> None:
         """New pages and dated ones are done: now re-check the known pages left,
