@@ -63,18 +63,24 @@ def test_search_over_titles_and_text(browser, ui, versioned_archive):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
+    from selenium.webdriver.support.expected_conditions import staleness_of
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def search(words: str) -> list[str]:
+        """Type `words` in the search box, press Enter, and wait for the results page
+        (the old page's elements go stale once the new one loads)."""
+        box = browser.find_element(By.NAME, "q")
+        box.clear()
+        box.send_keys(words, Keys.ENTER)
+        WebDriverWait(browser, 10).until(staleness_of(box))
+        WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.ID, "count"))
+        assert browser.find_element(By.NAME, "q").get_attribute("value") == words
+        return [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#results > li > a")]
+
     browser.get(ui + "/")
-    box = browser.find_element(By.NAME, "q")
-    box.send_keys("MENDING nets", Keys.ENTER)  # in the text, any case
-    assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#results > li > a")] == ["Nets"]
-    box = browser.find_element(By.NAME, "q")
-    assert box.get_attribute("value") == "MENDING nets"
-    box.clear()
-    box.send_keys("loud", Keys.ENTER)  # only in the latest title of a page
-    assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#results > li > a")] == ['Gulls: the "loud" ones']
-    box = browser.find_element(By.NAME, "q")
-    box.clear()
-    box.send_keys("fish market", Keys.ENTER)  # only in an older version: the search reads the latest
+    assert search("MENDING nets") == ["Nets"]  # in the text, any case
+    assert search("loud") == ['Gulls: the "loud" ones']  # only in the latest title of a page
+    assert search("fish market") == []  # only in an older version: the search reads the latest
     assert browser.find_element(By.ID, "count").text.startswith("0 pages")
 
 
