@@ -23,6 +23,8 @@ __all__ = ["UNPRODUCTIVE", "FamilyBudget", "path_shape", "url_families"]
 
 #: outcomes that bring nothing new to the archive; anything else from a fetch resets a family's run
 UNPRODUCTIVE = frozenset({"duplicate", "http_error", "no_content"})
+#: outcomes that say nothing either way: a redirect's answer is its target's, counted for the URL asked for
+NEUTRAL = frozenset({"redirected"})
 
 _ID_SEGMENT = re.compile(
     r"""^(?:
@@ -90,7 +92,7 @@ class FamilyBudget:
     def answered(self, url: str, outcome: str) -> None:
         """Count one answer of `url`: unproductive ones extend its families' runs,
         anything else ends them."""
-        if not self.limit:
+        if not self.limit or outcome in NEUTRAL:
             return
         unproductive = outcome in UNPRODUCTIVE
         for key in url_families(url):

@@ -22,6 +22,7 @@ class FetchedPage:
     """An HTML response, decoded, waiting for extraction."""
 
     url: str
+    #: the URL the crawl asked for (the first of a redirect chain)
     requested_url: str
     status: int
     fetched_at: datetime
@@ -54,6 +55,9 @@ class FetchRecord:
     etag: str | None = None
     last_modified: str | None = None
     warc: WarcPointer | None = None
+    #: the URL the crawl asked for, when redirects led to `url` (not stored: the
+    #: `redirected` rows say it; the URL-family budget counts the answer for it)
+    requested_url: str | None = None
 
 
 @dataclass(frozen=True)

@@ -64,5 +64,5 @@ class DedupPipeline:
         return FetchRecord(
             url=page.url, kind="page", outcome=outcome, fetched_at=page.fetched_at, status=page.status,
             reason=reason, content_hash=item.document.content_hash, etag=page.etag, last_modified=page.last_modified,
-            warc=page.warc,
+            warc=page.warc, requested_url=page.requested_url,
         )

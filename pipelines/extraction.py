@@ -128,7 +128,7 @@ class ExtractionPipeline:
         self._inc(f"extraction/{outcome}")
         return FetchRecord(
             url=item.url, kind="page", outcome=outcome, fetched_at=item.fetched_at,
-            status=item.status, reason=value, warc=item.warc,
+            status=item.status, reason=value, warc=item.warc, requested_url=item.requested_url,
         )
 
     def _inc(self, key: str) -> None:

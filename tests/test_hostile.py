@@ -119,6 +119,12 @@ def query_variants(h):
     send(h, 200, page("Variants", links), "text/html")
 
 
+def redirecting_variants(h):
+    """200,000 links to query variants that each redirect to one page."""
+    links = "".join(f"<a href=/r?id={i}>{i}</a>" for i in range(200_000))
+    send(h, 200, page("Redirecting variants", links), "text/html")
+
+
 def million_links(h):
     links = "".join(f"<a href=/l/{i}>{i}</a>" for i in range(100_000))
     send(h, 200, page("Many links", links), "text/html")
@@ -138,7 +144,7 @@ def sitemap(h):
 
 LINKS = [
     "/garbage", "/truncated-gzip", "/wrong-length", "/http10", "/soft-404", "/forever/0", "/big-stream", "/gzip-bomb",
-    "/slow-drip", "/many-links", "/variants", "/repeat/", "/calendar", "/nul-bytes", "/utf16-bom", "/lying-charset", "/deep-nesting", "/deeper-than-the-parser",
+    "/slow-drip", "/many-links", "/variants", "/redirecting-variants", "/repeat/", "/calendar", "/nul-bytes", "/utf16-bom", "/lying-charset", "/deep-nesting", "/deeper-than-the-parser",
     "/to-metadata", "/to-localhost", "/to-ten", "/empty", "/pdf", "/error-500", "/feed-xxe.xml",
     "http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/admin", "http://localhost:{port}/secret",
     "/" + "long/" * 600, "/q?" + "&".join(f"p{i}=1" for i in range(30)), "file:///etc/passwd",
@@ -172,6 +178,9 @@ ROUTES = {
     "/slow-drip": streamed(b"<p>drip</p>", pause=0.5, chunks=200),  # 100 s: past DOWNLOAD_TIMEOUT
     "/many-links": million_links,
     "/variants": query_variants,
+    "/redirecting-variants": redirecting_variants,
+    "/r": lambda h: send(h, 301, b"", None, {"Location": "/canonical"}),
+    "/canonical": html(page("The canonical page of the redirecting variants")),
     "/p": html(page("One page, whatever its query")),
     "/repeat/*": repeating_path,
     "/calendar": growing_query,
@@ -231,10 +240,12 @@ def test_the_hostile_crawl_with_default_settings_ends_on_its_own_in_bounded_time
     assert result.peak_mb < MAX_TREE_MB  # crawl process and extraction workers together
 
 
-@pytest.mark.parametrize(("family", "prefix", "answer"), [("/p?n", "/p?n=", "duplicate"), ("/l/*", "/l/", "http_error")])
+@pytest.mark.parametrize(("family", "prefix", "answer"), [("/p?n", "/p?n=", "duplicate"), ("/l/*", "/l/", "http_error"),
+                                                        ("/r?id", "/r?id=", "duplicate")])
 def test_a_family_of_generated_urls_is_closed_after_a_run_of_nothing_new(hostile, family, prefix, answer):
-    """/variants links to 200,000 query variants of one page, /many-links to 100,000 pages
-    that answer 404: a few are fetched, the rest are one `trap` row per family."""
+    """/variants links to 200,000 query variants of one page, /redirecting-variants to
+    200,000 that redirect to one page, /many-links to 100,000 pages that answer 404: a few
+    are fetched, the rest are one `trap` row per family."""
     fetched = [path for path in hostile["requests"] if path.startswith(prefix)]
     assert 10 <= len(fetched) < 60, len(fetched)
     traps = [(url, reason) for url, outcome, reason in hostile["rows"]

@@ -232,13 +232,16 @@ class BlogSpider(Spider):
         """Count each page's outcome (with or without an archive: `get --print` has none)
         and feed it to the URL families' budget."""
         if isinstance(item, ExtractedPage):
-            url, outcome = item.page.url, "stored"
+            url, outcome = item.page.requested_url, "stored"
         elif isinstance(item, FetchRecord) and item.kind == "page":
-            url, outcome = item.url, item.outcome
+            url, outcome = item.requested_url or item.url, item.outcome
         else:
             return
         self.crawler.stats.inc_value(PAGE_OUTCOME + outcome)
-        self.families.answered(url, outcome)
+        # a redirect's answer counts for the URL asked for: variants that all redirect to
+        # one page the archive has (`unchanged` for that page) are a family of duplicates
+        redirected = url != (item.page.url if isinstance(item, ExtractedPage) else item.url)
+        self.families.answered(url, "duplicate" if redirected and outcome == "unchanged" else outcome)
 
     def spider_idle(self) -> None:
         """New pages and dated ones are done: now re-check the known pages left,
@@ -379,7 +382,7 @@ class BlogSpider(Spider):
         html, encoding, note = decode_body(response.body, content_type)
         yield FetchedPage(
             url=response.url,
-            requested_url=response.request.url if response.request else response.url,
+            requested_url=(response.meta.get("redirect_urls") or [response.url])[0],
             status=response.status,
             fetched_at=_now(),
             html=html,
@@ -443,9 +446,11 @@ class BlogSpider(Spider):
             )
 
     def _record(self, response: Response, kind: str, outcome: str, reason: str | None) -> FetchRecord:
+        chain = response.meta.get("redirect_urls") or []
         return FetchRecord(
             url=response.url, kind=kind, outcome=outcome, fetched_at=_now(),
             status=response.status, reason=reason, warc=response.meta.get("warc"),
+            requested_url=chain[0] if chain else None,
         )
 
     # --- failures -------------------------------------------------------------
@@ -496,7 +501,7 @@ class BlogSpider(Spider):
         if kind != "page" and outcome == "http_error":
             logger.info("no %s at %s (%s)", kind, url, reason)
         yield FetchRecord(url=url, kind=kind, outcome=outcome, fetched_at=_now(), status=status, reason=reason,
-                          warc=capture)
+                          warc=capture, requested_url=chain[0] if chain else None)
 
     def _over_size(self, exc: BaseException) -> bool:
         message = str(exc)
