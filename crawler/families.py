@@ -4,10 +4,14 @@ A trap that generates URLs (`/p?n=0` ... `/p?n=199999`, session ids, sort orders
 calendar pages, `/l/1` ... `/l/99999` that all answer 404) shows itself by what its
 members answer: the same text as a page already archived, an HTTP error, no
 content. Each URL belongs to families: its host and path shape (numbers and
-id-like segments generalised) with the names of its query parameters, and, when it
-has a query, the same names on any path of the host. A family that answers
-`limit` times in a row with nothing new is closed: its remaining members are held
-(not requested) and reported once, as one `trap` row per family.
+id-like segments generalised) with the names of its query parameters; when it
+has a query, the same names on any path of the host; and, as a last resort, the
+whole host (with a limit ten times larger). A family that answers `limit` times
+in a row with nothing new is closed: its members are held (not requested),
+except a probe now and then (after 10 more members, then 20, 40, ...). A probe
+that brings something new reopens the family and gives back what it held, so a
+run of deleted or image-only posts costs a few requests, not the posts behind
+them. What stays held is reported once, as one `trap` row per family.
 
 Pure logic, no Scrapy: the spider feeds it outcomes and asks it before requesting.
 """
@@ -17,6 +21,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 __all__ = ["UNPRODUCTIVE", "FamilyBudget", "path_shape", "url_families"]
@@ -59,16 +64,40 @@ def url_families(url: str) -> tuple[str, ...]:
     return families
 
 
+#: a closed family lets one member through as a probe after this many more were met, then
+#: after twice as many, and so on; a probe with something new reopens the family
+FIRST_PROBE = 10
+#: held members kept per family to be released if it reopens (past this, only counted)
+MAX_KEPT = 20_000
+#: a host's answers in a row with nothing new, as a multiple of the limit, close the host's
+#: family of last resort (`host/**`): a trap whose URLs share no shape (random words)
+HOST_FACTOR = 10
+
+
 @dataclass
 class _Family:
+    limit: int
     #: answers in a row that brought nothing new, by outcome
     run: Counter[str] = field(default_factory=Counter)
     closed: bool = False
-    #: members held since the family closed, and how many of them were reported
+    #: members met since the family closed: held ones and probes
+    met: int = 0
+    next_probe: int = FIRST_PROBE
+    probes: int = 0
+    #: members held, how many of them were reported, and what to release on reopening
     held: int = 0
     reported: int = 0
+    kept: list[Any] = field(default_factory=list)
     #: the first member held: the URL of the family's `trap` row
     first_held: str | None = None
+
+    def reopen(self) -> list[Any]:
+        released, self.kept = self.kept, []
+        self.closed, self.met, self.next_probe, self.probes = False, 0, FIRST_PROBE, 0
+        self.held = self.reported = 0
+        self.first_held = None
+        self.run.clear()
+        return released
 
 
 @dataclass(frozen=True)
@@ -82,53 +111,75 @@ class HeldFamily:
 
 
 class FamilyBudget:
-    """Closes a family after `limit` unproductive answers in a row (0: never)."""
+    """Closes a family after `limit` unproductive answers in a row (0: never), holds its
+    members while it is closed, lets a probe through now and then, and reopens it (giving
+    back what it held) when a member answers with something new."""
 
     def __init__(self, limit: int, setting: str = "CRAWL_FAMILY_BUDGET") -> None:
         self.limit = limit
         self.setting = setting
         self._families: dict[str, _Family] = {}
 
-    def answered(self, url: str, outcome: str) -> None:
-        """Count one answer of `url`: unproductive ones extend its families' runs,
-        anything else ends them."""
+    def _keys(self, url: str) -> list[tuple[str, int]]:
+        """(family, its limit) for each family of `url`, most specific first."""
+        families = url_families(url)
+        host = families[0].split("/", 1)[0]
+        return [*((key, self.limit) for key in families), (f"{host}/**", self.limit * HOST_FACTOR)]
+
+    def answered(self, url: str, outcome: str) -> list[Any]:
+        """Count one answer of `url`: unproductive ones extend its families' runs, anything
+        else ends them and reopens its closed families. Returns what reopened families held
+        (the items given to `hold`), to be requested after all."""
         if not self.limit or outcome in NEUTRAL:
-            return
+            return []
         unproductive = outcome in UNPRODUCTIVE
-        for key in url_families(url):
+        released: list[Any] = []
+        for key, limit in self._keys(url):
             family = self._families.get(key)
             if family is None:
                 if not unproductive:
                     continue  # families are made by their first unproductive answer
-                family = self._families[key] = _Family()
-            if family.closed:
-                continue
-            if unproductive:
-                family.run[outcome] += 1
-                family.closed = sum(family.run.values()) >= self.limit
-            else:
+                family = self._families[key] = _Family(limit)
+            if not unproductive:
                 family.run.clear()
+                if family.closed:
+                    released += family.reopen()
+            elif not family.closed:
+                family.run[outcome] += 1
+                family.closed = sum(family.run.values()) >= family.limit
+        return released
 
-    def hold(self, url: str) -> bool:
-        """Whether `url` belongs to a closed family; a held URL is counted for its report."""
+    def hold(self, url: str, item: Any = None) -> bool:
+        """Whether `url` is held because a family of it is closed; `item` (what the caller
+        needs to request it later) is kept for release. Now and then a member is let
+        through as a probe instead."""
         if not self.limit:
             return False
-        for key in url_families(url):
+        for key, _ in self._keys(url):
             family = self._families.get(key)
-            if family is not None and family.closed:
-                family.held += 1
-                family.first_held = family.first_held or url
-                return True
+            if family is None or not family.closed:
+                continue
+            family.met += 1
+            if family.met >= family.next_probe:
+                family.next_probe *= 2
+                family.probes += 1
+                return False
+            family.held += 1
+            family.first_held = family.first_held or url
+            if len(family.kept) < MAX_KEPT:
+                family.kept.append(item if item is not None else url)
+            return True
         return False
 
     def unreported(self) -> list[HeldFamily]:
         """The closed families that held members since the last call, with the counts."""
         found = []
         for key, family in self._families.items():
-            if family.held > family.reported:
+            if family.closed and family.held > family.reported:
                 count, family.reported = family.held - family.reported, family.held
                 answers = " · ".join(f"{outcome} {n}" for outcome, n in sorted(family.run.items()))
+                probes = f", and {family.probes} probe{'s' if family.probes != 1 else ''} since" if family.probes else ""
                 reason = (f"URL family {key} answered {sum(family.run.values())} times in a row with nothing new "
-                          f"({answers}); {count} more of its URLs not requested ({self.setting})")
+                          f"({answers}{probes}); {count} more of its URLs not requested ({self.setting})")
                 found.append(HeldFamily(key, family.first_held or key, count, reason))
         return found

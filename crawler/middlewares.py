@@ -69,9 +69,10 @@ class FamilyHeld(IgnoreRequest):
 
 
 class FamilyBudgetMiddleware:
-    """Drops page requests of URL families the spider has closed since they were
-    queued: a trap page's thousands of links are in the scheduler before the first
-    of them answers. The spider counts them and reports one `trap` row per family."""
+    """Drops page requests of URL families the spider has closed, as they leave the
+    scheduler: a trap page's thousands of links are queued before the first of them
+    answers. The spider keeps them (to request them after all if the family reopens)
+    and reports one `trap` row per family for those it never requested."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -83,7 +84,7 @@ class FamilyBudgetMiddleware:
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         spider = spider or self.crawler.spider
         held = getattr(spider, "held_by_family", None)
-        if held is not None and request.meta.get("kind") == "page" and held(request.url):
+        if held is not None and request.meta.get("kind") == "page" and held(request):
             raise FamilyHeld(f"its URL family is closed: {request.url}")
 
 

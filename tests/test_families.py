@@ -74,3 +74,42 @@ def test_a_zero_limit_never_closes_a_family():
     for n in range(100):
         budget.answered(f"http://b/p?n={n}", "duplicate")
     assert not budget.hold("http://b/p?n=101") and budget.unreported() == []
+
+
+def test_a_probe_with_something_new_reopens_the_family_and_gives_back_what_it_held():
+    """A stale sitemap: the first twelve posts it lists were deleted (404), the rest are live.
+    The family closes, holds, lets a probe through, and the live probe reopens it."""
+    budget = FamilyBudget(limit=10)
+    for n in range(1, 13):
+        budget.answered(f"http://b/post/{n}", "http_error")
+    held = [n for n in range(13, 41) if budget.hold(f"http://b/post/{n}", (f"http://b/post/{n}", 1))]
+    probes = [n for n in range(13, 41) if n not in held]
+    assert probes == [13 + 9, 13 + 19]  # the 10th and the 20th member met since closing
+    assert budget.answered(f"http://b/post/{probes[0]}", "stored") == [(f"http://b/post/{n}", 1) for n in held]
+    assert not budget.hold("http://b/post/99")  # open again
+    assert budget.unreported() == []  # nothing stays held
+
+
+def test_probes_that_bring_nothing_new_keep_the_family_closed_and_come_less_often():
+    budget = FamilyBudget(limit=10)
+    for n in range(10):
+        budget.answered(f"http://b/p?n={n}", "duplicate")
+    let_through = []
+    for n in range(10, 5000):
+        if not budget.hold(f"http://b/p?n={n}"):
+            let_through.append(n)
+            budget.answered(f"http://b/p?n={n}", "duplicate")
+    assert len(let_through) == 9  # after 10, 20, 40, ... 1280, 2560 more: a handful of requests
+    [report] = [f for f in budget.unreported() if f.family == "b/p?n"]
+    assert report.held == 4990 - 9 and "9 probes since" in report.reason
+
+
+def test_a_trap_of_unrelated_urls_closes_the_hosts_family_of_last_resort():
+    """Pages at random words, all the same soft-404 text: no path shape groups them."""
+    budget = FamilyBudget(limit=10)
+    words = [f"word{chr(97 + n % 26)}{chr(97 + n // 26 % 26)}x" for n in range(200)]
+    for word in words[:99]:
+        budget.answered(f"http://b/{word}", "duplicate")
+    assert not budget.hold("http://b/another")
+    budget.answered(f"http://b/{words[99]}", "duplicate")
+    assert budget.hold("http://b/another") and not budget.hold("http://c/another")

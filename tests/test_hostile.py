@@ -340,3 +340,36 @@ def test_get_follows_redirects_anywhere_but_to_private_addresses(tmp_path):
     rows = dict(duck(tmp_path / "a", "SELECT url, outcome FROM fetches"))
     assert rows[site.url("/to-ten")] == "blocked"
     assert rows[site.url("/http10")] == "stored"
+
+
+@pytest.mark.parametrize("how", ["deleted-posts-first", "image-only-posts-first"])
+def test_a_run_of_dead_or_empty_posts_does_not_cost_the_live_posts_behind_it(serve, tmp_path, how):
+    """A real blog's posts share a family (/post/N). The home page links the twelve newest,
+    dead (404) or image-only (no_content); an older listing links the live ones, which are
+    asked for after those (one request at a time). The family closes for a moment; a probe
+    finds a live post, the family reopens, and every live post is archived."""
+    def post_page(h):
+        n = int(h.path.rsplit("/", 1)[1])
+        if n <= 12 and how.startswith("deleted"):
+            send(h, 404, b"<html><body>gone</body></html>", "text/html")
+        elif n <= 12:
+            send(h, 200, b"<html><body><article><img src='/photo.jpg'></article></body></html>", "text/html")
+        else:
+            send(h, 200, page(f"Post number {n} of the blog"), "text/html")
+
+    def links(numbers) -> str:
+        return "".join(f"<li><a href='/post/{n}'>post {n}</a></li>" for n in numbers)
+
+    site = serve(routes={
+        "/": html(f"<html><body><ul>{links(range(1, 13))}</ul><a href='/older'>older posts</a></body></html>"),
+        "/older": html(f"<html><body><ul>{links(range(13, 41))}</ul></body></html>"),
+        "/post/*": post_page,
+    })
+    out = tmp_path / "archive"
+    result = run_blogarchive("crawl", site.url("/"), "--out", str(out), "-s", "DOWNLOAD_DELAY=0",
+                             "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS=1")
+    assert result.returncode == 0, result.stderr
+    rows = dict(duck(out, "SELECT url, outcome FROM fetches WHERE url LIKE '%/post/%'"))
+    live = {site.url(f"/post/{n}") for n in range(13, 41)}
+    assert {url for url, outcome in rows.items() if outcome == "stored"} == live
+    assert "trap" not in rows.values()

@@ -179,8 +179,6 @@ class BlogSpider(Spider):
                 self._refuse(url, "trap", trap)
                 continue
             known = self.known.get(url)
-            if known is None and self.families.hold(url):
-                continue
             if known is not None and self._fresh(known, changed):
                 self.deferred.pop(url, None)
                 self.crawler.stats.inc_value(SKIPPED_DATED if changed is not None else SKIPPED_RECENT)
@@ -223,10 +221,16 @@ class BlogSpider(Spider):
             url = url_query_cleaner(url, self.strip_params, remove=True, keep_fragments=False)
         return url, canonicalize_url(url)
 
-    def held_by_family(self, url: str) -> bool:
-        """Whether a queued page request is dropped: its URL family has closed since
-        (FamilyBudgetMiddleware). Known pages are always re-checked."""
-        return url not in self.known and self.families.hold(url)
+    def held_by_family(self, request: Request) -> bool:
+        """Whether a page request is dropped as it leaves the scheduler: its URL family is
+        closed (FamilyBudgetMiddleware). Known pages are always re-checked; a held page is
+        requested after all if its family reopens (`item_scraped`)."""
+        url = request.url
+        if url in self.known or not self.families.hold(url, (url, request.meta.get("hops", 0))):
+            return False
+        self.requested_pages -= 1  # the page slot it took is free again
+        self.host_pages[(urlsplit(url).hostname or "").lower()] -= 1
+        return True
 
     def item_scraped(self, item: Any) -> None:
         """Count each page's outcome (with or without an archive: `get --print` has none)
@@ -241,28 +245,33 @@ class BlogSpider(Spider):
         # a redirect's answer counts for the URL asked for: variants that all redirect to
         # one page the archive has (`unchanged` for that page) are a family of duplicates
         redirected = url != (item.page.url if isinstance(item, ExtractedPage) else item.url)
-        self.families.answered(url, "duplicate" if redirected and outcome == "unchanged" else outcome)
+        released = self.families.answered(url, "duplicate" if redirected and outcome == "unchanged" else outcome)
+        for held_url, depth in released:  # a probe brought something new: its family reopened
+            if self._take_page_slot(held_url):
+                self.crawler.engine.crawl(self._page_request(held_url, depth, None))
 
     def spider_idle(self) -> None:
         """New pages and dated ones are done: now re-check the known pages left,
         and once, the known pages nothing led to this time (so a deleted post that
-        is no longer linked is still found `gone`). Closed URL families get their
-        `trap` row first."""
-        for family in self.families.unreported():
-            self._refuse(family.url, "trap", family.reason)
+        is no longer linked is still found `gone`). When nothing is left, closed URL
+        families get their `trap` row, and the crawl ends."""
+        scheduled = False
         if self.follow and not self.orphans_checked:
             self.orphans_checked = True
             for url in self.known:
                 if canonicalize_url(url) not in self.seen_pages and self._allowed(url):
                     for request in self._page_requests(url, 1):
                         self.crawler.engine.crawl(request)
-        if not self.deferred:
-            return
+                        scheduled = True
         waiting, self.deferred = self.deferred, {}
         for url, depth in waiting.items():
             if self._take_page_slot(url):
                 self.crawler.engine.crawl(self._page_request(url, depth, self.known[url]))
-        raise DontCloseSpider
+                scheduled = True
+        if scheduled:
+            raise DontCloseSpider
+        for family in self.families.unreported():
+            self._refuse(family.url, "trap", family.reason)
 
     def _take_page_slot(self, url: str) -> bool:
         """Count one more page request, unless CRAWL_MAX_PAGES are requested already,
