@@ -39,8 +39,9 @@ EXIT_FOR_STATUS = {"finished": EXIT_FINISHED, "failed": EXIT_FAILED, "interrupte
 EXIT_CODES = (
     (EXIT_FINISHED, "done: a crawl finished (whatever single pages did: each URL's outcome is in fetches; "
                     "a re-crawl that finds nothing new has finished too)"),
-    (EXIT_FAILED, "failed: a crawl asked for pages and none could be fetched or was vouched for, or robots.txt "
-                  "denied every one; or an archive could not be read or written"),
+    (EXIT_FAILED, "failed: the site answered none of a crawl's requests, or the crawl asked for pages and none "
+                  "could be fetched or was vouched for, or robots.txt denied every one; or an archive could not be "
+                  "read or written, or the crawl could not start"),
     (EXIT_USAGE, "a usage mistake: a bad option, URL, setting, path or port; nothing was done"),
     (EXIT_INTERRUPTED, "interrupted (Ctrl-C, SIGTERM): what was fetched is stored"),
     (EXIT_LOCKED, "another crawl holds the archive (EX_TEMPFAIL): try again later"),

@@ -13,7 +13,7 @@ from .location import Root
 from .reader import read_crawls
 from .writer import ArchiveWriter
 
-__all__ = ["REACHED", "crawl_row", "final_status", "mark_dead_crawls"]
+__all__ = ["REACHED", "UNANSWERED", "crawl_row", "final_status", "mark_dead_crawls"]
 
 #: page outcomes that show the site answered with a page
 REACHED = frozenset({
@@ -21,22 +21,31 @@ REACHED = frozenset({
 })
 
 
+#: outcomes of requests the site never answered
+UNANSWERED = frozenset({"fetch_error", "timeout", "blocked", "offsite", "trap"})
+
+
 def final_status(
-    page_outcomes: Mapping[str, int], *, skipped: int = 0, failure: str | None = None, finish_reason: str = "finished"
+    page_outcomes: Mapping[str, int], *, skipped: int = 0, failure: str | None = None, finish_reason: str = "finished",
+    outcomes: Mapping[str, int] | None = None,
 ) -> tuple[str, str]:
     """(status, reason) of a crawl that ended: its `fetches` rows of pages per outcome,
     the known pages it did not request because a date or their age vouched for them,
-    an archive failure, and Scrapy's finish reason.
+    an archive failure, Scrapy's finish reason, and the rows of every kind per outcome
+    (robots.txt, sitemaps, feeds too) when known.
 
     A crawl fails only when nothing could be archived: the archive could not be
-    written, or pages were attempted, none was reached and none was vouched for. A
-    re-crawl that finds every page unchanged (by date, by age or by 304) finished.
+    written, the site answered none of its requests, or pages were attempted, none
+    was reached and none was vouched for. A re-crawl that finds every page unchanged
+    (by date, by age or by 304) finished.
     """
     if failure:
         return "failed", failure
     if finish_reason == "shutdown":
         return "interrupted", "stopped by a signal (Ctrl-C or SIGTERM); what was fetched is stored"
     attempted = sum(page_outcomes.values())
+    if outcomes and not set(k for k, n in outcomes.items() if n) - UNANSWERED:
+        return "failed", "the site answered none of the crawl's requests (" + ", ".join(sorted(k for k, n in outcomes.items() if n)) + ")"
     if skipped or not attempted or any(page_outcomes.get(outcome) for outcome in REACHED):
         return "finished", finish_reason
     if page_outcomes.get("robots_denied") == attempted:

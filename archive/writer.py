@@ -69,6 +69,8 @@ def check_archive_dir(root: Root) -> Location:
         probe = probe.parent
     if probe == path and not path.is_dir():
         raise ArchivePathError(f"{path} exists and is not a directory")
+    if path.name in SCHEMAS and locate(path.parent).holds_archive():
+        raise ArchivePathError(f"{path} is the {path.name} folder of the archive at {path.parent}: give {path.parent}")
     if probe != path and not probe.is_dir():
         raise ArchivePathError(f"cannot create {path}: {probe} is not a directory")
     try:  # a real attempt: os.access says yes to root even on read-only file systems

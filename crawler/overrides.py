@@ -2,15 +2,19 @@
 
 A misspelt name would be silently ignored by Scrapy, and a value of the wrong type
 would fail deep in the crawl with a traceback. Each name is checked against the
-project's settings and Scrapy's defaults (with a suggestion for a near miss), and
-each value is parsed the way Scrapy will parse it, by the type of the setting's
-default: so what passes here is what the crawl gets.
+project's settings, Scrapy's defaults and the settings their code reads (with a
+suggestion for a near miss), and each value is parsed by the getters that read it
+in that code (`getint`, `getbool`, ...), or by the type of its default: so what
+passes here is what the crawl gets.
 """
 
 from __future__ import annotations
 
 import difflib
 import logging
+import re
+from functools import lru_cache
+from pathlib import Path
 from types import ModuleType
 from typing import Any, Mapping
 
@@ -18,7 +22,7 @@ from scrapy.settings import BaseSettings, default_settings
 
 from archive.errors import UsageError
 
-__all__ = ["check_overrides", "known_settings"]
+__all__ = ["check_overrides", "known_settings", "setting_reads"]
 
 
 def _module_settings(module: ModuleType) -> dict[str, Any]:
@@ -32,52 +36,73 @@ def known_settings() -> dict[str, Any]:
     return {**_module_settings(default_settings), **_module_settings(project)}
 
 
-#: whole-number defaults of settings that are read as numbers of seconds (getfloat)
-_SECONDS = ("DELAY", "TIMEOUT", "INTERVAL", "SECONDS", "AFTER")
+#: how code reads a setting: `settings.getint("NAME")`, `crawler.settings.getbool('NAME', ...)`, ...
+_READ = re.compile(r"""\.get(bool|int|float|list|dict|dictorlist)\(\s*["']([A-Z][A-Z0-9_]+)["']""")
+_GETTERS = ("bool", "int", "float", "list", "dict", "dictorlist")
 
 
-def _parse(name: str, value: str, default: Any) -> None:
-    """Parse `value` as Scrapy will for a setting whose default is `default`."""
+@lru_cache(maxsize=1)
+def setting_reads() -> dict[str, frozenset[str]]:
+    """For each setting read with a typed getter in Scrapy's source or this project's, the
+    getters that read it ("int", "float", ...): the types its value must parse as. The
+    defaults alone mislead (TELNETCONSOLE_ENABLED defaults to 1 and is read as a bool)."""
+    import scrapy
+
+    import crawler
+    import pipelines
+
+    reads: dict[str, set[str]] = {}
+    for package in (scrapy, crawler, pipelines):
+        for path in Path(package.__file__).parent.rglob("*.py"):
+            for getter, name in _READ.findall(path.read_text(encoding="utf-8", errors="replace")):
+                reads.setdefault(name, set()).add(getter)
+    return {name: frozenset(getters) for name, getters in reads.items()}
+
+
+def _parse(name: str, value: str, default: Any) -> str:
+    """`value` as Scrapy will take it for setting `name`: parsed by every getter that reads
+    the setting (one must succeed), else by the type of its default. ValueError if none can."""
     settings = BaseSettings({name: value})
-    if isinstance(default, bool):
-        settings.getbool(name)
-    elif isinstance(default, int) and any(word in name for word in _SECONDS):
-        settings.getfloat(name)
-    elif isinstance(default, int):
-        settings.getint(name)
-    elif isinstance(default, float):
-        settings.getfloat(name)
-    elif isinstance(default, dict):
-        settings.getdict(name)
-    elif isinstance(default, (list, tuple)):
-        settings.getlist(name)
-    if name == "LOG_LEVEL" and not isinstance(logging.getLevelName(value.upper()), int):
-        raise ValueError("a log level: DEBUG, INFO, WARNING, ERROR or CRITICAL")
+    if name == "LOG_LEVEL":
+        if not isinstance(logging.getLevelName(value.upper()), int):
+            raise ValueError("a log level: DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value.upper()
+    getters = setting_reads().get(name) or {_type_getter(default)} - {None}
+    errors = []
+    for getter in sorted(getters, key=_GETTERS.index):
+        try:
+            getattr(settings, f"get{getter}")(name)
+            return value
+        except (ValueError, TypeError) as exc:
+            errors.append(exc)
+    if errors:
+        raise ValueError(" or ".join(_EXPECTED[g] for g in sorted(getters, key=_GETTERS.index)))
+    return value
 
 
-def _expected(name: str, default: Any) -> str:
-    if isinstance(default, int) and not isinstance(default, bool) and any(word in name for word in _SECONDS):
-        return "a number of seconds"
-    for kind, words in ((bool, "true or false"), (int, "a whole number"), (float, "a number"),
-                        (dict, "a JSON object"), ((list, tuple), "a list (comma-separated or JSON)")):
+def _type_getter(default: Any) -> str | None:
+    for kind, getter in ((bool, "bool"), (int, "int"), (float, "float"), (dict, "dict"), ((list, tuple), "list")):
         if isinstance(default, kind):
-            return words
-    return "a value of its type"
+            return getter
+    return None
+
+
+_EXPECTED = {"bool": "true or false", "int": "a whole number", "float": "a number", "list": "a list (comma-separated or JSON)",
+             "dict": "a JSON object", "dictorlist": "a JSON object or list"}
 
 
 def check_overrides(overrides: Mapping[str, str]) -> dict[str, str]:
-    """The overrides, unchanged, once every name is known and every value parses;
-    UsageError (one line) for the first that does not."""
+    """The overrides once every name is known and every value parses (a log level is
+    upper-cased, as Scrapy needs it); UsageError (one line) for the first that does not."""
     known = known_settings()
+    checked = {}
     for name, value in overrides.items():
-        if name not in known:
+        if name not in known and name not in setting_reads():
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
             hint = f" (did you mean {close[0]}?)" if close else ""
             raise UsageError(f"unknown setting {name}{hint}")
-        default = known[name]
         try:
-            _parse(name, value, default)
-        except (ValueError, TypeError) as exc:
-            expected = str(exc) if name == "LOG_LEVEL" else _expected(name, default)
-            raise UsageError(f"setting {name}={value!r}: expected {expected}") from None
-    return dict(overrides)
+            checked[name] = _parse(name, value, known.get(name))
+        except ValueError as exc:
+            raise UsageError(f"setting {name}={value!r}: expected {exc}") from None
+    return checked

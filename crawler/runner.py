@@ -12,6 +12,9 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from twisted.python.failure import Failure
+
+from archive.errors import ArchiveError
 from crawler import quietlog
 from archive.crawls import final_status
 from crawler.signals import PAGE_OUTCOME, SKIPPED_DATED, SKIPPED_RECENT
@@ -65,7 +68,18 @@ def run_crawl(urls: list[str], *, follow: bool, overrides: dict[str, Any] | None
         quietlog.install_console(settings.get("LOG_LEVEL"))
     crawler = process.create_crawler(BlogSpider)
     started = time.monotonic()
-    process.crawl(crawler, urls=urls, follow=follow)
-    process.start()
+    failures: list[Failure] = []
+    process.crawl(crawler, urls=urls, follow=follow).addErrback(failures.append)
+    try:
+        process.start()
+    except ImportError as exc:  # a setting names a module that is not installed (a reactor, a loop)
+        raise CrawlNotStarted(f"the crawl could not start: {type(exc).__name__}: {exc}") from None
+    if failures:  # the crawl could not start: a component failed to load or to open
+        raise CrawlNotStarted(f"the crawl could not start: {failures[0].type.__name__}: {failures[0].getErrorMessage()}")
     stats = crawler.stats.get_stats() if crawler.stats else {}
     return CrawlReport(stats.get("archive/crawl_id"), stats, time.monotonic() - started)
+
+
+class CrawlNotStarted(ArchiveError):
+    """The crawl could not start or run to its end: a component named in the settings
+    could not be loaded, or failed as the crawl opened. Nothing was fetched."""

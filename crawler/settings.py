@@ -162,6 +162,10 @@ ITEM_PIPELINES = {
     "pipelines.storage.ArchiveStoragePipeline": 900,
 }
 
+# Scrapy's remote control runs Python code sent to a local HTTP port (with a token it writes
+# to the user's profile folder): nothing an unattended archiver should open.
+REMOTE_CONTROL_ENABLED = False
+
 EXTENSIONS = {
     "crawler.extensions.progress.ProgressExtension": 500,
     "scrapy.extensions.logstats.LogStats": None,

@@ -156,6 +156,19 @@ class ArchiveStoragePipeline:
     def open_spider(self) -> None:
         if self.lock is not None:
             self.lock.acquire()
+        try:
+            self._open_archive()
+        except ArchiveError as exc:
+            # the archive cannot be written (a full disk, a file size limit): the crawl
+            # opens, to end at once as `failed`, with the reason in one line
+            self._fail(exc)
+
+    def _fail(self, exc: ArchiveError) -> None:
+        self.failure = str(exc)
+        logger.error("stopping the crawl: %s", exc)
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
+
+    def _open_archive(self) -> None:
         self.writer.open()
         root = self.writer.root
         if removed := remove_temporaries(root):
@@ -180,10 +193,7 @@ class ArchiveStoragePipeline:
                 self.writer.write_page(page_record(item, self.writer.crawl_id))
             self.writer.write_fetch(record)
         except ArchiveError as exc:
-            # a full disk or a vanished folder: stop now, the crawl is `failed`
-            self.failure = str(exc)
-            logger.error("stopping the crawl: %s", exc)
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
+            self._fail(exc)  # a full disk or a vanished folder: stop now, the crawl is `failed`
             return item
         outcome = record["outcome"]
         self.counts[outcome] = self.counts.get(outcome, 0) + 1
@@ -211,13 +221,16 @@ class ArchiveStoragePipeline:
         self.crawler.stats.set_value("archive/crawl_reason", why)
         try:
             self._write_crawl(status, reason=why, finished_at=datetime.now(timezone.utc))
+        except ArchiveError as exc:  # what failed the crawl fails its last row too
+            logger.error("the crawl's final row could not be written: %s", exc)
         finally:
             if self.lock is not None:
                 self.lock.release()
 
     def _final_status(self, reason: str) -> tuple[str, str]:
         dated, recent = self._skipped()
-        return final_status(self.page_outcomes, skipped=dated + recent, failure=self.failure, finish_reason=reason)
+        return final_status(self.page_outcomes, skipped=dated + recent, failure=self.failure, finish_reason=reason,
+                            outcomes=self.counts)
 
     def _skipped(self) -> tuple[int, int]:
         stats = self.crawler.stats

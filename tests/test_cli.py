@@ -54,6 +54,7 @@ def one_line_error(result, *needles):
         (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "-s", "CONCURRENT_REQUESTS=2.5"], "expected a whole number"),
         (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "-s", "CRAWL_FAMILY_BUDGET=ten"], "expected a whole number"),
         (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "-s", "LOG_LEVEL=LOUD"], "a log level"),
+        (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "-s", "METAREFRESH_MAXDELAY=2.5"], "expected a whole number"),
         (["submit", "http://127.0.0.1:9/", "--out", "{out}", "--broker", "redis://127.0.0.1:9/0", "-s", "DOWNLOAD_DELAY=abc"], "expected a number"),
         (["frobnicate"], "invalid choice"),
     ],
@@ -81,6 +82,44 @@ def test_settings_of_the_right_type_are_taken(serve, tmp_path):
                              "-s", "ROBOTSTXT_OBEY=false", "-s", "CRAWL_STRIP_PARAMS=a,b", "-s", "DOWNLOAD_DELAY=0")
     assert result.returncode == 0, result.stderr
     assert '"DOWNLOAD_TIMEOUT": "2.5"' in archive_settings(tmp_path / "a")
+
+
+def test_settings_are_checked_by_how_the_crawl_reads_them():
+    """Not by their defaults alone: TELNETCONSOLE_ENABLED defaults to 1 and is read as a
+    bool; DOWNLOAD_TIMEOUT defaults to a whole number and is read as a float; a log level
+    is taken in any case."""
+    from crawler.overrides import check_overrides
+
+    assert check_overrides({"TELNETCONSOLE_ENABLED": "false", "DOWNLOAD_TIMEOUT": "2.5", "LOG_LEVEL": "debug",
+                            "CONCURRENT_REQUESTS_PER_IP": "1"}) == {
+        "TELNETCONSOLE_ENABLED": "false", "DOWNLOAD_TIMEOUT": "2.5", "LOG_LEVEL": "DEBUG", "CONCURRENT_REQUESTS_PER_IP": "1"}
+
+
+def test_a_component_that_cannot_load_is_one_line_and_a_failure(tmp_path):
+    result = run_blogarchive("get", "http://127.0.0.1:9/", "--print", "-s",
+                             'ITEM_PIPELINES={"no_such_module.Pipeline": 100}', timeout=60)
+    one_line_error(result, "the crawl could not start", "No module named 'no_such_module'")
+    assert result.returncode == 1
+
+
+def test_an_archive_that_cannot_be_written_from_the_start_is_a_failed_crawl_in_few_lines(serve, tmp_path):
+    import resource
+    import subprocess
+
+    from .conftest import BLOGARCHIVE, command_env
+
+    site = serve(write_site(tmp_path / "site", {"index.html": POST}))
+    out = tmp_path / "archive"
+
+    def small_files() -> None:  # a file size limit: every Parquet file write fails
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))
+
+    result = subprocess.run([BLOGARCHIVE, "crawl", site.url("/"), "--out", str(out), "-s", "EXTRACTION_PROCESSES=0"],
+                            capture_output=True, text=True, timeout=120, env=command_env(), preexec_fn=small_files)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr, result.stderr
+    assert all(line.startswith("blogarchive: ") for line in result.stderr.splitlines()), result.stderr
+    assert " failed: " in result.stdout and "cannot write" in result.stdout
 
 
 def archive_settings(out) -> str:
@@ -266,3 +305,18 @@ def test_get_print_exits_as_get_out_does(serve, tmp_path):
     stored = run_blogarchive("get", site.url("/paper.pdf"), "--out", str(tmp_path / "a"), "-s", "DOWNLOAD_DELAY=0")
     assert printed.returncode == stored.returncode == 0, (printed.stderr, stored.stdout)
     assert printed.stderr.strip() == f"blogarchive: {site.url('/paper.pdf')}: not_html (application/pdf)"
+
+
+def test_a_table_folder_of_an_archive_is_not_a_new_archive(versioned_archive):
+    out, _ = versioned_archive
+    result = run_blogarchive("get", "http://127.0.0.1:9/", "--out", str(out / "pages"), timeout=60)
+    one_line_error(result, f"is the pages folder of the archive at {out}")
+    assert result.returncode == 2
+    assert not (out / "pages" / "pages").exists()
+
+
+def test_scrapys_remote_code_server_is_off():
+    """Scrapy 2.19 opens a local HTTP port that runs the Python code sent to it."""
+    from crawler.runner import project_settings
+
+    assert not project_settings().getbool("REMOTE_CONTROL_ENABLED")

@@ -163,7 +163,7 @@ def test_unreachable_site_is_a_failed_crawl(tmp_path):
     out = tmp_path / "archive"
     result = run_blogarchive("crawl", f"http://127.0.0.1:{closed_port()}/", "--out", str(out))
     assert result.returncode == 1
-    assert " failed: " in result.stdout and "no page could be fetched" in result.stdout
+    assert " failed: " in result.stdout and "the site answered none of the crawl's requests" in result.stdout
     assert archive.read_crawls(out)["status"].to_pylist() == ["failed"]
 
 
@@ -223,3 +223,21 @@ def test_final_status_is_decided_by_what_the_crawl_reached():
     assert final_status({"robots_denied": 2, "fetch_error": 1}) == ("failed", "no page could be fetched")
     assert final_status({"stored": 1}, failure="disk full") == ("failed", "disk full")
     assert final_status({"stored": 1}, finish_reason="shutdown")[0] == "interrupted"
+    # vouched-for pages do not make a crawl of a site that answered nothing a success
+    down = final_status({}, skipped=6, outcomes={"fetch_error": 2})
+    assert down[0] == "failed" and "answered none" in down[1]
+    assert final_status({}, skipped=6, outcomes={"fetch_error": 1, "discovered": 1})[0] == "finished"
+
+
+def test_a_recrawl_of_a_site_that_is_down_has_failed_even_when_its_pages_were_recent(tmp_path):
+    from crawler.demo.server import SiteServer
+
+    root = write_site(tmp_path / "site", {"index.html": index("a"), "a.html": post("Post A", "Apples")})
+    out = tmp_path / "archive"
+    with SiteServer(root) as site:
+        crawl(site, out)
+    # the same site, now down: its known pages are younger than --revisit-after, and every
+    # request the crawl makes (robots.txt, sitemap.xml) is refused
+    result = run_blogarchive("crawl", site.url("/"), "--out", str(out), "--revisit-after", "1d")
+    assert result.returncode == 1, result.stdout
+    assert "skipped as recent 2" in result.stdout and "the site answered none" in result.stdout
