@@ -8,10 +8,12 @@ id-like segments generalised) with the names of its query parameters; when it
 has a query, the same names on any path of the host; and, as a last resort, the
 whole host (with a limit ten times larger). A family that answers `limit` times
 in a row with nothing new is closed: its members are held (not requested),
-except a probe now and then (after 10 more members, then 20, 40, ...). A probe
-that brings something new reopens the family and gives back what it held, so a
-run of deleted or image-only posts costs a few requests, not the posts behind
-them. What stays held is reported once, as one `trap` row per family.
+except a probe now and then (the 10th member met since it closed, the 20th, the
+40th, ...; and one more when the crawl runs out of work). A probe that brings
+something new (a stored or unchanged page, a 304, a `gone`) reopens the family and
+gives back what it held, so a run of deleted or image-only posts costs a few
+requests, not the posts behind them. What stays held is reported once, as one
+`trap` row per family.
 
 Pure logic, no Scrapy: the spider feeds it outcomes and asks it before requesting.
 """
@@ -24,12 +26,16 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-__all__ = ["UNPRODUCTIVE", "FamilyBudget", "path_shape", "url_families"]
+__all__ = ["NEUTRAL", "PRODUCTIVE", "FamilyBudget", "path_shape", "url_families"]
 
-#: outcomes that bring nothing new to the archive; anything else from a fetch resets a family's run
-UNPRODUCTIVE = frozenset({"duplicate", "http_error", "no_content"})
-#: outcomes that say nothing either way: a redirect's answer is its target's, counted for the URL asked for
-NEUTRAL = frozenset({"redirected"})
+#: answers that bring something to the archive: they end a family's run and reopen it
+PRODUCTIVE = frozenset({"stored", "unchanged", "not_modified", "gone"})
+#: outcomes that say nothing about the family either way: URLs never asked for (robots.txt,
+#: scope, address rules), a redirect (its answer is its target's, counted for the URL asked
+#: for), and `unavailable` (the spider's name for a 5xx or 429: a busy server, not a trap)
+NEUTRAL = frozenset({"redirected", "robots_denied", "offsite", "blocked", "trap", "unavailable"})
+#: every other outcome (a duplicate text, an HTTP error, no content, a timeout, a failed
+#: connection, a body too large or not HTML, ...) brings nothing new and extends a run
 
 _ID_SEGMENT = re.compile(
     r"""^(?:
@@ -91,11 +97,14 @@ class _Family:
     #: the first member held: the URL of the family's `trap` row
     first_held: str | None = None
 
+    #: whether the last probe (when the crawl ran out of work) was let through
+    last_probe: bool = False
+
     def reopen(self) -> list[Any]:
+        """Open again; what was kept is released, what was held beyond it stays to report."""
         released, self.kept = self.kept, []
-        self.closed, self.met, self.next_probe, self.probes = False, 0, FIRST_PROBE, 0
-        self.held = self.reported = 0
-        self.first_held = None
+        self.closed, self.met, self.next_probe, self.probes, self.last_probe = False, 0, FIRST_PROBE, 0, False
+        self.held, self.reported = self.held - len(released) - self.reported, 0
         self.run.clear()
         return released
 
@@ -118,7 +127,9 @@ class FamilyBudget:
     def __init__(self, limit: int, setting: str = "CRAWL_FAMILY_BUDGET") -> None:
         self.limit = limit
         self.setting = setting
+        #: families with a run going or closed; an open family whose run ends is dropped
         self._families: dict[str, _Family] = {}
+        self._closed = 0
 
     def _keys(self, url: str) -> list[tuple[str, int]]:
         """(family, its limit) for each family of `url`, most specific first."""
@@ -132,28 +143,34 @@ class FamilyBudget:
         (the items given to `hold`), to be requested after all."""
         if not self.limit or outcome in NEUTRAL:
             return []
-        unproductive = outcome in UNPRODUCTIVE
+        productive = outcome in PRODUCTIVE
         released: list[Any] = []
         for key, limit in self._keys(url):
             family = self._families.get(key)
             if family is None:
-                if not unproductive:
-                    continue  # families are made by their first unproductive answer
+                if productive:
+                    continue  # families are made by their first answer with nothing new
                 family = self._families[key] = _Family(limit)
-            if not unproductive:
-                family.run.clear()
+            if productive:
                 if family.closed:
+                    self._closed -= 1
                     released += family.reopen()
+                if not family.held:  # nothing left to report: an open family with no run is no family
+                    del self._families[key]
+                else:
+                    family.run.clear()
             elif not family.closed:
                 family.run[outcome] += 1
-                family.closed = sum(family.run.values()) >= family.limit
+                if sum(family.run.values()) >= family.limit:
+                    family.closed = True
+                    self._closed += 1
         return released
 
     def hold(self, url: str, item: Any = None) -> bool:
         """Whether `url` is held because a family of it is closed; `item` (what the caller
         needs to request it later) is kept for release. Now and then a member is let
         through as a probe instead."""
-        if not self.limit:
+        if not self._closed:
             return False
         for key, _ in self._keys(url):
             family = self._families.get(key)
@@ -171,11 +188,24 @@ class FamilyBudget:
             return True
         return False
 
+    def last_probes(self) -> list[Any]:
+        """One held member of each closed family that has not had its last probe: for the
+        crawl to ask when it runs out of work, so a family closed by a run near the end
+        still gets its chance (a probe with something new releases the rest)."""
+        probes = []
+        for family in self._families.values():
+            if family.closed and family.kept and not family.last_probe:
+                family.last_probe = True
+                family.held -= 1
+                family.probes += 1
+                probes.append(family.kept.pop(0))
+        return probes
+
     def unreported(self) -> list[HeldFamily]:
-        """The closed families that held members since the last call, with the counts."""
+        """The families that held members since the last call, with the counts."""
         found = []
         for key, family in self._families.items():
-            if family.closed and family.held > family.reported:
+            if family.held > family.reported:
                 count, family.reported = family.held - family.reported, family.held
                 answers = " · ".join(f"{outcome} {n}" for outcome, n in sorted(family.run.items()))
                 probes = f", and {family.probes} probe{'s' if family.probes != 1 else ''} since" if family.probes else ""

@@ -68,24 +68,28 @@ class FamilyHeld(IgnoreRequest):
     """A page request dropped because its URL family is closed (crawler.families)."""
 
 
-class FamilyBudgetMiddleware:
-    """Drops page requests of URL families the spider has closed, as they leave the
-    scheduler: a trap page's thousands of links are queued before the first of them
-    answers. The spider keeps them (to request them after all if the family reopens)
-    and reports one `trap` row per family for those it never requested."""
+class OverPageBudget(IgnoreRequest):
+    """A page request dropped past CRAWL_MAX_PAGES or CRAWL_MAX_PAGES_PER_HOST."""
+
+
+class PageAdmissionMiddleware:
+    """Decides, as each page request leaves the scheduler, whether it goes out: the
+    spider's `admit` holds URL families it has closed (a trap page's thousands of links
+    are queued before the first of them answers) and counts page slots. Deciding here,
+    not when a link is found, keeps a trap's queued links from using up --max-pages."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> FamilyBudgetMiddleware:
+    def from_crawler(cls, crawler: Crawler) -> PageAdmissionMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         spider = spider or self.crawler.spider
-        held = getattr(spider, "held_by_family", None)
-        if held is not None and request.meta.get("kind") == "page" and held(request):
-            raise FamilyHeld(f"its URL family is closed: {request.url}")
+        admit = getattr(spider, "admit", None)
+        if admit is not None and (refusal := admit(request)) is not None:
+            raise refusal(f"not requested: {request.url}")
 
 
 class HostProxyMiddleware:

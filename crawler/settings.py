@@ -138,8 +138,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ScopeMiddleware": 650,
     # before Scrapy's HttpProxyMiddleware (750), which reads the proxy it sets
     "crawler.middlewares.HostProxyMiddleware": 740,
-    # first: a request of a closed URL family costs no robots.txt check, no slot, no delay
-    "crawler.middlewares.FamilyBudgetMiddleware": 50,
+    # first: a request of a closed URL family costs no robots.txt check, no page slot, no delay
+    "crawler.middlewares.PageAdmissionMiddleware": 50,
     # Scrapy's decodes the whole body to read a tag in its first 4 KB
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "crawler.middlewares.HeadMetaRefreshMiddleware": 580,

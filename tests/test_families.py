@@ -113,3 +113,43 @@ def test_a_trap_of_unrelated_urls_closes_the_hosts_family_of_last_resort():
     assert not budget.hold("http://b/another")
     budget.answered(f"http://b/{words[99]}", "duplicate")
     assert budget.hold("http://b/another") and not budget.hold("http://c/another")
+
+
+def test_only_an_answer_with_something_new_reopens_a_family():
+    """A timeout or a failed connection brings nothing new (it extends a run); a robots.txt
+    refusal or a busy server says nothing about the family either way."""
+    budget = FamilyBudget(limit=3)
+    for n in range(3):
+        budget.answered(f"http://b/l/{n}", "timeout")
+    assert budget.hold("http://b/l/10", ("http://b/l/10", 1))
+    for outcome in ("timeout", "fetch_error", "robots_denied", "unavailable", "not_html", "redirected"):
+        assert budget.answered("http://b/l/11", outcome) == []
+        assert budget.hold("http://b/l/12", ("http://b/l/12", 1))
+    assert budget.answered("http://b/l/13", "not_modified") == [("http://b/l/10", 1)] + [("http://b/l/12", 1)] * 6
+
+
+def test_the_last_probe_when_the_crawl_runs_out_of_work_is_one_per_closed_family_once():
+    budget = FamilyBudget(limit=2)
+    for path in ("a", "b"):
+        for n in range(2):
+            budget.answered(f"http://h/{path}/{n}", "duplicate")
+        budget.hold(f"http://h/{path}/7", (f"http://h/{path}/7", 2))
+        budget.hold(f"http://h/{path}/8", (f"http://h/{path}/8", 2))
+    assert sorted(budget.last_probes()) == [("http://h/a/7", 2), ("http://h/b/7", 2)]
+    assert budget.last_probes() == []
+    reports = {f.family: f for f in budget.unreported()}
+    assert reports["h/a/*"].held == 1 and "1 probe since" in reports["h/a/*"].reason
+
+
+def test_held_urls_past_what_is_kept_are_still_reported_when_the_family_reopens(monkeypatch):
+    import crawler.families as families
+
+    monkeypatch.setattr(families, "MAX_KEPT", 3)
+    budget = FamilyBudget(limit=2)
+    for n in range(2):
+        budget.answered(f"http://b/p?n={n}", "duplicate")
+    held = [n for n in range(2, 10) if budget.hold(f"http://b/p?n={n}", n)]
+    assert len(held) == 8
+    assert budget.answered("http://b/p?n=99", "stored") == held[:3]
+    [report] = [f for f in budget.unreported() if f.family == "b/p?n"]
+    assert report.held == 5  # never requested, and said so

@@ -373,3 +373,27 @@ def test_a_run_of_dead_or_empty_posts_does_not_cost_the_live_posts_behind_it(ser
     live = {site.url(f"/post/{n}") for n in range(13, 41)}
     assert {url for url, outcome in rows.items() if outcome == "stored"} == live
     assert "trap" not in rows.values()
+
+
+def test_a_traps_queued_links_do_not_use_up_the_page_budget(serve, tmp_path):
+    """--max-pages counts pages requested, not links queued: the 1,000 variants a trap page
+    queued before its family closed cost no page slot once held, so the posts found
+    after it are still requested."""
+    def older(h):
+        time.sleep(1)  # the trap's links are queued first
+        send(h, 200, page("Older posts", "".join(f"<a href='/post/{n}'>{n}</a>" for n in range(20))), "text/html")
+
+    site = serve(routes={
+        "/": html(page("Home", "<a href='/trap'>trap</a> <a href='/older'>older</a>")),
+        "/trap": html(page("Trap", "".join(f"<a href=/p?n={i}>{i}</a>" for i in range(1000)))),
+        "/p": html(page("One page, whatever its query")),
+        "/older": older,
+        "/post/*": lambda h: send(h, 200, page(f"Post {h.path}"), "text/html"),
+    })
+    out = tmp_path / "archive"
+    result = run_blogarchive("crawl", site.url("/"), "--out", str(out), "--max-pages", "300")  # default politeness
+    assert result.returncode == 0, result.stderr
+    stored = [url for (url,) in duck(out, "SELECT url FROM fetches WHERE outcome = 'stored' AND url LIKE '%/post/%'")]
+    assert len(stored) == 20
+    [(held,)] = duck(out, "SELECT reason FROM fetches WHERE outcome = 'trap'")
+    assert "more of its URLs not requested" in held

@@ -47,7 +47,7 @@ from crawler.signals import PAGE_OUTCOME, SKIPPED_DATED, SKIPPED_RECENT
 from crawler.encoding import binary_share, decode_body
 from crawler.families import FamilyBudget
 from crawler.items import ExtractedPage, FetchedPage, FetchRecord
-from crawler.middlewares import FamilyHeld, host_allowed
+from crawler.middlewares import FamilyHeld, OverPageBudget, host_allowed
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -63,6 +63,8 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml")
 NEW_PAGE_PRIORITY = 1000
 #: a body with a larger share of control bytes is binary, whatever its Content-Type
 BINARY_SHARE = 0.02
+#: HTTP statuses of a server that is busy or failing: neutral to URL families
+_UNAVAILABLE = frozenset({429, *range(500, 600)})
 #: normalised links kept for reuse (a few MB at most)
 LINK_CACHE_SIZE = 8192
 
@@ -189,8 +191,7 @@ class BlogSpider(Spider):
                 self.deferred.setdefault(url, depth)
                 continue
             self.deferred.pop(url, None)
-            if self._take_page_slot(url):
-                yield self._page_request(url, depth, known)
+            yield self._page_request(url, depth, known)  # its page slot is taken as it leaves the scheduler
 
     def _trap(self, url: str) -> str | None:
         """Why `url` looks like a trap that generates URLs without end (calendars,
@@ -221,16 +222,26 @@ class BlogSpider(Spider):
             url = url_query_cleaner(url, self.strip_params, remove=True, keep_fragments=False)
         return url, canonicalize_url(url)
 
-    def held_by_family(self, request: Request) -> bool:
-        """Whether a page request is dropped as it leaves the scheduler: its URL family is
-        closed (FamilyBudgetMiddleware). Known pages are always re-checked; a held page is
-        requested after all if its family reopens (`item_scraped`)."""
+    def admit(self, request: Request) -> type[IgnoreRequest] | None:
+        """What drops a page request as it leaves the scheduler (PageAdmissionMiddleware),
+        or None when it goes out: `FamilyHeld` when its URL family is closed (known pages
+        are always re-checked; a held page is requested after all if its family reopens),
+        `OverPageBudget` past CRAWL_MAX_PAGES or CRAWL_MAX_PAGES_PER_HOST. The page slot is
+        taken here, once per page (retries and redirect legs carry it in `meta`), so
+        requests a trap queued and that are then held cost no slot."""
+        if request.meta.get("kind") != "page":
+            return None
         url = request.url
-        if url in self.known or not self.families.hold(url, (url, request.meta.get("hops", 0))):
-            return False
-        self.requested_pages -= 1  # the page slot it took is free again
-        self.host_pages[(urlsplit(url).hostname or "").lower()] -= 1
-        return True
+        if url not in self.known and not request.meta.get("family_probe") and self.families.hold(url, (url, request.meta.get("hops", 0))):
+            if (host := request.meta.pop("page_slot", None)) is not None:  # a redirect leg: give its slot back
+                self.requested_pages -= 1
+                self.host_pages[host] -= 1
+            return FamilyHeld
+        if "page_slot" not in request.meta:
+            if not self._take_page_slot(url):
+                return OverPageBudget
+            request.meta["page_slot"] = (urlsplit(url).hostname or "").lower()
+        return None
 
     def item_scraped(self, item: Any) -> None:
         """Count each page's outcome (with or without an archive: `get --print` has none)
@@ -242,13 +253,19 @@ class BlogSpider(Spider):
         else:
             return
         self.crawler.stats.inc_value(PAGE_OUTCOME + outcome)
+        self._answer_family(url, item, outcome)
+
+    def _answer_family(self, url: str, item: ExtractedPage | FetchRecord, outcome: str) -> None:
+        """Tell the URL families how `url` answered; request what a reopened family held."""
+        if outcome == "http_error" and isinstance(item, FetchRecord) and (item.status or 0) in _UNAVAILABLE:
+            outcome = "unavailable"  # a busy or failing server, not a trap
         # a redirect's answer counts for the URL asked for: variants that all redirect to
         # one page the archive has (`unchanged` for that page) are a family of duplicates
         redirected = url != (item.page.url if isinstance(item, ExtractedPage) else item.url)
         released = self.families.answered(url, "duplicate" if redirected and outcome == "unchanged" else outcome)
         for held_url, depth in released:  # a probe brought something new: its family reopened
-            if self._take_page_slot(held_url):
-                self.crawler.engine.crawl(self._page_request(held_url, depth, None))
+            self.seen_pages.add(canonicalize_url(held_url))  # a redirect target, maybe: not found twice
+            self.crawler.engine.crawl(self._page_request(held_url, depth, None))
 
     def spider_idle(self) -> None:
         """New pages and dated ones are done: now re-check the known pages left,
@@ -265,9 +282,13 @@ class BlogSpider(Spider):
                         scheduled = True
         waiting, self.deferred = self.deferred, {}
         for url, depth in waiting.items():
-            if self._take_page_slot(url):
-                self.crawler.engine.crawl(self._page_request(url, depth, self.known[url]))
-                scheduled = True
+            self.crawler.engine.crawl(self._page_request(url, depth, self.known[url]))
+            scheduled = True
+        for url, depth in self.families.last_probes():  # closed families: one last chance each
+            request = self._page_request(url, depth, None)
+            request.meta["family_probe"] = True
+            self.crawler.engine.crawl(request)
+            scheduled = True
         if scheduled:
             raise DontCloseSpider
         for family in self.families.unreported():
@@ -472,8 +493,8 @@ class BlogSpider(Spider):
         status = None
         capture = None
         exc = failure.value
-        if failure.check(FamilyHeld):
-            return  # counted by the family, reported once for all of them
+        if failure.check(FamilyHeld, OverPageBudget):
+            return  # counted (by the family, reported once for all of them; in the stats)
         if failure.check(HttpError):
             status = exc.response.status
             capture = exc.response.meta.get("warc")
