@@ -511,7 +511,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return cluster.cmd_schedule(args, gather_urls(args), settings)
             return cluster.cmd_submit(args, gather_urls(args), settings)
         return cmd_demo(args)
-    except UsageError as exc:
+    except UsageError as exc:  # before ArchiveError: an ArchivePathError is both, and a usage mistake
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except LockHeld as exc:

@@ -43,7 +43,7 @@ def final_status(
         return "failed", failure
     if finish_reason == "shutdown":
         return "interrupted", "stopped by a signal (Ctrl-C or SIGTERM); what was fetched is stored"
-    attempted = sum(page_outcomes.values())
+    attempted = sum(n for outcome, n in page_outcomes.items() if outcome != "redirected")  # the target has its own
     if outcomes and not set(k for k, n in outcomes.items() if n) - UNANSWERED:
         return "failed", "the site answered none of the crawl's requests (" + ", ".join(sorted(k for k, n in outcomes.items() if n)) + ")"
     if skipped or not attempted or any(page_outcomes.get(outcome) for outcome in REACHED):

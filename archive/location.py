@@ -81,10 +81,10 @@ class Location:
     def no_archive(self) -> ArchiveError:
         """The error for a reader that finds no archive here, with a hint for a path one
         level too deep (`archive/pages` for `archive`)."""
-        name = self.base.rstrip("/").rsplit("/", 1)[-1]
+        parent, _, name = str(self).rstrip("/").rpartition("/")
         hint = ""
-        if name in SCHEMAS:
-            hint = f" ({name} is one of an archive's table folders: give the archive, {str(self).rstrip('/').rsplit('/', 1)[0]})"
+        if name in SCHEMAS and parent and locate(parent, self.endpoint).holds_archive():
+            hint = f" ({name} is one of an archive's table folders: give the archive, {parent})"
         return ArchiveError(f"no archive at {self}{hint}")
 
     def exists(self) -> bool:

@@ -56,19 +56,26 @@ def non_public_kind(address: str) -> str | None:
 _SEEDS_FOUND_PRIVATE: dict[str, bool] = {}
 
 
-def _seed_hosts(owner: Any) -> set[str]:
-    """The seed hosts of the crawl(s) `owner` runs: a Crawler, or the CrawlerProcess
-    that Scrapy gives its DNS resolver."""
+def _spider_hosts(owner: Any, attribute: str) -> set[str]:
+    """The hosts a spider of the crawl(s) `owner` runs names in `attribute`; `owner` is a
+    Crawler, or the CrawlerProcess that Scrapy gives its DNS resolver."""
     crawlers = [owner, *getattr(owner, "crawlers", ())]
     spiders = [spider for c in crawlers if (spider := getattr(c, "spider", None)) is not None]
-    return {host for spider in spiders for host in getattr(spider, "seed_hosts", ())}
+    return {host for spider in spiders for host in getattr(spider, attribute, ())}
 
 
-def blocked_reason(crawler: Crawler | Any, host: str, address: str) -> str | None:
-    """Why `host` (at `address`) must not be fetched, or None when it may."""
+def _seed_hosts(owner: Any) -> set[str]:
+    return _spider_hosts(owner, "seed_hosts")
+
+
+def blocked_reason(crawler: Crawler | Any, host: str, address: str, connection: bool = False) -> str | None:
+    """Why `host` (at `address`) must not be fetched, or None when it may. A `connection`
+    (a name the resolver is asked for) may also go to a proxy the crawl was told to use."""
     host = host.lower()
     if _ip(address) is None:
         return None  # a name: judged when it resolves
+    if connection and host in _spider_hosts(crawler, "proxy_hosts"):
+        return None
     kind = non_public_kind(address)
     if host in _seed_hosts(crawler):
         _SEEDS_FOUND_PRIVATE.setdefault(host, kind is not None)
@@ -101,7 +108,7 @@ class PublicAddressResolver(CachingThreadedResolver):
         return super().getHostByName(name, timeout).addCallback(self._check, name)
 
     def _check(self, address: str, name: str) -> str:
-        reason = blocked_reason(self.crawler, name, address)
+        reason = blocked_reason(self.crawler, name, address, connection=True)
         if reason is not None:
             PublicAddressResolver.blocked[name.lower()] = reason
             raise DNSLookupError(reason)

@@ -110,8 +110,12 @@ class HostProxyMiddleware:
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         proxy = self.proxies.get((urlsplit(request.url).hostname or "").lower())
+        ours = request.meta.get("host_proxy")  # set by us for the host this request was for
+        if ours is not None and request.meta.get("proxy") == ours and proxy != ours:
+            del request.meta["proxy"]  # a redirect to another host: not through this host's proxy
+            del request.meta["host_proxy"]
         if proxy is not None and "proxy" not in request.meta:
-            request.meta["proxy"] = proxy
+            request.meta["proxy"] = request.meta["host_proxy"] = proxy
 
 
 class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):

@@ -80,6 +80,6 @@ def install_console(level: str = "WARNING") -> logging.Handler:
     handler.setLevel(level)
     handler.setFormatter(logging.Formatter("blogarchive: %(message)s"))
     handler.addFilter(MachineryFilter())
-    logging.root.setLevel(logging.NOTSET)
+    logging.root.setLevel(level)  # records below it are not even made
     logging.root.addHandler(handler)
     return handler

@@ -17,7 +17,7 @@ from twisted.python.failure import Failure
 from archive.errors import ArchiveError
 from crawler import quietlog
 from archive.crawls import final_status
-from crawler.signals import PAGE_OUTCOME, SKIPPED_DATED, SKIPPED_RECENT
+from crawler.stats import PAGE_OUTCOME, SKIPPED_DATED, SKIPPED_RECENT
 from crawler.spiders.blog import BlogSpider
 
 
@@ -81,5 +81,5 @@ def run_crawl(urls: list[str], *, follow: bool, overrides: dict[str, Any] | None
 
 
 class CrawlNotStarted(ArchiveError):
-    """The crawl could not start or run to its end: a component named in the settings
-    could not be loaded, or failed as the crawl opened. Nothing was fetched."""
+    """The crawl could not start, or broke off: a component named in the settings could
+    not be loaded, or failed as the crawl opened or ran (the command line: exit 1)."""

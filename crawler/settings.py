@@ -93,7 +93,7 @@ EXTRACTION_TIMEOUT = 30
 EXTRACTION_MAX_ELEMENTS = 50_000
 # Pages larger than this (characters of HTML) go to the extraction workers one at a time,
 # so that a burst of huge pages cannot hold a huge tree in every worker at once; 0: no bound.
-EXTRACTION_LARGE_PAGE_BYTES = 1024 * 1024
+EXTRACTION_LARGE_PAGE_CHARS = 1024 * 1024
 
 # --- archive ----------------------------------------------------------------
 # Folder (or s3://bucket/prefix) of the Parquet archive; empty disables storage (as `get --print` does).

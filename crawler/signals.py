@@ -15,11 +15,3 @@ page_links = object()
 #: crawler.items.FetchRecord). The storage pipeline writes it to `fetches`.
 fetch_recorded = object()
 
-#: stats keys, not signals: the known pages the spider did not request because a sitemap or
-#: feed date vouched for them, or because their last capture is younger than
-#: CRAWL_REVISIT_AFTER (the storage pipeline writes them to the crawl row)
-SKIPPED_DATED = "crawl/skipped_dated"
-SKIPPED_RECENT = "crawl/skipped_recent"
-#: prefix of the stats that count page outcomes as the spider saw them, with or without an
-#: archive (`get --print` decides its exit status from them)
-PAGE_OUTCOME = "crawl/page_outcome/"

@@ -141,7 +141,8 @@ def document_from_tree(tree: HtmlElement, url: str, max_elements: int = MAX_ELEM
     page = IndexedTree(tree)  # read_markup, find_body and prune ask it ~150 selectors
     markup = read_markup(page, profile, url)
     language = json_ld.language or declared_language(tree)
-    guessed = _Guesses() if light else _guess_metadata(tree, url, json_ld, meta_tags, markup)
+    guessed = _Guesses(title=normalize_space(tree.findtext(".//title") or "") or None) if light else \
+        _guess_metadata(tree, url, json_ld, meta_tags, markup)
 
     page_type = _page_type(markup, json_ld, meta_tags, tree, url)
     listing = page_type == "listing"

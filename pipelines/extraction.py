@@ -59,7 +59,7 @@ class ExtractionPipeline:
             processes = os.cpu_count() or 1
         settings = crawler.settings
         return cls(processes, crawler, settings.getfloat("EXTRACTION_TIMEOUT") or None, settings.getint("CRAWL_MAX_LINKS_PER_PAGE"),
-                   settings.getint("EXTRACTION_MAX_ELEMENTS"), settings.getint("EXTRACTION_LARGE_PAGE_BYTES"))
+                   settings.getint("EXTRACTION_MAX_ELEMENTS"), settings.getint("EXTRACTION_LARGE_PAGE_CHARS"))
 
     def open_spider(self) -> None:
         if self.processes:

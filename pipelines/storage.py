@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from archive import ArchiveError, ArchiveWriter, new_crawl_id
@@ -31,7 +31,7 @@ from archive.warc import WarcPointer, WarcSegments
 from archive.writer import remove_temporaries
 from crawler import signals as project_signals
 from crawler.items import ExtractedPage, FetchRecord
-from crawler.signals import SKIPPED_DATED, SKIPPED_RECENT
+from crawler.stats import SKIPPED_DATED, SKIPPED_RECENT
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -160,8 +160,10 @@ class ArchiveStoragePipeline:
             self._open_archive()
         except ArchiveError as exc:
             # the archive cannot be written (a full disk, a file size limit): the crawl
-            # opens, to end at once as `failed`, with the reason in one line
-            self._fail(exc)
+            # ends as soon as it is open, `failed`, with the reason in one line
+            self.failure = str(exc)
+            logger.error("stopping the crawl: %s", exc)
+            raise CloseSpider("archive_error") from None
 
     def _fail(self, exc: ArchiveError) -> None:
         self.failure = str(exc)

@@ -397,3 +397,22 @@ def test_a_traps_queued_links_do_not_use_up_the_page_budget(serve, tmp_path):
     assert len(stored) == 20
     [(held,)] = duck(out, "SELECT reason FROM fetches WHERE outcome = 'trap'")
     assert "more of its URLs not requested" in held
+
+
+def test_a_proxy_the_crawl_uses_is_no_way_into_loopback(serve, tmp_path):
+    """CRAWL_HOST_PROXIES lets the crawl connect to its proxy (the demo's server on loopback);
+    a redirect to that address, as a URL, is still blocked."""
+    import json
+
+    site = serve(routes={"/to-local": lambda h: send(h, 302, b"", None, {"Location": f"{base(h)}/secret"}),
+                         "/secret": html(page("Secret"))})
+    proxies = json.dumps({"blog.localhost": site.address})
+    result = run_blogarchive("get", "http://blog.localhost/to-local", "--out", str(tmp_path / "a"),
+                             "-s", f"CRAWL_HOST_PROXIES={proxies}", "-s", "ROBOTSTXT_OBEY=false")
+    assert result.returncode == 1, result.stdout + result.stderr
+    from archive import read_fetches
+
+    [(outcome, reason)] = [(r["outcome"], r["reason"]) for r in read_fetches(tmp_path / "a").to_pylist()
+                           if r["url"].endswith("/to-local")]
+    assert outcome == "blocked" and "loopback" in reason
+    assert "/secret" not in [path for path, _ in site.requests]

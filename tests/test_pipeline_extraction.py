@@ -302,6 +302,6 @@ def test_a_page_past_the_element_limit_is_read_the_light_way():
     html = (f"<html><head><title>Many</title></head><body><ul>{links}</ul><div><p>{'A paragraph of the page. ' * 8}</p>"
             f"<p>{'And a second one. ' * 8}</p></div></body></html>")
     light = extract_document(html, "https://blog.example/many", max_elements=1000)
-    assert light.extractor == "largest_block"
+    assert light.extractor == "largest_block" and light.title == "Many"
     assert light.text.splitlines() == [("A paragraph of the page. " * 8).strip(), ("And a second one. " * 8).strip()]
     assert extract_document(html, "https://blog.example/many").extractor != "largest_block"  # under the default limit

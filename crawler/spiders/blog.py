@@ -43,7 +43,7 @@ from w3lib.url import canonicalize_url, url_query_cleaner
 from crawler import discovery
 from crawler.addresses import PublicAddressResolver
 from crawler import signals as project_signals
-from crawler.signals import PAGE_OUTCOME, SKIPPED_DATED, SKIPPED_RECENT
+from crawler.stats import PAGE_OUTCOME, SKIPPED_DATED, SKIPPED_RECENT
 from crawler.encoding import binary_share, decode_body
 from crawler.families import FamilyBudget
 from crawler.items import ExtractedPage, FetchedPage, FetchRecord
@@ -135,8 +135,9 @@ class BlogSpider(Spider):
         crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
         #: the hosts this crawl may find at private addresses: the ones it was given
         spider.seed_hosts = {(urlsplit(u).hostname or "").lower() for u in spider.start_urls}
-        # and the proxies it was told to use for some hosts (CRAWL_HOST_PROXIES: the demo's server)
-        spider.seed_hosts |= {(urlsplit(p).hostname or "").lower() for p in settings.getdict("CRAWL_HOST_PROXIES").values()}
+        #: the proxies it was told to use for some hosts (CRAWL_HOST_PROXIES: the demo's server):
+        #: it may connect to them wherever they are, but no URL may lead there
+        spider.proxy_hosts = {(urlsplit(p).hostname or "").lower() for p in settings.getdict("CRAWL_HOST_PROXIES").values()}
         hosts = {urlsplit(u).hostname for u in spider.start_urls} | set(settings.getlist("CRAWL_ALLOW_HOSTS"))
         # `get` fetches what it was given, wherever it redirects; crawls stay on their hosts.
         spider.allowed_domains = sorted(h for h in hosts if h) if spider.follow else []

@@ -1,0 +1,12 @@
+"""Stats keys the spider keeps for the pipelines and the command line (Scrapy's stats
+collector carries them)."""
+
+#: known pages the spider did not request because a sitemap or feed date vouched for them,
+#: or because their last capture is younger than CRAWL_REVISIT_AFTER (the storage pipeline
+#: writes them to the crawl row)
+SKIPPED_DATED = "crawl/skipped_dated"
+SKIPPED_RECENT = "crawl/skipped_recent"
+
+#: prefix of the stats that count page outcomes as the spider saw them, with or without an
+#: archive (`get --print` decides its exit status from them)
+PAGE_OUTCOME = "crawl/page_outcome/"
