@@ -3,9 +3,9 @@
 A misspelt name would be silently ignored by Scrapy, and a value of the wrong type
 would fail deep in the crawl with a traceback. Each name is checked against the
 project's settings, Scrapy's defaults and the settings their code reads (with a
-suggestion for a near miss), and each value is parsed by the getters that read it
-in that code (`getint`, `getbool`, ...), or by the type of its default: so what
-passes here is what the crawl gets.
+suggestion for a near miss), and each value is parsed by the type of its default, or, when
+that fails, by the getters that read it in that code (`getint`, `getbool`, ...; the
+source is read only then): so what passes here is what the crawl gets.
 """
 
 from __future__ import annotations
@@ -67,17 +67,21 @@ def _parse(name: str, value: str, default: Any) -> str:
         if not isinstance(logging.getLevelName(value.upper()), int):
             raise ValueError("a log level: DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return value.upper()
-    getters = setting_reads().get(name) or {_type_getter(default)} - {None}
-    errors = []
-    for getter in sorted(getters, key=_GETTERS.index):
-        try:
-            getattr(settings, f"get{getter}")(name)
-            return value
-        except (ValueError, TypeError) as exc:
-            errors.append(exc)
-    if errors:
-        raise ValueError(" or ".join(_EXPECTED[g] for g in sorted(getters, key=_GETTERS.index)))
-    return value
+    by_default = _type_getter(default)
+    if by_default is None or _parses(settings, name, by_default):
+        return value  # the common case, without reading any source
+    getters = sorted(setting_reads().get(name) or {by_default}, key=_GETTERS.index)
+    if any(_parses(settings, name, getter) for getter in getters):
+        return value  # a setting read otherwise than its default suggests (TELNETCONSOLE_ENABLED = 1, read as a bool)
+    raise ValueError(" or ".join(_EXPECTED[g] for g in getters))
+
+
+def _parses(settings: BaseSettings, name: str, getter: str) -> bool:
+    try:
+        getattr(settings, f"get{getter}")(name)
+    except (ValueError, TypeError):
+        return False
+    return True
 
 
 def _type_getter(default: Any) -> str | None:
@@ -97,7 +101,7 @@ def check_overrides(overrides: Mapping[str, str]) -> dict[str, str]:
     known = known_settings()
     checked = {}
     for name, value in overrides.items():
-        if name not in known and name not in setting_reads():
+        if name not in known and name not in setting_reads():  # read the source only for a name not in the defaults
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
             hint = f" (did you mean {close[0]}?)" if close else ""
             raise UsageError(f"unknown setting {name}{hint}")
