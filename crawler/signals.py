@@ -15,3 +15,6 @@ page_links = object()
 #: crawler.items.FetchRecord). The storage pipeline writes it to `fetches`.
 fetch_recorded = object()
 
+#: sent by the storage pipeline as the crawl closes, before its writer takes its last
+#: rows: the last moment to send `fetch_recorded` (no arguments)
+archive_closing = object()

@@ -211,6 +211,9 @@ class ArchiveStoragePipeline:
     def close_spider(self) -> None:
         if self.failure:
             return  # what is buffered cannot be written either
+        # last rows from whoever holds some (the spider's held URL families, when a crawl
+        # is stopped before it ran out of work), while the writer still takes them
+        self.crawler.signals.send_catch_log(project_signals.archive_closing)
         try:
             self.writer.close()
         except ArchiveError as exc:

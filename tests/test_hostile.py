@@ -416,3 +416,36 @@ def test_a_proxy_the_crawl_uses_is_no_way_into_loopback(serve, tmp_path):
                            if r["url"].endswith("/to-local")]
     assert outcome == "blocked" and "loopback" in reason
     assert "/secret" not in [path for path, _ in site.requests]
+
+
+def test_a_crawl_stopped_early_still_reports_what_its_url_families_held(serve, tmp_path):
+    """SIGTERM while a slow page keeps the crawl busy: the trap's family closed meanwhile,
+    and its `trap` row is written as the crawl closes."""
+    import signal
+    import subprocess
+
+    from .conftest import BLOGARCHIVE, command_env
+
+    def slow(h):
+        time.sleep(20)
+        send(h, 200, page("Slow"), "text/html")
+
+    site = serve(routes={
+        "/": html(page("Home", "<a href='/variants'>variants</a> <a href='/slow'>slow</a>")),
+        "/variants": query_variants, "/p": html(page("One page, whatever its query")), "/slow": slow,
+    })
+    out = tmp_path / "archive"
+    crawl = subprocess.Popen([BLOGARCHIVE, "crawl", site.url("/"), "--out", str(out), "-s", "DOWNLOAD_DELAY=0",
+                              "-s", "AUTOTHROTTLE_ENABLED=False"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, env=command_env())
+    deadline = time.monotonic() + 60
+    while sum(path.startswith("/p?n=") for path, _ in site.requests) < 12 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1)
+    crawl.send_signal(signal.SIGTERM)
+    stdout, stderr = crawl.communicate(timeout=60)
+    assert crawl.returncode == 3, stdout + stderr
+    from archive import read_fetches
+
+    traps = [r["reason"] for r in read_fetches(out).to_pylist() if r["outcome"] == "trap"]
+    assert len(traps) == 1 and "/p?n answered 10 times in a row" in traps[0], traps

@@ -133,6 +133,7 @@ class BlogSpider(Spider):
         crawler.signals.connect(spider.archive_opened, signal=project_signals.archive_opened)
         crawler.signals.connect(spider.page_links, signal=project_signals.page_links)
         crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider.report_families, signal=project_signals.archive_closing)
         #: the hosts this crawl may find at private addresses: the ones it was given
         spider.seed_hosts = {(urlsplit(u).hostname or "").lower() for u in spider.start_urls}
         #: the proxies it was told to use for some hosts (CRAWL_HOST_PROXIES: the demo's server):
@@ -271,8 +272,8 @@ class BlogSpider(Spider):
     def spider_idle(self) -> None:
         """New pages and dated ones are done: now re-check the known pages left,
         and once, the known pages nothing led to this time (so a deleted post that
-        is no longer linked is still found `gone`). When nothing is left, closed URL
-        families get their `trap` row, and the crawl ends."""
+        is no longer linked is still found `gone`); then one last probe for each closed
+        URL family."""
         scheduled = False
         if self.follow and not self.orphans_checked:
             self.orphans_checked = True
@@ -292,6 +293,10 @@ class BlogSpider(Spider):
             scheduled = True
         if scheduled:
             raise DontCloseSpider
+
+    def report_families(self) -> None:
+        """One `trap` row per URL family for the URLs it held and never gave back, as the
+        crawl closes (`archive_closing`), whether it ran out of work or was stopped."""
         for family in self.families.unreported():
             self._refuse(family.url, "trap", family.reason)
 
