@@ -63,19 +63,28 @@ def test_search_over_titles_and_text(browser, ui, versioned_archive):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.expected_conditions import staleness_of
     from selenium.webdriver.support.ui import WebDriverWait
 
     def search(words: str) -> list[str]:
-        """Type `words` in the search box, press Enter, and wait for the results page
-        (the old page's elements go stale once the new one loads)."""
+        """Type `words` in the search box, press Enter, and read the results page once it has
+        loaded: the old page's elements go stale, and while the new document replaces it
+        Chromium may answer for a node that is no longer there, so the read is retried."""
         box = browser.find_element(By.NAME, "q")
         box.clear()
         box.send_keys(words, Keys.ENTER)
         WebDriverWait(browser, 10).until(staleness_of(box))
-        WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.ID, "count"))
-        assert browser.find_element(By.NAME, "q").get_attribute("value") == words
-        return [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#results > li > a")]
+
+        def results(b) -> tuple[list[str]] | None:
+            try:
+                if b.find_element(By.NAME, "q").get_attribute("value") != words or not b.find_elements(By.ID, "count"):
+                    return None
+                return ([a.text for a in b.find_elements(By.CSS_SELECTOR, "#results > li > a")],)
+            except WebDriverException:  # the document changed under the read: read again
+                return None
+
+        return WebDriverWait(browser, 10).until(results)[0]
 
     browser.get(ui + "/")
     assert search("MENDING nets") == ["Nets"]  # in the text, any case
