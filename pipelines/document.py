@@ -148,11 +148,17 @@ def document_from_tree(tree: HtmlElement, url: str, max_elements: int = MAX_ELEM
     listing = page_type == "listing"
     # on a listing, the body and title markup are its first entry's: a listing is read whole
     body = None if listing else find_body(page, profile)
+    block = None if listing else largest_block(tree)
+    if body is not None and not _is_the_post(body, block):
+        body = None
     sitename = _first(json_ld.sitename, meta_tags.sitename, _unless_host(guessed.sitename, url))
     title = strip_site_name(
         _first(json_ld.title, None if listing else markup.title, meta_tags.title, guessed.title), sitename)
     counts = {} if listing else {**markup_counts(page, profile, body), **meta_tags.counts, **json_ld.counts}
-    prune(page, profile, keep=body)
+    # with no body marked, the largest block of paragraphs is the best guess at the post:
+    # kept from the prune, whose selectors (nav, .widget, "sidebar" in a class) also
+    # match the wrappers some themes put around the whole article
+    prune(page, profile, keep=body if body is not None else block)
     if listing:
         text, extractor = _listing_text(tree), "listing"
     else:
@@ -347,6 +353,17 @@ def largest_block(tree: HtmlElement) -> HtmlElement | None:
         if parent is not None:
             sizes[parent] = sizes.get(parent, 0) + len(normalize_space(paragraph.text_content()))
     return max(sizes, key=sizes.__getitem__) if sizes else None
+
+
+def _is_the_post(body: HtmlElement, block: HtmlElement | None) -> bool:
+    """Whether a marked body is the post: not when the page's largest block of
+    paragraphs lies apart from it (neither inside nor around it) and holds more text.
+    Selectors such as `main article` or `.post-content` also match a teaser card of
+    another post that comes first."""
+    if block is None or any(a is body for a in block.iter()) or any(a is body for a in block.iterancestors()):
+        return True
+    outside = sum(len(normalize_space(p.text_content())) for p in block.iterchildren("p", "pre", "blockquote"))
+    return len(normalize_space(body.text_content())) >= outside
 
 
 def _page_type(markup: MarkupFacts, json_ld: PageMetadata, meta_tags: PageMetadata, tree: HtmlElement, url: str) -> str:

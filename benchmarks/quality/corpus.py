@@ -31,7 +31,7 @@ import sys
 import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -143,6 +143,9 @@ def run_page(path: str) -> dict:
         "ours": score(ours, truth), "theirs": score(theirs, truth), "extractor": ours.extractor,
         "missing": _first_sentence(truth.get("main_content") or "", ours.text),
         "extra": _first_sentence(ours.text, truth.get("main_content") or ""),
+        "texts": {"ours": ours.text, "theirs": theirs.text},
+        "fields": {"ours": [ours.title, ours.author, ours.date], "theirs": [theirs.title, theirs.author, theirs.date],
+                   "truth": [truth.get("title"), truth.get("author"), truth.get("publish_date")]},
     }
 
 
@@ -189,16 +192,25 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="a WCXB-style folder (html/, ground-truth/)")
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--limit", type=int, default=0, help="only the first N pages")
+    parser.add_argument("--pages", nargs="*", default=[], help="only these pages (numbers, e.g. 0042)")
+    parser.add_argument("--save", type=Path, help="write each page's scores, texts and fields here (JSON lines), "
+                        "to compare two runs page by page")
     args = parser.parse_args()
     pages = sorted(str(p) for p in (args.corpus / "html").glob("*.html.gz"))
     if not pages:
         raise SystemExit(f"no pages in {args.corpus / 'html'}")
+    if args.pages:
+        pages = [p for p in pages if Path(p).name.split(".")[0] in set(args.pages)]
     if args.limit:
         pages = pages[: args.limit]
     started = time.monotonic()
     with ProcessPoolExecutor(args.processes) as pool:
         results = list(pool.map(run_page, pages, chunksize=4))
     seconds = time.monotonic() - started
+    if args.save:
+        with args.save.open("w", encoding="utf-8") as out:
+            for r in results:
+                out.write(json.dumps({**r, "ours": asdict(r["ours"]), "theirs": asdict(r["theirs"])}) + "\n")
     print(ATTRIBUTION)
     print(f"{len(results)} pages in {seconds:.0f} s ({args.processes} processes)\n")
     print(table(results))
