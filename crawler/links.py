@@ -45,15 +45,23 @@ def tree_links(tree: HtmlElement, html: str, url: str, limit: int = 0) -> PageLi
     """The links and alternates of a parsed page (read before anything prunes the tree);
     at most `limit` links (0: all), the first in the page."""
     base = get_base_url(html[:4096], url)
-    join = partial(urljoin, base)
-    alternates = tuple(
-        # a page announces a handful of feeds; a generated one could announce thousands
-        (join(link.get("href")), link.get("type")) for link in _ALTERNATES(tree)[:100] if link.get("href")
-    )
+    join = partial(_joined, base)
+    # a page announces a handful of feeds; a generated one could announce thousands
+    announced = ((join(link.get("href") or ""), link.get("type")) for link in _ALTERNATES(tree)[:100])
+    alternates = tuple((href, kind) for href, kind in announced if href)
     return PageLinks(page_links(_HREFS(tree), join, limit), alternates)
 
 
-def page_links(hrefs: list[str], urljoin_: Callable[[str], str], limit: int = 0) -> tuple[str, ...]:
+def _joined(base: str, href: str) -> str | None:
+    """`href` made absolute against `base`; None when it is empty or no URL at all
+    (`http://[` is refused by urllib: an unclosed IPv6 host)."""
+    try:
+        return urljoin(base, href) if href.strip() else None
+    except ValueError:
+        return None
+
+
+def page_links(hrefs: list[str], urljoin_: Callable[[str], str | None], limit: int = 0) -> tuple[str, ...]:
     """Absolute http(s) URLs of a page's `<a href>`s, without fragments, repeats, or
     links to files that are not pages (images, archives, documents, media).
 
@@ -67,7 +75,8 @@ def page_links(hrefs: list[str], urljoin_: Callable[[str], str], limit: int = 0)
             continue
         # a blog repeats its menu and sidebar on every page: absolute links are
         # checked once (urljoin would return them unchanged)
-        url = _page_url(href if href.startswith(("http://", "https://")) else urljoin_(href))
+        joined = href if href.startswith(("http://", "https://")) else urljoin_(href)
+        url = _page_url(joined) if joined is not None else None
         if url is not None:
             seen.setdefault(url, None)
             if limit and len(seen) >= limit:
@@ -78,8 +87,11 @@ def page_links(hrefs: list[str], urljoin_: Callable[[str], str], limit: int = 0)
 @lru_cache(maxsize=8192)
 def _page_url(url: str) -> str | None:
     """`url` without its fragment, or None when it is not a web page's URL."""
-    url = urldefrag(url)[0]
-    parts = urlsplit(url)
+    try:
+        url = urldefrag(url)[0]
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed IPv6 host: no URL
+        return None
     if parts.scheme not in ("http", "https"):
         return None
     dot = parts.path.rfind(".")

@@ -82,3 +82,17 @@ def test_page_links_are_absolute_pages_without_repeats_or_fragments():
     links = page_links(hrefs, lambda href: urljoin("https://blog.example/dir/page", href))
     assert links == ("https://blog.example/a", "https://blog.example/dir/b?x=1", "https://other.example/c",
                      "https://blog.example/feed.xml")
+
+
+def test_a_link_that_is_no_url_is_skipped_not_fatal():
+    """urllib refuses `http://[`, an unclosed IPv6 host: such an <a> or <link rel=alternate>
+    is left out, and the page's other links and its text are still read."""
+    from crawler.links import tree_links
+    from pipelines.document import parse_html
+
+    html = ("<html><head><link rel='alternate' type='application/rss+xml' href='http://[broken/feed'>"
+            "<link rel='alternate' type='application/rss+xml' href='/feed.xml'></head>"
+            "<body><a href='http://[::1'>x</a><a href='//[oops/'>y</a><a href='/fine'>z</a></body></html>")
+    links = tree_links(parse_html(html), html, "https://blog.example/post/")
+    assert links.links == ("https://blog.example/fine",)
+    assert links.alternates == (("https://blog.example/feed.xml", "application/rss+xml"),)
