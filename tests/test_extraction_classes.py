@@ -61,3 +61,22 @@ def test_an_unmarked_article_inside_a_wrapper_named_like_boilerplate_is_kept(wra
     for sentence in article:
         assert sentence in doc.text
     assert "Follow us" not in doc.text
+
+
+def test_widgets_in_a_marked_body_do_not_bring_back_the_raw_body():
+    """The platform's body holds the article and as much again of widgets (a product
+    card's JSON settings, a sign-up form, a list of other stories): trafilatura's
+    text, a long article without them, is kept rather than the body's raw text."""
+    article = prose("review", 10)
+    widgets = "".join(
+        f"<div class='product-widget'>{{\"layout\":{i},\"buttonText\":\"Buy now\",\"hue\":{i * 7},\"brightness\":0.{i}}}</div>"
+        f"<form><label>Email (required)</label><input name='e'><button>Subscribe</button></form>"
+        f"<ul><li><a href='/story/{i}'>Another story number {i} from the same site, worth a look today</a></li></ul>"
+        for i in range(12))
+    html = page(f"<main><article><h1>The review</h1><div class='entry-content'>{paras(article)}{widgets}</div>"
+                "</article></main>", head="<meta name='generator' content='WordPress 6.5'>")
+    doc = extract_document(html, "https://site.example/review")
+    for sentence in article:
+        assert sentence in doc.text
+    assert "buttonText" not in doc.text
+    assert doc.extractor == "trafilatura"
