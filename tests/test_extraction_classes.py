@@ -80,3 +80,19 @@ def test_widgets_in_a_marked_body_do_not_bring_back_the_raw_body():
         assert sentence in doc.text
     assert "buttonText" not in doc.text
     assert doc.extractor == "trafilatura"
+
+
+def test_page_builder_panels_classed_widget_are_the_article():
+    """WordPress page builders lay an article out as panels classed `widget`; only
+    the sidebar's and the footer's widgets are boilerplate."""
+    intro, rest = prose("builder", 3), prose("panel", 6)
+    html = page(
+        "<div id='content'><div class='panel-layout'>"
+        f"<div class='so-panel widget widget_sow-editor'><div class='textwidget'>{paras(intro)}</div></div>"
+        f"<div class='so-panel widget widget_sow-editor'><div class='textwidget'>{paras(rest)}</div></div>"
+        "</div></div><div id='sidebar'><div class='widget'><h3>Archives</h3><p>March and April of the sidebar.</p></div></div>",
+        head="<meta name='generator' content='WordPress 6.5'>")
+    doc = extract_document(html, "https://site.example/pricing-guide/")
+    for sentence in intro + rest:
+        assert sentence in doc.text
+    assert "sidebar" not in doc.text
