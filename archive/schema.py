@@ -61,7 +61,7 @@ PAGES_FIELDS = [
     _field("platform", pa.string(), "blog platform detected from the page: wix, wordpress, blogger, ... or null"),
     _field("page_type", pa.string(), "`post` (a blog post or article), `listing` (index, tag, category, archive page) or `other`", False),
     _field("title", pa.string(), "title of the post"),
-    _field("author", pa.string(), "author of the post (never a label, a commenter or the site name)"),
+    _field("author", pa.string(), "author of the post: names only (no label, date or job title); the site's name only when the page names no person"),
     _field("published", UTC_TIMESTAMP, "publication time (UTC); a date-only value is midnight UTC"),
     _field("modified", UTC_TIMESTAMP, "last modification time the page declares (UTC)"),
     _field("sitename", pa.string(), "name of the site or blog"),

@@ -10,7 +10,7 @@ import copy
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -179,11 +179,8 @@ def document_from_tree(tree: HtmlElement, url: str, max_elements: int = MAX_ELEM
 
     author = published = modified = None  # a list of posts has no single author or date
     if not listing:
-        for candidate in (json_ld.author, meta_tags.author, markup.author, guessed.author):
-            author = clean_author(candidate, sitename=sitename, rejected=markup.comment_authors)
-            if author:
-                break
-        published = json_ld.published or meta_tags.published or parse_date(guessed.date)
+        author = _author(json_ld, meta_tags, markup, guessed, sitename)
+        published = _published(json_ld.published, meta_tags.published, parse_date(guessed.date))
         modified = json_ld.modified or meta_tags.modified
     return Document(
         url=url,
@@ -228,7 +225,7 @@ def _guess_metadata(
     guesses = _Guesses()
     if not (json_ld.title or meta_tags.title or markup.title):
         guesses.title = extract_title(tree)
-    if not (json_ld.author or meta_tags.author or markup.author):
+    if _author(json_ld, meta_tags, markup, guesses, None, person_only=True) is None:  # no one named yet
         guesses.author = extract_author(tree)  # works on its own copy
     if not (json_ld.published or meta_tags.published):
         guesses.date = find_date(tree, **{**set_date_params(True), "url": url})  # works on its own copy
@@ -239,6 +236,38 @@ def _guess_metadata(
     if not (markup.tags or meta_tags.tags or json_ld.tags):
         guesses.tags = extract_catstags("tag", tree)
     return guesses
+
+
+def _author(json_ld: PageMetadata, meta_tags: PageMetadata, markup: MarkupFacts, guessed: _Guesses,
+            sitename: str | None, person_only: bool = False) -> str | None:
+    """The first name the page's JSON-LD, meta tags, platform markup or trafilatura's
+    guess gives. A name that is the site's own (a company blog, a personal site) is
+    kept only when no other source names a person. A commenter's name is refused only
+    where the byline markup or the guess could have caught a comment's byline: the
+    post's author replying in the comments stays the author JSON-LD names."""
+    sitename = sitename or json_ld.sitename or meta_tags.sitename
+    own_site = None
+    candidates = [(json_ld.author, False), (meta_tags.author, False), (markup.author, True), (guessed.author, True)]
+    for value, from_layout in candidates:
+        name = clean_author(value, rejected=markup.comment_authors if from_layout else frozenset())
+        if name and sitename and name.casefold() == sitename.casefold():
+            own_site = own_site or name
+        elif name:
+            return name
+    return None if person_only else own_site
+
+
+def _published(*candidates: datetime | None) -> datetime | None:
+    """The first date given; where it is a bare date (midnight UTC) and a later source
+    gives a time on that same day, that time (JSON-LD often has the date alone while
+    the meta tags have the time)."""
+    given = [c for c in candidates if c is not None]
+    if not given:
+        return None
+    first = given[0]
+    if first.utcoffset() or first.timetz().replace(tzinfo=None) != time():
+        return first
+    return next((c for c in given[1:] if c.date() == first.date() and c.timetz().replace(tzinfo=None) != time()), first)
 
 
 def _first(*values: str | None) -> str | None:

@@ -7,6 +7,7 @@ platform's markup and trafilatura's guesses, in that order of trust.
 from __future__ import annotations
 
 import json
+import html
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -28,10 +29,33 @@ EARLIEST = datetime(1995, 1, 1, tzinfo=timezone.utc)
 
 _AUTHOR_LABEL = re.compile(
     r"^\s*(by|posted by|written by|author|authors|writer'?s picture|writer|admin|"
-    r"administrator|anonymous|unknown|guest|staff|editor)\s*:?\s*$",
+    r"administrator|anonymous|unknown|guest|staff|editor|name|published|posted|updated|reply|share|"
+    r"view (all|more) posts|read more|more posts|human)\s*:?\s*$",
     re.I,
 )
-_AUTHOR_PREFIX = re.compile(r"^\s*((post |article )?author|posted by|written by|by)\s*:?\s+", re.I)
+_AUTHOR_PREFIX = re.compile(
+    r"^\s*((post |article )?authors?|authored by|(posted|published|written|reviewed|recipe|story|words|photos) by|"
+    r"this (post|article) was written by|view all posts by|read more (about|from)|more (posts|articles) by|by)\s*:?\s+",
+    re.I)
+_MONTHS = (r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t|tember)?|oct(ober)?|"
+           r"nov(ember)?|dec(ember)?")
+#: months that are not also first or last names ("Theresa May", "June Carter")
+_NAMELESS_MONTHS = r"jan(uary)?|feb(ruary)?|mar|apr|jul|aug|sep(t|tember)?|oct(ober)?|nov(ember)?|dec(ember)?"
+_DATE = rf"(({_MONTHS})\.?\s+\d|\d{{1,4}}[-/.]\d{{1,2}}[-/.]\d{{1,4}}|\d{{1,2}}(st|nd|rd|th)?\s+({_MONTHS})\b)"
+#: what bylines run on with after the name: a date, "Last updated", "Reviewed by", a
+#: bullet or a pipe and what follows, a URL
+_AUTHOR_TAIL = re.compile(
+    rf"(\s*[•·|]\s.*|\s+(last\s+)?(updated|published|posted|modified|reviewed by)\b.*|\s+https?\b.*|"
+    rf"\s*[;,]?\s+(on\s+)?{_DATE}.*|\s*[;,]?\s+({_NAMELESS_MONTHS})\.?)$", re.I)
+_ONLY_A_DATE = re.compile(rf"^(on\s+)?({_DATE}.*|({_MONTHS})\.?|\d[\d\s.,/:-]*)$", re.I)
+#: a job title run on after the name, without a comma: "Jane Roe Senior Reporter"
+_ROLE_WORDS = (r"writer|reporter|editor|founder|co-founder|consultant|contributor|journalist|correspondent|columnist|"
+               r"producer|analyst|specialist|attorney|lawyer|ceo|cto|md|dvm|phd|head|educators?|reviewer|winemaker|grader")
+_ROLE = re.compile(
+    r"\s+(((former|senior|junior|staff|contributing|managing|associate|assistant|chief|freelance|lead|guest|tech|news|"
+    rf"features?|head)\s+)+(\w+\s+)?)?({_ROLE_WORDS})\b.*$", re.I)
+_HAS_ROLE = re.compile(rf"\b({_ROLE_WORDS})\b", re.I)
+_DATELINE = re.compile(r"^(last\s+)?(updated|published|posted|modified)\b", re.I)
 
 
 @dataclass
@@ -208,10 +232,12 @@ def _language(value: str | None) -> str | None:
 
 
 def parse_date(value: str | None, now: datetime | None = None) -> datetime | None:
-    """An ISO 8601 date or datetime as an aware UTC datetime; None if absent or implausible.
+    """An ISO 8601 date or datetime as an aware datetime; None if absent or implausible.
 
-    A date without a time is midnight UTC; a time without a zone is taken as UTC.
-    Dates before 1995 or more than a day in the future are rejected.
+    The page's own UTC offset is kept (the archive stores the instant in UTC; the
+    offset gives the date as the page shows it). A date without a time is midnight
+    UTC; a time without a zone is taken as UTC. Dates before 1995 or more than a
+    day in the future are rejected.
     """
     if not value:
         return None
@@ -230,27 +256,41 @@ def parse_date(value: str | None, now: datetime | None = None) -> datetime | Non
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
-    parsed = parsed.astimezone(timezone.utc)
     now = now or datetime.now(timezone.utc)
     if parsed < EARLIEST or parsed > now + timedelta(days=1):
         return None
     return parsed
 
 
-def clean_author(value: str | None, *, sitename: str | None = None, rejected: set[str] = frozenset()) -> str | None:
-    """An author name, or None for labels ("By", "Writer's picture"), site names and commenters."""
+def _names_in_byline(text: str) -> list[str]:
+    """The names of a byline whose parts are joined by "; " (as trafilatura joins them):
+    the first part with a job title run on cut ("Jane Roe Senior Reporter"), then the
+    parts that are names too, up to the first that is not ("Head", "MD", "Trial Attorney")."""
+    parts = text.split("; ")
+    first = _ROLE.sub("", parts[0]).strip(" ,;-–—")
+    names = [first if " " in first else parts[0].strip()]  # "Jane Writer" is a name
+    for part in parts[1:]:
+        if not 1 < len(part.split()) <= 5 or _HAS_ROLE.search(part):
+            break
+        names.append(part.strip())
+    return names
+
+
+def clean_author(value: str | None, *, rejected: set[str] = frozenset()) -> str | None:
+    """An author name, or None for labels ("By", "Writer's picture"), dates, profile
+    URLs and the names in `rejected` (commenters). The byline's tail ("• March 3", "Last updated")
+    is cut, entities are decoded, quotes and list brackets taken off."""
     if not value:
         return None
-    text = re.sub(r"\s+", " ", value).strip(" \t\n|·•,-–—")
+    text = re.sub(r"\s+", " ", html.unescape(value)).strip(" \t\n|·•,-–—\"'[]")
     while (unlabelled := _AUTHOR_PREFIX.sub("", text).strip()) != text:  # "Post author By Jane"
         text = unlabelled
-    if not text or len(text) > 100 or _AUTHOR_LABEL.match(text):
+    text = _AUTHOR_TAIL.sub("", text).strip(" |·•,;-–—")
+    text = ", ".join(_names_in_byline(text))
+    if not text or len(text) > 100 or _AUTHOR_LABEL.match(text) or _ONLY_A_DATE.match(text) or _DATELINE.match(text):
         return None
-    if "://" in text or "@" in text and " " not in text:
+    if "://" in text or text.lower().startswith("www.") or "@" in text and " " not in text:
         return None
-    lowered = text.lower()
-    if sitename and lowered == sitename.strip().lower():
-        return None
-    if lowered in {r.lower() for r in rejected}:
+    if text.lower() in {r.lower() for r in rejected}:
         return None
     return text

@@ -96,3 +96,72 @@ def test_page_builder_panels_classed_widget_are_the_article():
     for sentence in intro + rest:
         assert sentence in doc.text
     assert "sidebar" not in doc.text
+
+
+@pytest.mark.parametrize("byline, name", [
+    ("Jane Roe • March 3", "Jane Roe"),
+    ("Jane Roe December", "Jane Roe"),
+    ("Jane Roe Last Updated August 1", "Jane Roe"),
+    ("Jane Roe Senior Science Reporter", "Jane Roe"),
+    ("Jane Roe; Head; Community Programmes", "Jane Roe"),
+    ("Jane Roe; Pat Doe", "Jane Roe, Pat Doe"),
+    ("Recipe by Jane Roe", "Jane Roe"),
+    ("View all posts by Jane Roe", "Jane Roe"),
+    ("Jane Roe https; Janeroe Example", "Jane Roe"),
+    ("Jane &amp; Pat", "Jane & Pat"),
+    ('"Jane Roe"', "Jane Roe"),
+    ("['Jane Roe']", "Jane Roe"),
+    ("Theresa May", "Theresa May"),
+    ("June Carter", "June Carter"),
+    ("Dec", None),
+    ("Updated March", None),
+    ("Published", None),
+    ("Name", None),
+    ("View more posts", None),
+    ("www.facebook.com/janeroe", None),
+])
+def test_bylines_give_the_name_alone(byline, name):
+    from pipelines.metadata import clean_author
+
+    assert clean_author(byline) == name
+
+
+def test_the_author_replying_in_the_comments_is_still_the_author():
+    """JSON-LD names the author; the author also answers a reader in the comments. A
+    commenter's name is refused only for the byline markup (which may catch a
+    comment's byline), not for what the page's structured data states."""
+    html = page(
+        f"<article><h1>Notes</h1><div class='entry-content'>{paras(prose('notes', 5))}</div></article>"
+        "<div id='comments'><ol class='comment-list'><li class='comment'><div class='comment-author'>"
+        "<cite class='fn'>Jane Roe</cite></div><div class='comment-content'><p>Thanks for reading!</p></div></li></ol></div>",
+        head="<script type='application/ld+json'>{\"@type\": \"BlogPosting\", \"headline\": \"Notes\", "
+             "\"author\": {\"@type\": \"Person\", \"name\": \"Jane Roe\"}}</script>")
+    assert extract_document(html, "https://site.example/notes").author == "Jane Roe"
+
+
+@pytest.mark.parametrize("also_a_person", [False, True])
+def test_the_site_as_author_only_when_no_person_is_named(also_a_person):
+    """A company blog or a personal site names itself as the author: that is the
+    author, unless the page names a person too."""
+    byline = "<p class='byline'>By <a rel='author' href='/team/pat'>Pat Doe</a></p>" if also_a_person else ""
+    html = page(
+        f"<article><h1>Notes</h1>{byline}<div class='entry-content'>{paras(prose('notes', 5))}</div></article>",
+        head="<meta property='og:site_name' content='Acme Tools'>"
+             "<script type='application/ld+json'>{\"@type\": \"Article\", \"headline\": \"Notes\", "
+             "\"author\": {\"@type\": \"Organization\", \"name\": \"Acme Tools\"}}</script>")
+    assert extract_document(html, "https://site.example/notes").author == ("Pat Doe" if also_a_person else "Acme Tools")
+
+
+def test_the_date_keeps_the_pages_offset_and_its_time_of_day():
+    """JSON-LD gives the day alone, the meta tags the time, late in the evening west
+    of UTC: the stored instant is that time, and its date is the page's date."""
+    from datetime import timezone
+
+    html = page(
+        f"<article><h1>Notes</h1><div class='entry-content'>{paras(prose('notes', 5))}</div></article>",
+        head="<meta property='article:published_time' content='2024-03-05T22:30:00-05:00'>"
+             "<script type='application/ld+json'>{\"@type\": \"BlogPosting\", \"headline\": \"Notes\", "
+             "\"datePublished\": \"2024-03-05\"}</script>")
+    published = extract_document(html, "https://site.example/notes").published
+    assert published.date().isoformat() == "2024-03-05"
+    assert published.astimezone(timezone.utc).isoformat() == "2024-03-06T03:30:00+00:00"

@@ -176,7 +176,6 @@ def test_labels_are_not_authors(label):
 def test_author_cleaning():
     assert clean_author("By Jane Roe") == "Jane Roe"
     assert clean_author("Posted by Jane Roe") == "Jane Roe"
-    assert clean_author("Daily Notes", sitename="Daily Notes") is None
     assert clean_author("Pat", rejected={"Pat"}) is None
     assert clean_author("https://blog.example/author/jane") is None
     assert clean_author("Post author By Jane Roe") == "Jane Roe"
