@@ -1,7 +1,9 @@
 """Decode a response body with the charset it really uses.
 
-Order: byte-order mark; the declared charsets (HTTP header, then <meta>) where
-the body decodes strictly with them; UTF-8 where the body is valid UTF-8;
+Order: byte-order mark; UTF-8 where a single-byte charset is declared but the body
+is valid UTF-8 with multi-byte characters (a template's stale `iso-8859-1`: text in
+such a charset is almost never valid UTF-8 by chance); the declared charsets (HTTP
+header, then <meta>) where the body decodes strictly with them; UTF-8 where the body is valid UTF-8;
 charset detection (charset-normalizer); and last, the declared charset (or
 cp1252) with replacement characters. The result is always valid Unicode.
 """
@@ -20,6 +22,11 @@ def decode_body(body: bytes, content_type: str | None) -> tuple[str, str, str | 
     header = http_content_type_encoding(content_type) if content_type else None
     meta = html_body_declared_encoding(body[:4096])
     declared = [resolve_encoding(e) for e in (header, meta) if e and resolve_encoding(e)]
+    if declared and _single_byte(declared[0]) and not body.isascii():
+        try:
+            return body.decode("utf-8"), "utf-8", f"declared {declared[0]}, decoded as utf-8 (the bytes are UTF-8)"
+        except UnicodeDecodeError:
+            pass
     for encoding in declared:
         try:
             return body.decode(encoding), encoding, None
@@ -37,6 +44,18 @@ def decode_body(body: bytes, content_type: str | None) -> tuple[str, str, str | 
         return text, encoding, note
     fallback = first or "cp1252"
     return body.decode(fallback, errors="replace"), fallback, f"undecodable bytes replaced ({fallback})"
+
+
+#: byte pairs that UTF-8, Shift_JIS, GBK/GB18030, Big5, EUC-JP/KR read as one character
+_LEAD_BYTE_PAIRS = (b"\xc3\xa9", b"\x82\xa0", b"\xa4\xa4", b"\x8e\xa1", b"\xb0\xa1")
+
+
+def _single_byte(encoding: str) -> bool:
+    """Whether `encoding` maps each byte to one character (cp1252, latin-1, koi8-r, ...)."""
+    try:  # a multi-byte charset reads one of these pairs as one character
+        return all(len(pair.decode(encoding, errors="replace")) == 2 for pair in _LEAD_BYTE_PAIRS)
+    except LookupError:
+        return False
 
 
 def _detected(body: bytes) -> list[str]:

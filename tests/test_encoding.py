@@ -50,3 +50,17 @@ def test_binary_bodies_are_told_from_text():
     assert binary_share("<html><body><p>Crème brûlée\tand\r\ncafé</p></body></html>".encode("cp1252")) == 0
     assert binary_share(b"\xff\xfe" + "<p>sixteen bits</p>".encode("utf-16-le")) == 0  # NULs, but a BOM says text
     assert binary_share(b"") == 0
+
+
+def test_a_stale_single_byte_declaration_over_utf8_bytes_is_overruled():
+    """A template declares iso-8859-1 (or windows-1252) while the body is UTF-8: the
+    text would be mojibake ("cafÃ©"). Valid UTF-8 with multi-byte characters is read
+    as UTF-8; a body that is really in the declared charset keeps it."""
+    html = '<html><head><meta charset="iso-8859-1"></head>' + FRENCH[6:]
+    text, encoding, note = decode_body(html.encode("utf-8"), "text/html")
+    assert "Crème brûlée" in text and encoding == "utf-8"
+    assert note == "declared cp1252, decoded as utf-8 (the bytes are UTF-8)"
+    text, encoding, note = decode_body(html.encode("cp1252"), "text/html")
+    assert "Crème brûlée" in text and encoding == "cp1252" and note is None
+    russian = '<html><head><meta charset="koi8-r"></head><body><p>Привет, мир</p></body></html>'
+    assert decode_body(russian.encode("koi8-r"), "text/html")[1] == "koi8-r"
