@@ -165,3 +165,29 @@ def test_the_date_keeps_the_pages_offset_and_its_time_of_day():
     published = extract_document(html, "https://site.example/notes").published
     assert published.date().isoformat() == "2024-03-05"
     assert published.astimezone(timezone.utc).isoformat() == "2024-03-06T03:30:00+00:00"
+
+
+def _never() -> str:
+    raise AssertionError("recall mode run when trafilatura's text was enough")
+
+
+@pytest.mark.parametrize("text, recall, reference, pruned, marked, chosen", [
+    # trafilatura kept most of what the prune left: recall mode is not even run
+    ("a" * 900, _never, "r" * 1000, 1000, False, "trafilatura"),
+    # it kept 30 %: recall mode is tried and taken, being 2.5 times longer
+    ("a" * 300, lambda: "b" * 750, "r" * 400, 1000, False, "trafilatura_recall"),
+    # tried, but recall is barely longer: trafilatura's own text stays
+    ("a" * 300, lambda: "b" * 310, "r" * 400, 1000, False, "trafilatura"),
+    # cut short against the largest block, and recall too: the block's text
+    ("a" * 100, lambda: "b" * 120, "r" * 1000, 1200, False, "largest_block"),
+    # a marked body full of widgets: a long text trafilatura kept is the article
+    ("a" * 4000, lambda: "b" * 4100, "r" * 9000, 9000, True, "trafilatura"),
+    # a short one from a marked body is cut short: the body's own text
+    ("a" * 300, lambda: "b" * 320, "r" * 1000, 1000, True, "marked_body"),
+])
+def test_the_text_chosen_among_trafilatura_its_recall_mode_and_the_reference(text, recall, reference, pruned, marked, chosen):
+    from pipelines.document import choose_text
+
+    result, extractor = choose_text(text, recall, reference, pruned, marked)
+    assert extractor == chosen
+    assert result[0] == {"trafilatura": "a", "trafilatura_recall": "b"}.get(chosen, "r")
