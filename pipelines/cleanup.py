@@ -191,6 +191,8 @@ def prune(tree: HtmlElement | IndexedTree, profile: PlatformProfile | None, keep
     for element in doomed:
         if element.getparent() is None or any(element is p for p in protected):
             continue
+        if any(a.tag in ("pre", "code") for a in element.iterancestors()):
+            continue  # a highlighter's token classes ("hljs-comment", "token comment") are code
         element.drop_tree()
         removed += 1
     return removed

@@ -191,3 +191,15 @@ def test_the_text_chosen_among_trafilatura_its_recall_mode_and_the_reference(tex
     result, extractor = choose_text(text, recall, reference, pruned, marked)
     assert extractor == chosen
     assert result[0] == {"trafilatura": "a", "trafilatura_recall": "b"}.get(chosen, "r")
+
+
+def test_code_comments_marked_by_a_highlighter_stay_in_the_code():
+    """Syntax highlighters class comment tokens `hljs-comment` or `token comment`:
+    inside <pre>/<code> those are code, not a comment section."""
+    code = ("<pre><code class='language-bash hljs'><span class='hljs-comment'># set up the working copy first</span>\n"
+            "git init\n<span class='token comment'># then fetch what the others pushed</span>\ngit pull origin main</code></pre>")
+    html = page(f"<article><h1>Git</h1><div class='entry-content'>{paras(prose('git', 3))}{code}"
+                f"{paras(prose('after', 2))}</div></article>")
+    doc = extract_document(html, "https://site.example/git")
+    assert "# set up the working copy first" in doc.text
+    assert "# then fetch what the others pushed" in doc.text
