@@ -152,6 +152,9 @@ def document_from_tree(tree: HtmlElement, url: str, max_elements: int = MAX_ELEM
     # scripts and styles are read (platform, JSON-LD); from here on they only cost time:
     # a Wix page carries hundreds of KB of them, and every text_content() would walk them
     etree.strip_elements(tree, "script", "style", "noscript", "template", with_tail=False)
+    # comments go too, their tails kept: React separates a paragraph's text runs with
+    # `<!-- -->`, and trafilatura drops a comment with the text that follows it
+    etree.strip_tags(tree, etree.Comment, etree.ProcessingInstruction)
     page = IndexedTree(tree)  # read_markup, find_body and prune ask it ~150 selectors
     markup = read_markup(page, profile, url)
     language = json_ld.language or declared_language(tree)

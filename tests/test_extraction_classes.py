@@ -203,3 +203,16 @@ def test_code_comments_marked_by_a_highlighter_stay_in_the_code():
     doc = extract_document(html, "https://site.example/git")
     assert "# set up the working copy first" in doc.text
     assert "# then fetch what the others pushed" in doc.text
+
+
+def test_text_after_an_html_comment_in_a_paragraph_is_kept():
+    """React renders `<p>Text<!-- --> <a>link</a> more text</p>`: the text after the
+    comment is the paragraph's, and stays (trafilatura drops a comment node with all
+    that follows it in the paragraph)."""
+    rendered = prose("react", 2)
+    body = "".join(f"<p>{s[:40]}<!-- --> <b>bold words</b>-{s[40:]}</p>" for s in rendered)
+    html = page(f"<main><div class='post'><h1>Rendered</h1>{paras(prose('plain', 5))}{body}"
+                f"{paras(prose('after', 3))}</div></main>")
+    doc = extract_document(html, "https://site.example/rendered")
+    for sentence in rendered:
+        assert " ".join(f"{sentence[:40]} bold words-{sentence[40:]}".split()) in " ".join(doc.text.split())
