@@ -198,9 +198,21 @@ def prune(tree: HtmlElement | IndexedTree, profile: PlatformProfile | None, keep
     return removed
 
 
-def drop_counter_lines(text: str) -> str:
-    """Remove lines that are only counters ("120 views", "3 min read")."""
-    return "\n".join(line for line in text.split("\n") if not COUNTER_TEXT.match(line))
+def drop_noise_lines(text: str) -> str:
+    """The text without lines that say nothing: only counters ("120 views", "3 min
+    read"), only whitespace, or table rows without a letter and half their cells
+    empty (a like bar laid out as a table: `| 6 | | |`). Trailing whitespace goes."""
+    return "\n".join(line.rstrip() for line in text.split("\n") if line.strip() and not _noise(line))
+
+
+def _noise(line: str) -> bool:
+    if COUNTER_TEXT.match(line):
+        return True
+    stripped = line.strip()
+    if stripped.startswith("|") and stripped.endswith("|") and not any(c.isalpha() for c in stripped):
+        cells = [c.strip() for c in stripped[1:-1].split("|")]
+        return sum(1 for c in cells if not c) * 2 >= len(cells)
+    return False
 
 
 def block_text(element: HtmlElement) -> str:

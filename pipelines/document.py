@@ -21,7 +21,7 @@ from lxml import etree
 from trafilatura.metadata import extract_author, extract_catstags, extract_sitename, extract_title
 from trafilatura.settings import set_date_params
 
-from .cleanup import MarkupFacts, block_text, drop_counter_lines, find_body, markup_counts, normalize_space, prune, read_markup
+from .cleanup import MarkupFacts, block_text, drop_noise_lines, find_body, markup_counts, normalize_space, prune, read_markup
 from .metadata import PageMetadata, clean_author, declared_language, parse_date, read_json_ld, read_meta_tags
 from .counters import COUNTER_KINDS
 from .language import text_language
@@ -326,7 +326,7 @@ def _listing_text(tree: HtmlElement) -> str:
     """A listing's text: its heading, entry titles and excerpts, one per line, from the
     pruned main region. trafilatura is made for one article and drops most of a list."""
     region = select_first(tree, _MAIN_REGION)
-    return drop_counter_lines(block_text(region if region is not None else tree)).strip()
+    return drop_noise_lines(block_text(region if region is not None else tree)).strip()
 
 
 def _main_text(tree: HtmlElement, body: HtmlElement | None, url: str) -> tuple[str, str]:
@@ -358,10 +358,10 @@ def _main_text(tree: HtmlElement, body: HtmlElement | None, url: str) -> tuple[s
         article = lxml.html.Element("article")
         article.append(copy.deepcopy(body))
         page.append(article)
-        source, reference = wrapper, drop_counter_lines(block_text(body)).strip()
+        source, reference = wrapper, drop_noise_lines(block_text(body)).strip()
     else:
         block = largest_block(tree)
-        source, reference = tree, drop_counter_lines(block_text(block)).strip() if block is not None else ""
+        source, reference = tree, drop_noise_lines(block_text(block)).strip() if block is not None else ""
     text = _trafilatura_text(source, url)
     return choose_text(text, lambda: _trafilatura_text(source, url, favor_recall=True), reference,
                        len(block_text(source)), marked=body is not None)
@@ -396,9 +396,9 @@ def _light_text(tree: HtmlElement, body: HtmlElement | None) -> tuple[str, str]:
     """The main text of a page too large for trafilatura: the marked body's block text,
     else the largest block of paragraphs (strategies 2 and 3 of `_main_text`)."""
     if body is not None:
-        return drop_counter_lines(block_text(body)).strip(), "marked_body"
+        return drop_noise_lines(block_text(body)).strip(), "marked_body"
     block = largest_block(tree)
-    return (drop_counter_lines(block_text(block)).strip() if block is not None else ""), "largest_block"
+    return (drop_noise_lines(block_text(block)).strip() if block is not None else ""), "largest_block"
 
 
 def _trafilatura_text(source: HtmlElement, url: str, favor_recall: bool = False) -> str:
@@ -412,7 +412,7 @@ def _trafilatura_text(source: HtmlElement, url: str, favor_recall: bool = False)
         deduplicate=False,
         favor_recall=favor_recall,
     )
-    return drop_counter_lines((result.text if result is not None else "") or "").strip()
+    return drop_noise_lines((result.text if result is not None else "") or "").strip()
 
 
 def largest_block(tree: HtmlElement) -> HtmlElement | None:

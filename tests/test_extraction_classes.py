@@ -216,3 +216,12 @@ def test_text_after_an_html_comment_in_a_paragraph_is_kept():
     doc = extract_document(html, "https://site.example/rendered")
     for sentence in rendered:
         assert " ".join(f"{sentence[:40]} bold words-{sentence[40:]}".split()) in " ".join(doc.text.split())
+
+
+def test_lines_that_say_nothing_are_dropped():
+    """Lines of only whitespace, and a like bar laid out as a table (`| 6 | | |`), are
+    not text; a table row of figures is."""
+    from pipelines.cleanup import drop_noise_lines
+
+    text = "First line.  \n \t \n| 6 | | |\n| | |\n| 2019 | 45 | 67 |\n| Year | Sales |\n120 views\n    indented code"
+    assert drop_noise_lines(text) == "First line.\n| 2019 | 45 | 67 |\n| Year | Sales |\n    indented code"
