@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 
 __all__ = ["Document", "NoContent", "content_hash", "document_from_tree", "extract_document", "parse_html"]
 
+#: a page that marks its article for paying readers only and holds fewer words than
+#: this has only a teaser or a banner: no_content, not that banner stored as the post
+PAYWALL_WORDS = 150
+
 #: trafilatura's text is cut short when it holds less than RECALL_RATIO of the
 #: reference text: the text of the page's largest block of paragraphs, or of the marked
 #: body. A marked body holds the platform's widgets too (sign-up forms, product cards,
@@ -183,6 +187,9 @@ def document_from_tree(tree: HtmlElement, url: str, max_elements: int = MAX_ELEM
         text = _drop_leading_title(text, title)
     if not text:
         raise NoContent("no main text found")
+    if not listing and False in (json_ld.free, meta_tags.free) and len(text.split()) < PAYWALL_WORDS:
+        raise NoContent(f"the article is for paying readers: the page says so and holds {len(text.split())} words "
+                        "of it (a sign-up or member banner)")
     if not listing and markup.comments:
         counts.setdefault("comment_count", len(markup.comments))
 

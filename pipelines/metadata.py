@@ -72,6 +72,9 @@ class PageMetadata:
     categories: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     page_kind: str | None = None  # "post" or "listing" when the markup says so
+    #: False where the page says its article is for paying readers only (JSON-LD
+    #: isAccessibleForFree, the article:content_tier meta tag)
+    free: bool | None = None
     #: counters it states (COUNTER_KINDS: comment_count, view_count, like_count, reading_time)
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -145,6 +148,7 @@ def read_json_ld(tree: HtmlElement) -> PageMetadata:
         meta.categories = _names(article.get("articleSection"))
         meta.language = _language(_text(article.get("inLanguage")))
         meta.counts = statistic_counts(article)
+        meta.free = _boolean(article.get("isAccessibleForFree"))
         publisher = _resolve(article.get("publisher"), by_id)
         meta.sitename = _text(publisher) if publisher else None
     elif any(_types(o) & LISTING_TYPES for o in objects):
@@ -161,6 +165,15 @@ def _resolve(value: Any, by_id: dict[str, dict[str, Any]]) -> Any:
     if isinstance(value, dict) and set(value) <= {"@id", "@type"} and value.get("@id") in by_id:
         return by_id[value["@id"]]
     return value
+
+
+def _boolean(value: Any) -> bool | None:
+    """A JSON-LD boolean, which pages write as true, "True" or "false"."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return None
 
 
 def _person_name(value: Any, by_id: dict[str, dict[str, Any]]) -> str | None:
@@ -193,6 +206,7 @@ def read_meta_tags(tree: HtmlElement) -> PageMetadata:
         description=first("og:description", "description", "twitter:description"),
         tags=[t for t in tags.get("article:tag", []) if t],
         categories=[t for t in tags.get("article:section", []) if t],
+        free=False if (first("article:content_tier") or "").lower() in ("locked", "metered") else None,
     )
     # Medium, Substack, Ghost and WordPress SEO plugins state the reading time as a
     # twitter:label/twitter:data pair ("Reading time" / "4 min read")

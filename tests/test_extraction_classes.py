@@ -225,3 +225,21 @@ def test_lines_that_say_nothing_are_dropped():
 
     text = "First line.  \n \t \n| 6 | | |\n| | |\n| 2019 | 45 | 67 |\n| Year | Sales |\n120 views\n    indented code"
     assert drop_noise_lines(text) == "First line.\n| 2019 | 45 | 67 |\n| Year | Sales |\n    indented code"
+
+
+@pytest.mark.parametrize("full_text", [False, True])
+def test_a_paywalled_page_with_only_a_banner_is_no_content(full_text):
+    """A page that marks its article `isAccessibleForFree: false` and holds only a
+    member banner is `no_content`, with a reason; one whose HTML holds the whole
+    article (sites do, for search engines) is stored."""
+    article = paras(prose("members", 8)) if full_text else ""
+    html = page(
+        f"<article><h1>Locked</h1><div class='entry-content'><p>You have 2 free member-only stories left this month. "
+        f"Sign up to read the rest.</p>{article}</div></article>",
+        head="<script type='application/ld+json'>{\"@type\": \"NewsArticle\", \"headline\": \"Locked\", "
+             "\"isAccessibleForFree\": \"False\"}</script>")
+    if full_text:
+        assert "members paragraph 7" in extract_document(html, "https://site.example/locked").text
+    else:
+        with pytest.raises(NoContent, match="paying readers"):
+            extract_document(html, "https://site.example/locked")

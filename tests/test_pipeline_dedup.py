@@ -54,3 +54,25 @@ def test_archive_versions_make_unchanged_new_versions_and_cross_crawl_duplicates
 def test_other_items_pass_untouched():
     record = FetchRecord(url="https://b.example/x", kind="page", outcome="http_error", fetched_at=NOW, status=404)
     assert DedupPipeline().process_item(record) is record
+
+
+def test_a_short_text_two_posts_share_is_no_content_not_a_duplicate():
+    """Two posts behind the same sign-up banner: the second is not a `duplicate` of an
+    unrelated post but `no_content`, saying why. Query variants of one page (same
+    title) stay duplicates; a long shared text stays a duplicate whatever the title."""
+    from dataclasses import replace
+
+    def titled(url, text, title):
+        page = extracted(url, text)
+        return replace(page, document=replace(page.document, title=title))
+
+    dedup = DedupPipeline()
+    banner = "You have 2 free member-only stories left this month. Sign up to read."
+    assert dedup.process_item(titled("https://b.example/one", banner, "One")).document.title == "One"
+    second = dedup.process_item(titled("https://b.example/two", banner, "Two"))
+    assert second.outcome == "no_content" and "https://b.example/one" in second.reason
+    variant = dedup.process_item(titled("https://b.example/one?ref=x", banner, "One"))
+    assert variant.outcome == "duplicate"
+    long_text = " ".join(f"word{i}" for i in range(80))
+    dedup.process_item(titled("https://b.example/three", long_text, "Three"))
+    assert dedup.process_item(titled("https://b.example/four", long_text, "Four")).outcome == "duplicate"
