@@ -22,7 +22,7 @@ from trafilatura.metadata import extract_author, extract_catstags, extract_siten
 from trafilatura.settings import set_date_params
 
 from .cleanup import MarkupFacts, block_text, drop_noise_lines, find_body, markup_counts, normalize_space, prune, read_markup
-from .metadata import PageMetadata, clean_author, declared_language, parse_date, read_json_ld, read_meta_tags
+from .metadata import PageMetadata, clean_author, declared_language, parse_date, read_json_ld, read_meta_tags, unescaped
 from .counters import COUNTER_KINDS
 from .language import text_language
 from .platforms import IndexedTree, detect_platform, select_first
@@ -175,6 +175,7 @@ def document_from_tree(tree: HtmlElement, url: str, max_elements: int = MAX_ELEM
     sitename = _first(json_ld.sitename, meta_tags.sitename, _unless_host(guessed.sitename, url))
     title = strip_site_name(
         _first(json_ld.title, None if listing else markup.title, meta_tags.title, guessed.title), sitename)
+    title = _as_headline(title, tree)
     counts = {} if listing else {**markup_counts(page, profile, body), **meta_tags.counts, **json_ld.counts}
     # with no body marked, the largest block of paragraphs is the best guess at the post:
     # kept from the prune, whose selectors (nav, .widget, "sidebar" in a class) also
@@ -287,9 +288,10 @@ def _published(*candidates: datetime | None) -> datetime | None:
 
 
 def _first(*values: str | None) -> str | None:
+    """The first value given, its entities decoded (a title escaped twice shows `&#8211;`)."""
     for value in values:
         if value and value.strip():
-            return value.strip()
+            return unescaped(value).strip()
     return None
 
 
@@ -314,6 +316,26 @@ def strip_site_name(title: str | None, sitename: str | None) -> str | None:
             return title[: -len(suffix)].strip()
         if title.startswith(prefix) and len(title) > len(prefix):
             return title[len(prefix):].strip()
+    return title
+
+
+def _as_headline(title: str | None, tree: HtmlElement) -> str | None:
+    """The title without what follows or precedes a separator, where the rest is the
+    page's own headline (its first <h1>): "Ten tips | Acme Tools" whose <h1> says
+    "Ten tips" is "Ten tips", whatever the site calls itself."""
+    heading = tree.find(".//h1")
+    if not title or heading is None:
+        return title
+    headline = normalize_space(heading.text_content())
+    if not headline or headline == title:
+        return title
+    for sep in _TITLE_SEPARATORS:
+        head, found, tail = title.partition(sep)
+        if found and (head.strip().casefold() == headline.casefold() or tail.strip().casefold() == headline.casefold()):
+            return headline
+        head, found, tail = title.rpartition(sep)
+        if found and head.strip().casefold() == headline.casefold():
+            return headline
     return title
 
 

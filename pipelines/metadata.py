@@ -116,8 +116,18 @@ def _text(value: Any) -> str | None:
         value = value.get("name") or value.get("@value")
     if value is None:
         return None
-    text = re.sub(r"\s+", " ", str(value)).strip()
+    text = re.sub(r"\s+", " ", unescaped(str(value))).strip()
     return text or None
+
+
+def unescaped(text: str) -> str:
+    """`text` with HTML entities decoded, twice at most: CMSs escape titles once more
+    than HTML does (`&amp;#8217;` in a meta tag reads `&#8217;`)."""
+    for _ in range(2):
+        if "&" not in text:
+            break
+        text = html.unescape(text)
+    return text
 
 
 def _names(value: Any) -> list[str]:
@@ -194,7 +204,7 @@ def read_meta_tags(tree: HtmlElement) -> PageMetadata:
         for key in keys:
             for value in tags.get(key, []):
                 if value:
-                    return re.sub(r"\s+", " ", value)
+                    return re.sub(r"\s+", " ", unescaped(value))
         return None
 
     meta = PageMetadata(
@@ -296,7 +306,7 @@ def clean_author(value: str | None, *, rejected: set[str] = frozenset()) -> str 
     is cut, entities are decoded, quotes and list brackets taken off."""
     if not value:
         return None
-    text = re.sub(r"\s+", " ", html.unescape(value)).strip(" \t\n|·•,-–—\"'[]")
+    text = re.sub(r"\s+", " ", unescaped(value)).strip(" \t\n|·•,-–—\"'[]")
     while (unlabelled := _AUTHOR_PREFIX.sub("", text).strip()) != text:  # "Post author By Jane"
         text = unlabelled
     text = _AUTHOR_TAIL.sub("", text).strip(" |·•,;-–—")

@@ -243,3 +243,16 @@ def test_a_paywalled_page_with_only_a_banner_is_no_content(full_text):
     else:
         with pytest.raises(NoContent, match="paying readers"):
             extract_document(html, "https://site.example/locked")
+
+
+def test_titles_and_site_names_are_unescaped_and_without_the_sites_suffix():
+    """A CMS escapes a title once more than HTML does (`&amp;#8217;` reads `&#8217;`);
+    a title whose one side of a separator is the page's <h1> is that headline."""
+    html = page(
+        f"<article><h1>Ten tips for tidy sheds</h1><div class='entry-content'>{paras(prose('sheds', 5))}</div></article>",
+        title="Ten tips for tidy sheds | Acme Tools &amp;amp; Garden",
+        head="<meta property='og:title' content='Ten tips for tidy sheds | Acme Tools &amp;amp; Garden'>"
+             "<meta property='og:site_name' content='Acme &amp;#8217;s Shed &amp;amp; Garden'>")
+    doc = extract_document(html, "https://site.example/sheds")
+    assert doc.title == "Ten tips for tidy sheds"
+    assert doc.sitename == "Acme ’s Shed & Garden"
