@@ -6,10 +6,13 @@ and the comments live in elements that `prune` then removes).
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+from lxml import etree
 
 from .counters import counter_value, counters_in_texts, short_texts
 from .platforms import GENERIC, IndexedTree, PlatformProfile, select, select_first
@@ -108,7 +111,27 @@ def comment_texts(tree: HtmlElement | IndexedTree, profile: PlatformProfile) -> 
     """One text per reader comment, outermost matches only (no nested doubles)."""
     items = select(tree, profile.comment_items)
     outer = [e for e in items if not any(a in items for a in e.iterancestors())]
-    return [t for t in (block_text(e) for e in outer) if t]
+    return [t for t in (_comment_text(e) for e in outer) if t]
+
+
+#: a comment widget's controls: buttons, forms, hidden icons, and what their classes name
+_COMMENT_CONTROLS = etree.XPath(
+    ".//button | .//form | .//*[@role='button'] | .//*[@aria-hidden='true']"
+    " | .//*[contains(concat(' ', normalize-space(@class), ' '), ' reply ')]"
+    " | .//*[contains(@class, 'comment-actions') or contains(@class, 'comment-reply') or contains(@class, 'like-button')]"
+)
+#: lines of a comment widget's labels (English: the language of the widgets measured)
+_COMMENT_LABEL = re.compile(
+    r"^(reply|share|like|report|edit|delete|collapse|expand( full)? comment|see more|show more|"
+    r"(liked|loved) by\b.*|\d+\s+(replies|reply|likes?))$", re.I)
+
+
+def _comment_text(element: HtmlElement) -> str:
+    """A comment's own words: without its widget's buttons, forms and labels."""
+    comment = copy.deepcopy(element)
+    for control in _COMMENT_CONTROLS(comment):
+        control.drop_tree()
+    return "\n".join(line for line in block_text(comment).split("\n") if not _COMMENT_LABEL.match(line))
 
 
 def markup_counts(tree: HtmlElement | IndexedTree, profile: PlatformProfile | None, body: HtmlElement | None) -> dict[str, int]:

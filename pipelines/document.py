@@ -159,6 +159,7 @@ def document_from_tree(tree: HtmlElement, url: str, max_elements: int = MAX_ELEM
     # comments go too, their tails kept: React separates a paragraph's text runs with
     # `<!-- -->`, and trafilatura drops a comment with the text that follows it
     etree.strip_tags(tree, etree.Comment, etree.ProcessingInstruction)
+    _drop_footnote_markers(tree)
     page = IndexedTree(tree)  # read_markup, find_body and prune ask it ~150 selectors
     markup = read_markup(page, profile, url)
     language = json_ld.language or declared_language(tree)
@@ -317,6 +318,15 @@ def strip_site_name(title: str | None, sitename: str | None) -> str | None:
         if title.startswith(prefix) and len(title) > len(prefix):
             return title[len(prefix):].strip()
     return title
+
+
+def _drop_footnote_markers(tree: HtmlElement) -> None:
+    """Remove footnote references (`<sup><a href="#fn1">1</a></sup>`): glued to the
+    text they read "week.1I". An exponent (`x<sup>2</sup>`) links nowhere and stays."""
+    for sup in list(tree.iter("sup")):
+        link = sup.find(".//a[@href]")
+        if link is not None and link.get("href", "").startswith("#") and len(normalize_space(sup.text_content())) <= 5:
+            sup.drop_tree()
 
 
 def _as_headline(title: str | None, tree: HtmlElement) -> str | None:

@@ -256,3 +256,27 @@ def test_titles_and_site_names_are_unescaped_and_without_the_sites_suffix():
     doc = extract_document(html, "https://site.example/sheds")
     assert doc.title == "Ten tips for tidy sheds"
     assert doc.sitename == "Acme ’s Shed & Garden"
+
+
+def test_footnote_markers_are_not_glued_into_the_words():
+    """`week.<sup><a href="#fn1">1</a></sup> I` read "week.1 I"; an exponent stays."""
+    html = page(
+        f"<article><h1>Notes</h1><div class='entry-content'>{paras(prose('notes', 4))}"
+        "<p>It rained all week.<sup><a href='#fn1' id='ref1'>1</a></sup> I stayed in with x<sup>2</sup> puzzles.</p>"
+        "<ol class='footnotes'><li id='fn1'>Mostly drizzle.</li></ol></div></article>")
+    text = " ".join(extract_document(html, "https://site.example/notes").text.split())
+    assert "It rained all week. I stayed in with x2 puzzles." in text
+
+
+def test_comments_keep_their_words_without_the_widgets_buttons_and_labels():
+    """A comment's Reply/Share buttons, its reply link and "Liked by" line are the
+    widget's, not the reader's."""
+    html = page(
+        f"<article><h1>Notes</h1><div class='entry-content'>{paras(prose('notes', 5))}</div></article>"
+        "<div id='comments'><ol class='comment-list'><li class='comment'>"
+        "<div class='comment-content'><p>What a lovely shed, thank you for the plans.</p>"
+        "<div class='comment-actions'><button>Like</button><a class='reply' href='?replytocom=4'>Reply</a></div>"
+        "<p>Liked by 3 people</p><span>Share</span></div></li></ol></div>",
+        head="<meta name='generator' content='WordPress 6.5'>")
+    comments = extract_document(html, "https://site.example/notes").comments
+    assert comments == ["What a lovely shed, thank you for the plans."]
