@@ -320,6 +320,18 @@ def strip_site_name(title: str | None, sitename: str | None) -> str | None:
     return title
 
 
+def _unlink_introduced_lists(root: HtmlElement) -> None:
+    """A list of links that a paragraph introduces ("Getting started:") is the
+    article's: its links become plain text, which trafilatura keeps (it drops lists
+    dense with links as navigation)."""
+    for listing in list(root.iter("ul", "ol")):
+        before = listing.getprevious()
+        if before is None or before.tag != "p" or not normalize_space(before.text_content()).endswith(":"):
+            continue
+        if listing.find(".//a") is not None:
+            etree.strip_tags(listing, "a")
+
+
 def _drop_footnote_markers(tree: HtmlElement) -> None:
     """Remove footnote references (`<sup><a href="#fn1">1</a></sup>`): glued to the
     text they read "week.1I". An exponent (`x<sup>2</sup>`) links nowhere and stays."""
@@ -384,6 +396,7 @@ def _main_text(tree: HtmlElement, body: HtmlElement | None, url: str) -> tuple[s
     # blocks. A caption in a platform-marked body is the author's and becomes a plain
     # paragraph; elsewhere it is left to trafilatura (it drops them), for unmarked pages
     # caption photo credits and agency lines as often as the author's words.
+    _unlink_introduced_lists(body if body is not None else tree)
     for element in (body if body is not None else tree).iter("figure", "figcaption"):
         if element.tag == "figcaption" and body is None:
             continue

@@ -280,3 +280,12 @@ def test_comments_keep_their_words_without_the_widgets_buttons_and_labels():
         head="<meta name='generator' content='WordPress 6.5'>")
     comments = extract_document(html, "https://site.example/notes").comments
     assert comments == ["What a lovely shed, thank you for the plans."]
+
+
+def test_a_list_of_links_a_paragraph_introduces_is_part_of_the_article():
+    """"Getting started:" followed by a list of links is the article's, not navigation."""
+    steps = "".join(f"<li><a href='/doc/{i}'>Guide number {i} of the series</a></li>" for i in range(6))
+    html = page(f"<article><h1>Start</h1><div class='entry-content'>{paras(prose('start', 3))}"
+                f"<p>Getting started:</p><ul>{steps}</ul>{paras(prose('later', 3))}</div></article>")
+    text = extract_document(html, "https://site.example/start").text
+    assert all(f"Guide number {i} of the series" in text for i in range(6))
