@@ -22,8 +22,10 @@ from trafilatura.metadata import extract_author, extract_catstags, extract_siten
 from trafilatura.settings import set_date_params
 
 from .cleanup import MarkupFacts, block_text, drop_noise_lines, find_body, markup_counts, normalize_space, prune, read_markup
-from .metadata import PageMetadata, clean_author, declared_language, parse_date, read_json_ld, read_meta_tags, unescaped
-from .counters import COUNTER_KINDS
+from .metadata import (
+    PageMetadata, clean_author, declared_language, is_date_line, parse_date, read_json_ld, read_meta_tags, unescaped,
+)
+from .counters import COUNTER_KINDS, counters_in_texts
 from .language import text_language
 from .platforms import IndexedTree, detect_platform, select_first
 
@@ -31,6 +33,9 @@ if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
 __all__ = ["Document", "NoContent", "content_hash", "document_from_tree", "extract_document", "parse_html"]
+
+#: a byline line above the article has at most this many words
+BYLINE_MAX_WORDS = 12
 
 #: a page that marks its article for paying readers only and holds fewer words than
 #: this has only a teaser or a banner: no_content, not that banner stored as the post
@@ -177,7 +182,7 @@ def document_from_tree(tree: HtmlElement, url: str, max_elements: int = MAX_ELEM
     title = strip_site_name(
         _first(json_ld.title, None if listing else markup.title, meta_tags.title, guessed.title), sitename)
     title = _as_headline(title, tree)
-    counts = {} if listing else {**markup_counts(page, profile, body), **meta_tags.counts, **json_ld.counts}
+    counts = {} if listing else {**markup_counts(page, profile, body if body is not None else block), **meta_tags.counts, **json_ld.counts}
     # with no body marked, the largest block of paragraphs is the best guess at the post:
     # kept from the prune, whose selectors (nav, .widget, "sidebar" in a class) also
     # match the wrappers some themes put around the whole article
@@ -200,6 +205,9 @@ def document_from_tree(tree: HtmlElement, url: str, max_elements: int = MAX_ELEM
         author = _author(json_ld, meta_tags, markup, guessed, sitename)
         published = _published(json_ld.published, meta_tags.published, parse_date(guessed.date))
         modified = json_ld.modified or meta_tags.modified
+        text, header = split_byline(text, author)
+        for kind, value in counters_in_texts(header).items():  # "5 min read" in the byline
+            counts.setdefault(kind, value)
     return Document(
         url=url,
         text=text,
@@ -359,6 +367,32 @@ def _as_headline(title: str | None, tree: HtmlElement) -> str | None:
         if found and head.strip().casefold() == headline.casefold():
             return headline
     return title
+
+
+#: lines a byline is made of: "By Jane", "Posted on ...", "Updated ..."
+_BYLINE_WORDS = re.compile(r"^(by|posted|published|updated|last updated|written by|words by)\b", re.I)
+
+
+def split_byline(text: str, author: str | None) -> tuple[str, list[str]]:
+    """The text without the byline lines it starts with, and those lines. Page builders
+    put the author, the date and "5 min read" above the article, where trafilatura
+    keeps them: short lines (BYLINE_MAX_WORDS words at most), at most four, that name
+    the author, are a date or a counter, or start like a byline ("Posted on ...")."""
+    lines = text.split("\n")
+    header: list[str] = []
+    for line in lines[:4]:
+        words = line.split()
+        if not words or len(words) > BYLINE_MAX_WORDS or len(header) == len(lines) - 1:
+            break
+        # the author's name with a few words about them ("Jane Roe · Staff Writer"), not a
+        # sentence that mentions them
+        named = bool(author) and author.casefold() in line.casefold() and len(words) <= len(author.split()) + 4
+        if line.rstrip().endswith((".", "?", "!")) and len(words) > 6:
+            break
+        if not (named or _BYLINE_WORDS.match(line) or is_date_line(line) or counters_in_texts([line])):
+            break
+        header.append(line)
+    return "\n".join(lines[len(header):]), header
 
 
 def _drop_leading_title(text: str, title: str | None) -> str:

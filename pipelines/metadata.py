@@ -286,6 +286,11 @@ def parse_date(value: str | None, now: datetime | None = None) -> datetime | Non
     return parsed
 
 
+def is_date_line(line: str) -> bool:
+    """Whether `line` is a date and little more ("March 3, 2024", "12/03/2024 · 10:30")."""
+    return bool(_ONLY_A_DATE.match(line.strip(" •·|-–—")))
+
+
 def _names_in_byline(text: str) -> list[str]:
     """The names of a byline whose parts are joined by "; " (as trafilatura joins them):
     the first part with a job title run on cut ("Jane Roe Senior Reporter"), then the

@@ -289,3 +289,18 @@ def test_a_list_of_links_a_paragraph_introduces_is_part_of_the_article():
                 f"<p>Getting started:</p><ul>{steps}</ul>{paras(prose('later', 3))}</div></article>")
     text = extract_document(html, "https://site.example/start").text
     assert all(f"Guide number {i} of the series" in text for i in range(6))
+
+
+def test_a_byline_above_the_article_leaves_the_text_and_gives_the_reading_time():
+    """Page builders put the author, the date and "5 min read" above the article as
+    text blocks: they leave `text`, and the reading time is read from them."""
+    article = prose("builder", 6)
+    blocks = "".join(f"<div class='text-block'><p>{s}</p></div>" for s in article)
+    html = page(
+        "<main><div class='builder'><h1>Built</h1><div class='text-block'><p>Jane Roe</p></div>"
+        "<div class='text-block'><p>March 3, 2024</p></div><div class='text-block'><p>5 min read</p></div>"
+        f"{blocks}</div></main>",
+        head="<meta name='author' content='Jane Roe'>")
+    doc = extract_document(html, "https://site.example/built")
+    assert doc.text.startswith(article[0])
+    assert doc.author == "Jane Roe" and doc.reading_time == 5
