@@ -425,16 +425,14 @@ def _main_text(tree: HtmlElement, body: HtmlElement | None, url: str) -> tuple[s
     3. Still cut short: the body's own block text, `marked_body` (the platform says
        that is the post), or the largest block's, `largest_block`.
     """
+    _unlink_introduced_lists(body if body is not None else tree)
     # trafilatura drops figures, and blocks whose class names a "card" or "image": a
     # figure holds tables, quotes and code as often as images, so figures become plain
-    # blocks. A caption in a platform-marked body is the author's and becomes a plain
-    # paragraph; elsewhere it is left to trafilatura (it drops them), for unmarked pages
-    # caption photo credits and agency lines as often as the author's words.
-    _unlink_introduced_lists(body if body is not None else tree)
-    for element in (body if body is not None else tree).iter("figure", "figcaption"):
-        if element.tag == "figcaption" and body is None:
-            continue
-        element.tag = "div" if element.tag == "figure" else "p"
+    # blocks. Their captions are left to trafilatura, which drops them: on real pages
+    # they are photo credits and picture notes more than the article's text (kept,
+    # they scored lower on the development corpus, in marked bodies too)
+    for element in (body if body is not None else tree).iter("figure"):
+        element.tag = "div"
         for name in ("class", "id"):
             element.attrib.pop(name, None)
     if body is not None:
