@@ -24,13 +24,16 @@ def decode_body(body: bytes, content_type: str | None) -> tuple[str, str, str | 
     declared = [resolve_encoding(e) for e in (header, meta) if e and resolve_encoding(e)]
     if declared and _single_byte(declared[0]) and not body.isascii():
         try:
-            return body.decode("utf-8"), "utf-8", f"declared {declared[0]}, decoded as utf-8 (the bytes are UTF-8)"
+            text = body.decode("utf-8")
         except UnicodeDecodeError:
             pass
+        else:  # no note where the page declares UTF-8 too (a header's charset, a <meta>'s)
+            note = None if "utf-8" in declared else f"declared {declared[0]}, decoded as utf-8 (the bytes are UTF-8)"
+            return text, "utf-8", note
     for encoding in declared:
         try:
             return body.decode(encoding), encoding, None
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeError, LookupError):  # UnicodeError: codecs such as idna refuse bodies
             continue
     first = declared[0] if declared else None
     candidates = ["utf-8"]
@@ -38,12 +41,16 @@ def decode_body(body: bytes, content_type: str | None) -> tuple[str, str, str | 
     for encoding in candidates:
         try:
             text = body.decode(encoding)
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeError, LookupError):
             continue
         note = f"declared {first}, decoded as {encoding}" if first and first != encoding else None
         return text, encoding, note
-    fallback = first or "cp1252"
-    return body.decode(fallback, errors="replace"), fallback, f"undecodable bytes replaced ({fallback})"
+    for fallback in (first, "cp1252"):
+        try:
+            return body.decode(fallback, errors="replace"), fallback, f"undecodable bytes replaced ({fallback})"
+        except (UnicodeError, LookupError, TypeError):  # no charset declared, or one that is no text codec
+            continue
+    raise AssertionError("cp1252 decodes any bytes")
 
 
 #: byte pairs that UTF-8, Shift_JIS, GBK/GB18030, Big5, EUC-JP/KR read as one character
@@ -54,7 +61,7 @@ def _single_byte(encoding: str) -> bool:
     """Whether `encoding` maps each byte to one character (cp1252, latin-1, koi8-r, ...)."""
     try:  # a multi-byte charset reads one of these pairs as one character
         return all(len(pair.decode(encoding, errors="replace")) == 2 for pair in _LEAD_BYTE_PAIRS)
-    except LookupError:
+    except (LookupError, UnicodeError):  # idna and punycode refuse some bytes whatever the errors mode
         return False
 
 

@@ -44,7 +44,10 @@ class PageLinks(NamedTuple):
 def tree_links(tree: HtmlElement, html: str, url: str, limit: int = 0) -> PageLinks:
     """The links and alternates of a parsed page (read before anything prunes the tree);
     at most `limit` links (0: all), the first in the page."""
-    base = get_base_url(html[:4096], url)
+    try:
+        base = get_base_url(html[:4096], url)
+    except ValueError:  # a <base href> urllib refuses ("http://[", a port past 65535)
+        base = url
     join = partial(_joined, base)
     # a page announces a handful of feeds; a generated one could announce thousands
     announced = ((join(link.get("href") or ""), link.get("type")) for link in _ALTERNATES(tree)[:100])

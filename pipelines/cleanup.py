@@ -134,6 +134,12 @@ def _comment_text(element: HtmlElement) -> str:
     return "\n".join(line for line in block_text(comment).split("\n") if not _COMMENT_LABEL.match(line))
 
 
+def comment_regions(tree: HtmlElement | IndexedTree, profile: PlatformProfile | None) -> list[HtmlElement]:
+    """The page's reader-comment sections and comments (the profile's, then generic)."""
+    sections = [p.comment_sections + p.comment_items for p in (profile, GENERIC) if p is not None]
+    return select(tree, tuple(s for group in sections for s in group))
+
+
 def markup_counts(tree: HtmlElement | IndexedTree, profile: PlatformProfile | None, body: HtmlElement | None) -> dict[str, int]:
     """Counters of the post itself: the platform's counter elements, then short texts
     ("120 views", "3 min read") in the post's header and footer, outside reader
@@ -149,9 +155,7 @@ def markup_counts(tree: HtmlElement | IndexedTree, profile: PlatformProfile | No
             if (value := next((v for v in values if v is not None), None)) is not None:
                 found[kind] = value
     if scope is not None:
-        sections = [p.comment_sections + p.comment_items for p in (profile, GENERIC) if p is not None]
-        comments = select(tree, tuple(s for group in sections for s in group))
-        for kind, value in counters_in_texts(short_texts(scope, comments)).items():
+        for kind, value in counters_in_texts(short_texts(scope, comment_regions(tree, profile))).items():
             found.setdefault(kind, value)
     return found
 

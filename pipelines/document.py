@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
+from itertools import islice
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import TYPE_CHECKING, Callable
@@ -21,7 +22,7 @@ from lxml import etree
 from trafilatura.metadata import extract_author, extract_catstags, extract_sitename, extract_title
 from trafilatura.settings import set_date_params
 
-from .cleanup import MarkupFacts, block_text, drop_noise_lines, find_body, markup_counts, normalize_space, prune, read_markup
+from .cleanup import MarkupFacts, block_text, comment_regions, drop_noise_lines, find_body, markup_counts, normalize_space, prune, read_markup
 from .metadata import (
     PageMetadata, clean_author, declared_language, is_date_line, parse_date, read_json_ld, read_meta_tags, unescaped,
 )
@@ -175,13 +176,14 @@ def document_from_tree(tree: HtmlElement, url: str, max_elements: int = MAX_ELEM
     listing = page_type == "listing"
     # on a listing, the body and title markup are its first entry's: a listing is read whole
     body = None if listing else find_body(page, profile)
-    block = None if listing else largest_block(tree)
+    # a reader's long comment is not the post, however long
+    block = None if listing else largest_block(tree, comment_regions(page, profile))
     if body is not None and not _is_the_post(body, block):
         body = None
     sitename = _first(json_ld.sitename, meta_tags.sitename, _unless_host(guessed.sitename, url))
     title = strip_site_name(
         _first(json_ld.title, None if listing else markup.title, meta_tags.title, guessed.title), sitename)
-    title = _as_headline(title, tree)
+    title = _as_headline(title, tree, sitename)
     counts = {} if listing else {**markup_counts(page, profile, body if body is not None else block), **meta_tags.counts, **json_ld.counts}
     # with no body marked, the largest block of paragraphs is the best guess at the post:
     # kept from the prune, whose selectors (nav, .widget, "sidebar" in a class) also
@@ -349,17 +351,21 @@ def _drop_footnote_markers(tree: HtmlElement) -> None:
             sup.drop_tree()
 
 
-def _as_headline(title: str | None, tree: HtmlElement) -> str | None:
+#: where a site puts its own name: its logo, a link home
+_SITE_NAME_MARKS = re.compile(r"logo|site-?title|site-?name|brand|masthead", re.I)
+
+
+def _as_headline(title: str | None, tree: HtmlElement, sitename: str | None) -> str | None:
     """The title without what follows or precedes a separator, where the rest is the
-    page's own headline (its first <h1>): "Ten tips | Acme Tools" whose <h1> says
-    "Ten tips" is "Ten tips", whatever the site calls itself."""
-    heading = tree.find(".//h1")
-    if not title or heading is None:
-        return title
-    headline = normalize_space(heading.text_content())
-    if not headline or headline == title:
+    page's own headline: "Ten tips | Acme Tools" whose <h1> says "Ten tips" is "Ten
+    tips", whatever the site calls itself. An <h1> that is the site's name (its logo,
+    a link, the site name itself) is no headline; a colon is part of titles."""
+    headline = next((h for h in (_headline_text(e, sitename) for e in tree.iter("h1")) if h), None)
+    if not title or not headline or headline == title:
         return title
     for sep in _TITLE_SEPARATORS:
+        if sep == ": ":
+            continue
         head, found, tail = title.partition(sep)
         if found and (head.strip().casefold() == headline.casefold() or tail.strip().casefold() == headline.casefold()):
             return headline
@@ -367,6 +373,19 @@ def _as_headline(title: str | None, tree: HtmlElement) -> str | None:
         if found and head.strip().casefold() == headline.casefold():
             return headline
     return title
+
+
+def _headline_text(heading: HtmlElement, sitename: str | None) -> str | None:
+    """An <h1>'s text, unless it names the site rather than the page."""
+    text = normalize_space(heading.text_content())
+    if not text or len(text) > 300 or sitename and text.casefold() == sitename.casefold():
+        return None
+    if heading.find(".//a") is not None and len(normalize_space(heading.find(".//a").text_content())) == len(text):
+        return None  # a link: the logo's link home, or a teaser's title
+    near = [heading, *islice(heading.iterancestors(), 2)]  # the heading, its parent and grandparent
+    if any(_SITE_NAME_MARKS.search(f"{e.get('class', '')} {e.get('id', '')}") or e.tag == "a" for e in near):
+        return None
+    return text
 
 
 #: lines a byline is made of: "By Jane", "Posted on ...", "Updated ..."
@@ -499,13 +518,15 @@ def _trafilatura_text(source: HtmlElement, url: str, favor_recall: bool = False)
     return drop_noise_lines((result.text if result is not None else "") or "").strip()
 
 
-def largest_block(tree: HtmlElement) -> HtmlElement | None:
+def largest_block(tree: HtmlElement, outside: list[HtmlElement] = ()) -> HtmlElement | None:
     """The element whose own paragraphs hold the most text: where an unmarked post's
-    body most likely is (navigation and sidebars are lists and short lines)."""
+    body most likely is (navigation and sidebars are lists and short lines). Paragraphs
+    inside the `outside` elements (the comment sections) do not count."""
+    skip = {p for region in outside for p in region.iter("p", "pre", "blockquote")}
     sizes: dict[HtmlElement, int] = {}
     for paragraph in tree.iter("p", "pre", "blockquote"):
         parent = paragraph.getparent()
-        if parent is not None:
+        if parent is not None and paragraph not in skip:
             sizes[parent] = sizes.get(parent, 0) + len(normalize_space(paragraph.text_content()))
     return max(sizes, key=sizes.__getitem__) if sizes else None
 
@@ -515,18 +536,18 @@ def _is_the_post(body: HtmlElement, block: HtmlElement | None) -> bool:
     paragraphs lies apart from it (neither inside nor around it) and holds more text.
     Selectors such as `main article` or `.post-content` also match a teaser card of
     another post that comes first."""
-    if block is None or any(a is body for a in block.iter()) or any(a is body for a in block.iterancestors()):
+    if block is None or block is body or any(a is block for a in body.iterancestors()) or \
+            any(a is body for a in block.iterancestors()):
         return True
     outside = sum(len(normalize_space(p.text_content())) for p in block.iterchildren("p", "pre", "blockquote"))
     return len(normalize_space(body.text_content())) >= outside
 
 
 def _page_type(markup: MarkupFacts, json_ld: PageMetadata, meta_tags: PageMetadata, tree: HtmlElement, url: str) -> str:
-    """post, listing or other: the platform's marks first, then structured data, then structure.
-
-    A page that says it is one article (JSON-LD Article/BlogPosting, og:type article) is
-    a post even where the theme's body class or a JSON-LD ItemList says archive: those
-    mark term pages with a long description and articles with a list inside."""
+    """post, listing or other, by the strongest evidence first: the platform's marks,
+    then structured data (JSON-LD's kind, og:type), then structure: one BlogPosting
+    item, a listing's URL path, one <article> holding more text than all the others
+    together (a post with teaser cards around it), three or more articles or items."""
     if markup.is_page:
         return "other"
     if markup.is_post:
@@ -538,12 +559,31 @@ def _page_type(markup: MarkupFacts, json_ld: PageMetadata, meta_tags: PageMetada
     postings = tree.xpath("//*[@itemtype][contains(@itemtype, 'schema.org/BlogPosting') or contains(@itemtype, 'schema.org/Article')]")
     if len(postings) == 1:
         return "post"
-    articles = tree.xpath("//article[not(ancestor::article)] | //*[contains(concat(' ', normalize-space(@class), ' '), ' hentry ')]")
-    if _dominant(articles):
+    if _LISTING_PATH.search(urlsplit(url).path):
+        return "listing"
+    articles = tree.xpath("//article | //*[contains(concat(' ', normalize-space(@class), ' '), ' hentry ')]")
+    if _dominant(_outermost(tree, articles)):
         return "post"
-    if len(postings) >= 3 or len(articles) >= 3 or _LISTING_PATH.search(urlsplit(url).path):
+    if len(postings) >= 3 or len(articles) >= 3:
         return "listing"
     return "other"
+
+
+def _outermost(tree: HtmlElement, elements: list[HtmlElement]) -> list[HtmlElement]:
+    """The `elements` not inside another of them, in one walk of the tree (an ancestor
+    test per element is quadratic in a hostile page's nesting)."""
+    targets = set(elements)
+    outer: list[HtmlElement] = []
+    depth = 0
+    for event, element in etree.iterwalk(tree, events=("start", "end")):
+        if element in targets:
+            if event == "start":
+                if depth == 0:
+                    outer.append(element)
+                depth += 1
+            else:
+                depth -= 1
+    return outer
 
 
 def _dominant(articles: list[HtmlElement]) -> bool:

@@ -96,3 +96,12 @@ def test_a_link_that_is_no_url_is_skipped_not_fatal():
     links = tree_links(parse_html(html), html, "https://blog.example/post/")
     assert links.links == ("https://blog.example/fine",)
     assert links.alternates == (("https://blog.example/feed.xml", "application/rss+xml"),)
+
+
+def test_a_base_href_that_is_no_url_leaves_links_relative_to_the_page():
+    from crawler.links import tree_links
+    from pipelines.document import parse_html
+
+    for base in ("http://[", "https://blog.example:99999/"):
+        html = f"<html><head><base href='{base}'></head><body><a href='/fine'>z</a></body></html>"
+        assert tree_links(parse_html(html), html, "https://blog.example/post/").links == ("https://blog.example/fine",)

@@ -64,3 +64,12 @@ def test_a_stale_single_byte_declaration_over_utf8_bytes_is_overruled():
     assert "Crème brûlée" in text and encoding == "cp1252" and note is None
     russian = '<html><head><meta charset="koi8-r"></head><body><p>Привет, мир</p></body></html>'
     assert decode_body(russian.encode("koi8-r"), "text/html")[1] == "koi8-r"
+
+
+def test_a_declared_charset_that_is_no_text_codec_still_decodes():
+    """`charset=idna` or `punycode` name codecs that refuse ordinary bytes: the body
+    still decodes (and a page is never lost to its charset)."""
+    for charset in ("idna", "punycode", "undefined"):
+        for body in (b"<p>plain</p>", FRENCH.encode("utf-8"), FRENCH.encode("cp1252")):
+            text, _, _ = decode_body(body, f"text/html; charset={charset}")
+            assert "plain" in text or "Cr" in text
