@@ -304,3 +304,39 @@ def test_a_byline_above_the_article_leaves_the_text_and_gives_the_reading_time()
     doc = extract_document(html, "https://site.example/built")
     assert doc.text.startswith(article[0])
     assert doc.author == "Jane Roe" and doc.reading_time == 5
+
+
+def test_a_readers_long_comment_is_not_the_post():
+    """A short post under a long comment: the comment is not the largest block of the
+    page's paragraphs, and the marked body stays the post."""
+    comment = paras(prose("comment", 8))
+    html = page(
+        "<article><h1>Short</h1><div class='entry-content'><p>Two lines of a short post, about the shed.</p>"
+        "<p>That is all for today, thanks for reading it.</p></div></article>"
+        f"<div id='comments'><ol class='comment-list'><li><div class='comment-content'>{comment}</div></li></ol></div>",
+        head="<meta name='generator' content='WordPress 6.5'>")
+    doc = extract_document(html, "https://site.example/short")
+    assert "Two lines of a short post" in doc.text and "comment paragraph" not in doc.text
+
+
+@pytest.mark.parametrize("h1", ["<h1 class='site-title'>Jane's Kitchen</h1>", "<h1><a href='/'>Jane's Kitchen</a></h1>",
+                                "<h1>Acme</h1>"])
+def test_an_h1_that_names_the_site_is_not_the_headline(h1):
+    html = page(f"<header>{h1}</header><article><h2>Ten tips for pasta</h2><div class='entry-content'>"
+                f"{paras(prose('pasta', 5))}</div></article>", title="Ten tips for pasta - Jane's Kitchen",
+                head="<meta property='og:site_name' content='Acme'>"
+                     "<meta property='og:title' content=\"Ten tips for pasta - Jane's Kitchen\">")
+    assert extract_document(html, "https://site.example/pasta").title == "Ten tips for pasta - Jane's Kitchen"
+
+
+def test_nested_articles_count_once_for_the_page_type():
+    """Teasers inside an outer <article> are still a list of posts; a post inside
+    <article> tags nested a thousand deep is read without walking ancestors."""
+    teasers = "".join(f"<article class='teaser'><h2><a href='/p/{i}'>Post {i}</a></h2><p>Teaser {i}.</p></article>"
+                      for i in range(6))
+    listing = extract_document(page(f"<main><article class='feed'>{teasers}</article></main>"), "https://site.example/")
+    assert listing.page_type == "listing"
+    from pipelines.document import _outermost, parse_html
+
+    tree = parse_html(page("<article id='a'>" * 1000 + "x" + "</article>" * 1000 + "<article id='b'><p>y</p></article>"))
+    assert [a.get("id") for a in _outermost(tree, tree.xpath("//article"))] == ["a", "b"]
