@@ -227,18 +227,21 @@ def prune(tree: HtmlElement | IndexedTree, profile: PlatformProfile | None, keep
 
 def drop_noise_lines(text: str) -> str:
     """The text without lines that say nothing: only counters ("120 views", "3 min
-    read"), only whitespace, or table rows without a letter and half their cells
-    empty (a like bar laid out as a table: `| 6 | | |`). Trailing whitespace goes."""
-    return "\n".join(line.rstrip() for line in text.split("\n") if line.strip() and not _noise(line))
+    read"), only spaces and tabs, or table rows without a letter and at most one cell
+    filled (a like bar laid out as a table: `| 6 | | |`). Trailing whitespace goes;
+    empty lines stay (a code block's blank lines)."""
+    return "\n".join(line.rstrip() for line in text.split("\n") if not _noise(line))
 
 
 def _noise(line: str) -> bool:
+    stripped = line.strip()
+    if not stripped:
+        return bool(line)  # spaces and tabs: noise; an empty line: a code block's
     if COUNTER_TEXT.match(line):
         return True
-    stripped = line.strip()
     if stripped.startswith("|") and stripped.endswith("|") and not any(c.isalpha() for c in stripped):
         cells = [c.strip() for c in stripped[1:-1].split("|")]
-        return sum(1 for c in cells if not c) * 2 >= len(cells)
+        return len(cells) > 1 and sum(1 for c in cells if c) <= 1
     return False
 
 

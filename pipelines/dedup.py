@@ -5,9 +5,11 @@
   as a new version).
 - Another URL with a text already stored (in this crawl or in the archive)
   becomes a `duplicate` FetchRecord naming the first URL; unless the text is short
-  (under SHORT_TEXT_WORDS words) and the page has another title: then two posts
-  show one banner or placeholder ("Sign up to read"), and the second is a
-  `no_content` record saying so, never a duplicate of an unrelated post.
+  (under SHORT_TEXT_CHARS characters) and the page has another title: then two
+  posts show one banner or placeholder ("Sign up to read"), and the second is a
+  `no_content` record saying so, never a duplicate of an unrelated post. Titles are
+  known for the texts of this crawl only: a banner stored by an earlier crawl makes a
+  later page with it a `duplicate`, as before.
 
 It learns the archive's versions from the `archive_opened` signal, and keeps
 one digest per URL and per distinct text.
@@ -27,8 +29,9 @@ if TYPE_CHECKING:
     from archive.state import ArchiveState
 
 
-#: texts shorter than this (words) are compared with their titles too
-SHORT_TEXT_WORDS = 50
+#: texts shorter than this (characters: Chinese and Japanese have no spaces to count
+#: words by) are compared with their titles too
+SHORT_TEXT_CHARS = 300
 
 
 class DedupPipeline:
@@ -59,16 +62,16 @@ class DedupPipeline:
         if self.latest.get(url) == digest:
             return self._record(item, "unchanged", "same text as the latest stored version")
         first = self.first_url.get(digest)
-        words, title = item.document.word_count, item.document.title
+        size, title = len(item.document.text), item.document.title
         if first is None:
             self.first_url[digest] = url
             self.latest[url] = digest
-            if words < SHORT_TEXT_WORDS:
+            if size < SHORT_TEXT_CHARS:
                 self.first_title[digest] = title
             return item
-        if first != url and words < SHORT_TEXT_WORDS and digest in self.first_title and self.first_title[digest] != title:
-            return self._record(item, "no_content", f"its only text is the {words}-word text of {first}, another "
-                                "post: a banner or placeholder, not an article")
+        if first != url and size < SHORT_TEXT_CHARS and digest in self.first_title and self.first_title[digest] != title:
+            return self._record(item, "no_content", f"its only text is the {size}-character text of {first}, "
+                                "another post: a banner or placeholder, not an article")
         reason = "fetched again (a redirect led here)" if first == url else f"same text as {first}"
         return self._record(item, "duplicate", reason)
 

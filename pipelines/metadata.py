@@ -27,37 +27,6 @@ LISTING_TYPES = {"collectionpage", "blog", "itemlist", "searchresultspage"}
 
 EARLIEST = datetime(1995, 1, 1, tzinfo=timezone.utc)
 
-_AUTHOR_LABEL = re.compile(
-    r"^\s*(by|posted by|written by|author|authors|writer'?s picture|writer|admin|"
-    r"administrator|anonymous|unknown|guest|staff|editor|name|published|posted|updated|reply|share|"
-    r"view (all|more) posts|read more|more posts|human)\s*:?\s*$",
-    re.I,
-)
-_AUTHOR_PREFIX = re.compile(
-    r"^\s*((post |article )?authors?|authored by|(posted|published|written|reviewed|recipe|story|words|photos) by|"
-    r"this (post|article) was written by|view all posts by|read more (about|from)|more (posts|articles) by|by)\s*:?\s+",
-    re.I)
-_MONTHS = (r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t|tember)?|oct(ober)?|"
-           r"nov(ember)?|dec(ember)?")
-#: months that are not also first or last names ("Theresa May", "June Carter")
-_NAMELESS_MONTHS = r"jan(uary)?|feb(ruary)?|mar|apr|jul|aug|sep(t|tember)?|oct(ober)?|nov(ember)?|dec(ember)?"
-_DATE = rf"(({_MONTHS})\.?\s+\d|\d{{1,4}}[-/.]\d{{1,2}}[-/.]\d{{1,4}}|\d{{1,2}}(st|nd|rd|th)?\s+({_MONTHS})\b)"
-#: what bylines run on with after the name: a date, "Last updated", "Reviewed by", a
-#: bullet or a pipe and what follows, a URL
-_AUTHOR_TAIL = re.compile(
-    rf"(\s*[•·|]\s.*|\s+(last\s+)?(updated|published|posted|modified|reviewed by)\b.*|\s+https?\b.*|"
-    rf"\s*[;,]?\s+(on\s+)?{_DATE}.*|\s*[;,]?\s+({_NAMELESS_MONTHS})\.?)$", re.I)
-_ONLY_A_DATE = re.compile(rf"^(on\s+)?({_DATE}.*|({_MONTHS})\.?|\d[\d\s.,/:-]*)$", re.I)
-#: a job title run on after the name, without a comma: "Jane Roe Senior Reporter"
-_ROLE_WORDS = (r"writer|reporter|editor|founder|co-founder|consultant|contributor|journalist|correspondent|columnist|"
-               r"producer|analyst|specialist|attorney|lawyer|ceo|cto|md|dvm|phd|head|educators?|reviewer|winemaker|grader")
-_ROLE = re.compile(
-    r"\s+(((former|senior|junior|staff|contributing|managing|associate|assistant|chief|freelance|lead|guest|tech|news|"
-    rf"features?|head)\s+)+(\w+\s+)?)?({_ROLE_WORDS})\b.*$", re.I)
-_HAS_ROLE = re.compile(rf"\b({_ROLE_WORDS})\b", re.I)
-_DATELINE = re.compile(r"^(last\s+)?(updated|published|posted|modified)\b", re.I)
-
-
 @dataclass
 class PageMetadata:
     """Metadata one source (JSON-LD or meta tags) gives; None where it is silent."""
@@ -121,13 +90,10 @@ def _text(value: Any) -> str | None:
 
 
 def unescaped(text: str) -> str:
-    """`text` with HTML entities decoded, twice at most: CMSs escape titles once more
-    than HTML does (`&amp;#8217;` in a meta tag reads `&#8217;`)."""
-    for _ in range(2):
-        if "&" not in text:
-            break
-        text = html.unescape(text)
-    return text
+    """`text` with its HTML entities decoded once: CMSs escape a title once more than
+    HTML does (a meta tag's `&amp;#8217;` reads `&#8217;`), and JSON-LD strings are not
+    HTML-decoded at all. Once only: a title about `&amp;lt;` keeps its `&lt;`."""
+    return html.unescape(text) if "&" in text else text
 
 
 def _names(value: Any) -> list[str]:
@@ -216,7 +182,8 @@ def read_meta_tags(tree: HtmlElement) -> PageMetadata:
         description=first("og:description", "description", "twitter:description"),
         tags=[t for t in tags.get("article:tag", []) if t],
         categories=[t for t in tags.get("article:section", []) if t],
-        free=False if (first("article:content_tier") or "").lower() in ("locked", "metered") else None,
+        # "metered" articles are free to read up to a monthly count: the page holds them
+        free=False if (first("article:content_tier") or "").lower() == "locked" else None,
     )
     # Medium, Substack, Ghost and WordPress SEO plugins state the reading time as a
     # twitter:label/twitter:data pair ("Reading time" / "4 min read")
@@ -284,42 +251,3 @@ def parse_date(value: str | None, now: datetime | None = None) -> datetime | Non
     if parsed < EARLIEST or parsed > now + timedelta(days=1):
         return None
     return parsed
-
-
-def is_date_line(line: str) -> bool:
-    """Whether `line` is a date and little more ("March 3, 2024", "12/03/2024 · 10:30")."""
-    return bool(_ONLY_A_DATE.match(line.strip(" •·|-–—")))
-
-
-def _names_in_byline(text: str) -> list[str]:
-    """The names of a byline whose parts are joined by "; " (as trafilatura joins them):
-    the first part with a job title run on cut ("Jane Roe Senior Reporter"), then the
-    parts that are names too, up to the first that is not ("Head", "MD", "Trial Attorney")."""
-    parts = text.split("; ")
-    first = _ROLE.sub("", parts[0]).strip(" ,;-–—")
-    names = [first if " " in first else parts[0].strip()]  # "Jane Writer" is a name
-    for part in parts[1:]:
-        if not 1 < len(part.split()) <= 5 or _HAS_ROLE.search(part):
-            break
-        names.append(part.strip())
-    return names
-
-
-def clean_author(value: str | None, *, rejected: set[str] = frozenset()) -> str | None:
-    """An author name, or None for labels ("By", "Writer's picture"), dates, profile
-    URLs and the names in `rejected` (commenters). The byline's tail ("• March 3", "Last updated")
-    is cut, entities are decoded, quotes and list brackets taken off."""
-    if not value:
-        return None
-    text = re.sub(r"\s+", " ", unescaped(value)).strip(" \t\n|·•,-–—\"'[]")
-    while (unlabelled := _AUTHOR_PREFIX.sub("", text).strip()) != text:  # "Post author By Jane"
-        text = unlabelled
-    text = _AUTHOR_TAIL.sub("", text).strip(" |·•,;-–—")
-    text = ", ".join(_names_in_byline(text))
-    if not text or len(text) > 100 or _AUTHOR_LABEL.match(text) or _ONLY_A_DATE.match(text) or _DATELINE.match(text):
-        return None
-    if "://" in text or text.lower().startswith("www.") or "@" in text and " " not in text:
-        return None
-    if text.lower() in {r.lower() for r in rejected}:
-        return None
-    return text

@@ -14,7 +14,8 @@ from pipelines.cleanup import block_text, prune, visible_text
 from pipelines.counters import COUNTER_KINDS, counter_value, statistic_counts
 from pipelines.document import NoContent, extract_document, largest_block
 from pipelines.language import text_language
-from pipelines.metadata import clean_author, parse_date
+from pipelines.bylines import clean_author
+from pipelines.metadata import parse_date
 from pipelines.platforms import PROFILES, detect_platform
 from pipelines.platforms.generic import COUNTER_TEXT
 from pipelines.worker import extract_page
