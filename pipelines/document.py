@@ -208,7 +208,9 @@ def document_from_tree(tree: HtmlElement, url: str, max_elements: int = MAX_ELEM
 
     author = published = modified = None  # a list of posts has no single author or date
     if not listing:
-        author = _author(json_ld, meta_tags, markup, guessed, sitename)
+        person, own_site = _author_names([json_ld.author, meta_tags.author], [markup.author, guessed.author],
+                                         markup.comment_authors, sitename)
+        author = person or own_site
         published = _published(json_ld.published, meta_tags.published, parse_date(guessed.date))
         modified = json_ld.modified or meta_tags.modified
         text, header = split_byline(text, author)
@@ -257,7 +259,9 @@ def _guess_metadata(
     guesses = _Guesses()
     if not (json_ld.title or meta_tags.title or markup.title):
         guesses.title = extract_title(tree)
-    if _author(json_ld, meta_tags, markup, guesses, None, person_only=True) is None:  # no one named yet
+    person, _ = _author_names([json_ld.author, meta_tags.author], [markup.author], markup.comment_authors,
+                              json_ld.sitename or meta_tags.sitename)
+    if person is None:  # the page names no one but perhaps itself: trafilatura's guess
         guesses.author = extract_author(tree)  # works on its own copy
     if not (json_ld.published or meta_tags.published):
         guesses.date = find_date(tree, **{**set_date_params(True), "url": url})  # works on its own copy
@@ -270,23 +274,23 @@ def _guess_metadata(
     return guesses
 
 
-def _author(json_ld: PageMetadata, meta_tags: PageMetadata, markup: MarkupFacts, guessed: _Guesses,
-            sitename: str | None, person_only: bool = False) -> str | None:
-    """The first name the page's JSON-LD, meta tags, platform markup or trafilatura's
-    guess gives. A name that is the site's own (a company blog, a personal site) is
-    kept only when no other source names a person. A commenter's name is refused only
-    where the byline markup or the guess could have caught a comment's byline: the
-    post's author replying in the comments stays the author JSON-LD names."""
-    sitename = sitename or json_ld.sitename or meta_tags.sitename
+def _author_names(stated: list[str | None], shown: list[str | None], commenters: set[str],
+                  sitename: str | None) -> tuple[str | None, str | None]:
+    """(the first person named, the site's own name where it is named as the author).
+
+    `stated` are what the page's structured data says (JSON-LD, meta tags), `shown`
+    what its byline markup or trafilatura's guess shows: a commenter's name is refused
+    only there, where a comment's byline could have been caught (the post's author
+    replying in the comments stays the author JSON-LD names). A company blog or a
+    personal site names itself: that is the author only when no person is named."""
     own_site = None
-    candidates = [(json_ld.author, False), (meta_tags.author, False), (markup.author, True), (guessed.author, True)]
-    for value, from_layout in candidates:
-        name = clean_author(value, rejected=markup.comment_authors if from_layout else frozenset())
+    for value, rejected in [*((v, frozenset()) for v in stated), *((v, commenters) for v in shown)]:
+        name = clean_author(value, rejected=rejected)
         if name and sitename and name.casefold() == sitename.casefold():
             own_site = own_site or name
         elif name:
-            return name
-    return None if person_only else own_site
+            return name, own_site
+    return None, own_site
 
 
 def _published(*candidates: datetime | None) -> datetime | None:
