@@ -129,6 +129,13 @@ def read_json_ld(tree: HtmlElement) -> PageMetadata:
         meta.sitename = _text(publisher) if publisher else None
     elif any(_types(o) & LISTING_TYPES for o in objects):
         meta.page_kind = "listing"
+    if meta.published is None:
+        # no Article says when: the WebPage does (SEO plugins put datePublished there);
+        # else the date of whatever the page embeds (a tweet, a video) would be guessed
+        dated = next((o for o in objects if "webpage" in _types(o) and o.get("datePublished")), None)
+        if dated is not None:
+            meta.published = parse_date(_text(dated.get("datePublished")))
+            meta.modified = meta.modified or parse_date(_text(dated.get("dateModified")))
     website = next((o for o in objects if "website" in _types(o)), None)
     if website is not None:
         meta.sitename = _text(website.get("name")) or meta.sitename

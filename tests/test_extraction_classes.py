@@ -316,3 +316,15 @@ def test_nested_articles_count_once_for_the_page_type():
 
     tree = parse_html(page("<article id='a'>" * 1000 + "x" + "</article>" * 1000 + "<article id='b'><p>y</p></article>"))
     assert [a.get("id") for a in _outermost(tree, tree.xpath("//article"))] == ["a", "b"]
+
+
+def test_the_webpages_date_beats_an_embedded_posts_date():
+    """No Article object, but the WebPage states datePublished (SEO plugins put it
+    there): that is the date, not the date of a tweet the post embeds."""
+    tweet = ("<blockquote class='twitter-tweet'><p>Look at this shed!</p>&mdash; Pat (@pat) "
+             "<a href='https://twitter.example/pat/status/1'>January 5, 2019</a></blockquote>")
+    html = page(
+        f"<article><h1>Sheds</h1><div class='entry-content'>{paras(prose('sheds', 5))}{tweet}</div></article>",
+        head="<script type='application/ld+json'>{\"@graph\": [{\"@type\": \"WebPage\", \"name\": \"Sheds\", "
+             "\"datePublished\": \"2024-06-01T09:00:00+00:00\"}]}</script>")
+    assert extract_document(html, "https://site.example/sheds").published.date().isoformat() == "2024-06-01"
