@@ -475,7 +475,7 @@ def _main_text(tree: HtmlElement, body: HtmlElement | None, url: str) -> tuple[s
         source, reference = tree, drop_noise_lines(block_text(block)).strip() if block is not None else ""
     text = _trafilatura_text(source, url)
     return choose_text(text, lambda: _trafilatura_text(source, url, favor_recall=True), reference,
-                       len(block_text(source)), marked=body is not None)
+                       len(normalize_space(source.text_content())), marked=body is not None)
 
 
 def choose_text(text: str, recall: Callable[[], str], reference: str, pruned_size: int, marked: bool) -> tuple[str, str]:
