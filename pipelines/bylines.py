@@ -26,8 +26,9 @@ _AUTHOR_LABEL = re.compile(
 #: labels before the name; "View all posts by" is WordPress's author link
 _AUTHOR_PREFIX = re.compile(
     r"^\s*((post |article )?authors?|authored by|(posted|published|written|reviewed|words|photos) by|"
-    r"view all posts by|more (posts|articles) by|by)\s*:?\s+",
+    r"(posted|published|updated) on|view all posts by|more (posts|articles) by|by)\s*:?\s+",
     re.I)
+_WEEKDAY = r"((mon|tues|wednes|thurs|fri|satur|sun)day|mon|tue|wed|thu|fri|sat|sun)\.?,?\s+"
 _MONTHS = (r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t|tember)?|oct(ober)?|"
            r"nov(ember)?|dec(ember)?")
 #: a date: a month then a number, a number then a month, or digits with separators
@@ -37,12 +38,15 @@ _DATE = rf"(({_MONTHS})\.?\s+\d|\d{{1,4}}[-/.]\d{{1,2}}[-/.]\d{{1,4}}|\d{{1,2}}(
 #: "June" are names too)
 _AUTHOR_TAIL = re.compile(
     rf"(\s*[•·|]\s.*|\s+(last\s+)?(updated|published|posted|modified|reviewed by)\b.*|\s+https?\b.*|"
-    rf"\s*[;,]?\s+(on\s+)?{_DATE}.*)$", re.I)
+    rf"\s*[;,]?\s+(on\s+)?({_WEEKDAY})?{_DATE}.*)$", re.I)
 #: a date before the name: "March 3, 2024 by Jane Roe", "On 3 March 2024, Jane Roe"
-_DATE_FIRST = re.compile(
-    rf"^(on\s+)?(({_MONTHS})\.?\s+\d{{1,2}}(st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}(st|nd|rd|th)?\s+({_MONTHS})\.?,?\s+\d{{4}}|"
-    rf"\d{{1,4}}[-/.]\d{{1,2}}[-/.]\d{{1,4}})\s*(,|\bby\b|[•·|–—-])\s*", re.I)
-_ONLY_A_DATE = re.compile(rf"^(on\s+)?({_DATE}.*|\d[\d\s.,/:-]*)$", re.I)
+#: a whole date: "March 3, 2024", "3 March 2024", "2024-03-03", "03/03/2024", "March 3"
+_FULL_DATE = (rf"(({_WEEKDAY})?(({_MONTHS})\.?\s+\d{{1,2}}(st|nd|rd|th)?(,?\s+\d{{4}})?|"
+              rf"\d{{1,2}}(st|nd|rd|th)?\s+({_MONTHS})\.?(,?\s+\d{{4}})?|\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}))")
+_DATE_FIRST = re.compile(rf"^(on\s+)?{_FULL_DATE}\s*(,|\bby\b|[•·|–—-])?\s+", re.I)
+#: a line that is a date and a time at most: "March 3, 2024", "12/03/2024 · 10:30"
+_ONLY_A_DATE = re.compile(
+    rf"^(on\s+)?{_FULL_DATE}(\s*([,·•|@-]|at)?\s*\d{{1,2}}[:.]\d{{2}}(\s*[ap]\.?m\.?)?)?\.?$", re.I)
 #: month abbreviations alone: a date's remains, not a name ("Dec", "Sept.")
 _MONTH_ABBREVIATION = re.compile(r"^(jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?$", re.I)
 _DATELINE = re.compile(r"^(last\s+)?(updated|published|posted|modified)\b", re.I)
@@ -65,11 +69,14 @@ def _names_in_byline(text: str) -> list[str]:
     """The names of a byline whose parts are joined by "; " (as trafilatura joins them):
     the first part with a job title run on cut ("Jane Roe Senior Reporter"), then the
     parts that are names too, up to the first that is a title or credential ("MD")."""
+    # labels and titles before the name go: "Staff Writer; Jane Roe", "Admin; Jane Roe"
     parts = text.split("; ")
+    while len(parts) > 1 and (_AUTHOR_LABEL.match(parts[0]) or not _ROLE.sub("", " " + parts[0]).strip()):
+        parts = parts[1:]
     first = _ROLE.sub("", parts[0]).strip(" ,;-–—")
     names = [first if " " in first else parts[0].strip()]  # "Jane Writer" is a name
     for part in parts[1:]:
-        if not 0 < len(part.split()) <= 5 or _NOT_A_NAME.search(part):
+        if not 0 < len(part.split()) <= 5 or _NOT_A_NAME.search(part) or any(c.isdigit() for c in part):
             break
         names.append(part.strip())
     return names
@@ -85,15 +92,16 @@ def clean_author(value: str | None, *, rejected: set[str] = frozenset()) -> str 
     text = re.sub(r"\s+", " ", unescaped(value)).strip(" \t\n|·•,-–—\"'")
     if text.startswith("[") and text.endswith("]"):  # a list written out as a string: "['Jane Roe']"
         text = text[1:-1].strip(" \"'")
-    text = _DATE_FIRST.sub("", text)
-    while (unlabelled := _AUTHOR_PREFIX.sub("", text).strip()) != text:  # "Post author By Jane"
+    # "Post author By Jane", "Posted on March 3, 2024 by Jane"
+    while (unlabelled := _DATE_FIRST.sub("", _AUTHOR_PREFIX.sub("", text).strip()).strip()) != text:
         text = unlabelled
     text = _AUTHOR_TAIL.sub("", text).strip(" |·•,;-–—")
     text = ", ".join(_names_in_byline(text)) if text else ""
     if not text or len(text) > 100 or _AUTHOR_LABEL.match(text) or _ONLY_A_DATE.match(text) or \
             _MONTH_ABBREVIATION.match(text) or _DATELINE.match(text):
         return None
-    if "://" in text or text.lower().startswith("www.") or "@" in text and " " not in text:
+    if not any(c.isalpha() for c in text) or "://" in text or text.lower().startswith("www.") or \
+            "@" in text and " " not in text:
         return None
     if text.lower() in {r.lower() for r in rejected}:
         return None

@@ -110,7 +110,8 @@ def read_markup(tree: HtmlElement | IndexedTree, profile: PlatformProfile | None
 def comment_texts(tree: HtmlElement | IndexedTree, profile: PlatformProfile) -> list[str]:
     """One text per reader comment, outermost matches only (no nested doubles)."""
     items = select(tree, profile.comment_items)
-    outer = [e for e in items if not any(a in items for a in e.iterancestors())]
+    matched = set(items)
+    outer = [e for e in items if not any(a in matched for a in e.iterancestors())]
     return [t for t in (_comment_text(e) for e in outer) if t]
 
 
@@ -123,7 +124,7 @@ _COMMENT_CONTROLS = etree.XPath(
 #: lines of a comment widget's labels (English: the language of the widgets measured)
 _COMMENT_LABEL = re.compile(
     r"^(reply|share|like|report|edit|delete|collapse|expand( full)? comment|see more|show more|"
-    r"(liked|loved) by\b.*|\d+\s+(replies|reply|likes?))$", re.I)
+    r"(liked|loved) by\b.*\b(\d+|others?|people)\b.*|\d+\s+(replies|reply|likes?))$", re.I)
 
 
 def _comment_text(element: HtmlElement) -> str:

@@ -62,6 +62,8 @@ MIN_RATIO = 0.3
 RECALL_TRY = 0.7
 RECALL_GAIN = 1.1
 
+#: the page's articles: <article> elements and the hentry class of classic blog themes
+_ARTICLES = etree.XPath(".//article | .//*[contains(concat(' ', normalize-space(@class), ' '), ' hentry ')]")
 _LISTING_PATH = re.compile(r"/(tag|tags|category|categories|label|labels|search|archive|archives|author|page/\d+)(/|$)", re.I)
 
 
@@ -341,12 +343,15 @@ def _unlink_introduced_lists(root: HtmlElement) -> None:
     """A list of links that a paragraph of the article's flow introduces ("Getting
     started:") is the article's: its links become plain text, which trafilatura keeps
     (it drops lists dense with links as navigation)."""
+    paragraphs: dict[HtmlElement, int] = {}  # per parent: a page of many lists asks each parent once
     for listing in list(root.iter("ul", "ol")):
         before, parent = listing.getprevious(), listing.getparent()
-        if before is None or before.tag != "p" or not normalize_space(before.text_content()).endswith(":"):
+        if parent is None or before is None or before.tag != "p" or not normalize_space(before.text_content()).endswith(":"):
             continue
+        if parent not in paragraphs:
+            paragraphs[parent] = sum(1 for _ in parent.iterchildren("p"))
         # in the article's flow of paragraphs, not a sidebar's "Follow us:" box
-        if parent is not None and sum(1 for _ in parent.iterchildren("p")) >= 3 and listing.find(".//a") is not None:
+        if paragraphs[parent] >= 3 and listing.find(".//a") is not None:
             etree.strip_tags(listing, "a")
 
 
@@ -371,15 +376,16 @@ def _as_headline(title: str | None, tree: HtmlElement, sitename: str | None) -> 
     headline = next((h for h in (_headline_text(e, sitename) for e in tree.iter("h1")) if h), None)
     if not title or not headline or headline == title:
         return title
+    wanted = headline.casefold()
     for sep in _TITLE_SEPARATORS:
         if sep == ": ":
             continue
-        head, found, tail = title.partition(sep)
-        if found and (head.strip().casefold() == headline.casefold() or tail.strip().casefold() == headline.casefold()):
-            return headline
-        head, found, tail = title.rpartition(sep)
-        if found and head.strip().casefold() == headline.casefold():
-            return headline
+        # the headline is the longer side: "Part 2 - The Oven" is one title, not "Part 2"
+        for head, found, tail in (title.partition(sep), title.rpartition(sep)):
+            if found and head.strip().casefold() == wanted and len(head.strip()) >= len(tail.strip()):
+                return headline
+            if found and tail.strip().casefold() == wanted and len(tail.strip()) >= len(head.strip()):
+                return headline
     return title
 
 
@@ -393,11 +399,18 @@ def _headline_text(heading: HtmlElement, sitename: str | None) -> str | None:
     near = [heading, *islice(heading.iterancestors(), 2)]  # the heading, its parent and grandparent
     if any(_SITE_NAME_MARKS.search(f"{e.get('class', '')} {e.get('id', '')}") or e.tag == "a" for e in near):
         return None
+    ancestors = [a.tag for a in heading.iterancestors()]
+    if "header" in ancestors and not {"article", "main"} & set(ancestors[: ancestors.index("header")]) and \
+            "article" not in ancestors:
+        return None  # the page's banner, above any article: the site's name
     return text
 
 
 #: lines a byline is made of: "By Jane", "Posted on ...", "Updated ..."
 _BYLINE_WORDS = re.compile(r"^(by|posted|published|updated|last updated|written by|words by)\b", re.I)
+#: a date with a year in a line: "December 18, 2025", "18 Dec 2025", "2025-12-18", "18/12/2025"
+_DATE_IN_LINE = re.compile(r"\b(\d{4}-\d{2}-\d{2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|[a-z]{3,9}\.?\s+\d{1,2}(st|nd|rd|th)?,?\s+\d{4}|"
+                           r"\d{1,2}(st|nd|rd|th)?\s+[a-z]{3,9}\.?,?\s+\d{4})\b", re.I)
 
 
 def split_byline(text: str, author: str | None) -> tuple[str, list[str]]:
@@ -411,12 +424,13 @@ def split_byline(text: str, author: str | None) -> tuple[str, list[str]]:
         words = line.split()
         if not words or len(words) > BYLINE_MAX_WORDS or len(header) == len(lines) - 1:
             break
-        # the author's name with a few words about them ("Jane Roe · Staff Writer"), not a
-        # sentence that mentions them
-        named = bool(author) and author.casefold() in line.casefold() and len(words) <= len(author.split()) + 4
-        if line.rstrip().endswith((".", "?", "!")) and len(words) > 6:
-            break
-        if not (named or _BYLINE_WORDS.match(line) or is_date_line(line) or counters_in_texts([line])):
+        # the author's name alone or with a note after a separator ("Jane Roe · Staff
+        # Writer"), not a sentence that mentions them; "By ..." and "Posted ..." lines
+        # only with the name or a date in them (a poem starts "By the sea")
+        named = bool(author) and re.match(rf"^(by\s+)?{re.escape(author)}\s*([•·|,–—-].*)?$", line, re.I) is not None
+        dated = bool(_DATE_IN_LINE.search(line))
+        if not (named or is_date_line(line) or counters_in_texts([line]) or
+                _BYLINE_WORDS.match(line) and (dated or author and re.search(rf"\b{re.escape(author)}\b", line))):
             break
         header.append(line)
     return "\n".join(lines[len(header):]), header
@@ -567,10 +581,12 @@ def _page_type(markup: MarkupFacts, json_ld: PageMetadata, meta_tags: PageMetada
     postings = tree.xpath("//*[@itemtype][contains(@itemtype, 'schema.org/BlogPosting') or contains(@itemtype, 'schema.org/Article')]")
     if len(postings) == 1:
         return "post"
-    if _LISTING_PATH.search(urlsplit(url).path):
+    path = urlsplit(url).path
+    if _LISTING_PATH.search(path):
         return "listing"
-    articles = tree.xpath("//article | //*[contains(concat(' ', normalize-space(@class), ' '), ' hentry ')]")
-    if _dominant(_outermost(tree, articles)):
+    articles = _ARTICLES(tree)
+    # a blog's home page shows its latest post in full above the others: an index still
+    if path.strip("/") and _dominant(_article_pieces(tree, articles)):
         return "post"
     if len(postings) >= 3 or len(articles) >= 3:
         return "listing"
@@ -594,8 +610,19 @@ def _outermost(tree: HtmlElement, elements: list[HtmlElement]) -> list[HtmlEleme
     return outer
 
 
-def _dominant(articles: list[HtmlElement]) -> bool:
-    """Whether one of the page's articles holds more text than all the others together:
-    a post with teaser cards of other posts around it, not a list of posts."""
-    sizes = sorted(len(normalize_space(a.text_content())) for a in articles)
+def _article_pieces(tree: HtmlElement, articles: list[HtmlElement]) -> list[int]:
+    """The text sizes of the page's articles as separate pieces: each outermost
+    article's own text (without the articles inside it: comments, related cards,
+    teasers), and each of those inner articles."""
+    pieces = []
+    for outer in _outermost(tree, articles):
+        inner = [len(normalize_space(a.text_content())) for a in _outermost(outer, _ARTICLES(outer)) if a is not outer]
+        pieces += [max(len(normalize_space(outer.text_content())) - sum(inner), 0), *inner]
+    return pieces
+
+
+def _dominant(sizes: list[int]) -> bool:
+    """Whether one piece holds more text than all the others together: a post with
+    teaser cards or comments around it, not a list of posts."""
+    sizes = sorted(sizes)
     return len(sizes) >= 2 and sizes[-1] > sum(sizes[:-1])

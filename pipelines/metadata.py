@@ -108,7 +108,15 @@ def _names(value: Any) -> list[str]:
 
 
 def read_json_ld(tree: HtmlElement) -> PageMetadata:
-    """Metadata of the page's Article/BlogPosting object (and its WebSite)."""
+    """Metadata of the page's Article/BlogPosting object (and its WebSite); nothing
+    from JSON-LD nested past Python's recursion limit (an author in 500 arrays)."""
+    try:
+        return _read_json_ld(tree)
+    except RecursionError:
+        return PageMetadata()
+
+
+def _read_json_ld(tree: HtmlElement) -> PageMetadata:
     objects = list(iter_json_ld(tree))
     by_id = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str)}
     meta = PageMetadata()

@@ -19,6 +19,13 @@ from pipelines.bylines import clean_author, is_date_line
     ("View all posts by Jane Roe", "Jane Roe"),
     ("March 3, 2024 by Jane Roe", "Jane Roe"),
     ("On 3 March 2024, Jane Roe", "Jane Roe"),
+    ("Posted on March 3, 2024 by Jane Roe", "Jane Roe"),
+    ("Published on 3 March 2024 by Jane Roe", "Jane Roe"),
+    ("Tuesday, March 3, 2024 by Jane Roe", "Jane Roe"),
+    ("Jane Roe on Tuesday, March 3, 2024", "Jane Roe"),
+    ("03/03/2024 Jane Roe", "Jane Roe"),
+    ("Staff Writer; Jane Roe", "Jane Roe"),
+    ("Jane Roe; 5 min read", "Jane Roe"),
     ("Jane Roe https; Janeroe Example", "Jane Roe"),
     ("Jane &amp; Pat", "Jane & Pat"),
     ('"Jane Roe"', "Jane Roe"),
@@ -34,6 +41,7 @@ from pipelines.bylines import clean_author, is_date_line
     ("April", "April"),
     ("Jane Writer", "Jane Writer"),
     ("Dec", None),
+    ("2024", None),
     ("Updated March", None),
     ("Published", None),
     ("Name", None),
@@ -55,6 +63,8 @@ def test_a_byline_too_long_for_a_name_is_refused():
 
 
 @pytest.mark.parametrize("line, date", [("March 3, 2024", True), ("12/03/2024 · 10:30", True), ("On 3 May 2023", True),
-                                        ("May the fourth be with you", False), ("Jane Roe", False)])
+                                        ("Tuesday, March 3, 2024", True), ("May the fourth be with you", False),
+                                        ("May 4th be with you", False), ("1.2.3 Installation", False), ("2024", False),
+                                        ("45 minutes", False), ("Jane Roe", False)])
 def test_date_lines(line, date):
     assert is_date_line(line) is date

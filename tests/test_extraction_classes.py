@@ -328,3 +328,41 @@ def test_the_webpages_date_beats_an_embedded_posts_date():
         head="<script type='application/ld+json'>{\"@graph\": [{\"@type\": \"WebPage\", \"name\": \"Sheds\", "
              "\"datePublished\": \"2024-06-01T09:00:00+00:00\"}]}</script>")
     assert extract_document(html, "https://site.example/sheds").published.date().isoformat() == "2024-06-01"
+
+
+def test_comments_or_cards_inside_the_article_do_not_make_it_a_listing():
+    """One <article> holding the post and, inside it, reader comments as <article>s is
+    a post; a blog's home page showing its latest post in full is still an index."""
+    comments = "".join(f"<article class='comment-body'><p>Nice post number {i}!</p></article>" for i in range(3))
+    post = page(f"<article><h1>Sheds</h1>{paras(prose('sheds', 6))}{comments}</article>")
+    assert extract_document(post, "https://site.example/sheds").page_type == "post"
+    teasers = "".join(f"<article><h2><a href='/p/{i}'>Older post {i}</a></h2><p>Teaser {i}.</p></article>" for i in range(4))
+    home = page(f"<main><article><h1>Latest</h1>{paras(prose('latest', 6))}</article>{teasers}</main>")
+    assert extract_document(home, "https://site.example/").page_type == "listing"
+    assert extract_document(home, "https://site.example/latest").page_type == "post"
+
+
+@pytest.mark.parametrize("title, h1, expected", [
+    ("Banana bread | Acme Kitchen", "<header><h1>Acme Kitchen</h1></header>", "Banana bread | Acme Kitchen"),
+    ("Part 2 - The Oven", "<article><h1>Part 2</h1></article>", "Part 2 - The Oven"),
+    ("Banana bread | Acme Kitchen", "<article><h1>Banana bread</h1></article>", "Banana bread"),
+])
+def test_the_headline_is_the_articles_h1_and_the_longer_side(title, h1, expected):
+    html = page(f"{h1}<div class='post'>{paras(prose('bread', 6))}</div>", title=title,
+                head=f"<meta property='og:title' content='{title}'>")
+    assert extract_document(html, "https://site.example/bread").title == expected
+
+
+@pytest.mark.parametrize("first, author", [("Planning your first garden", "Ann"), ("By the sea, by the sea", "Pat Doe"),
+                                           ("Jane went to the market", "Jane"), ("Hi, I'm Jane Roe!", "Jane Roe")])
+def test_a_first_line_that_only_mentions_the_author_stays(first, author):
+    from pipelines.document import split_byline
+
+    assert split_byline(f"{first}\nThe rest of the article.", author) == (f"{first}\nThe rest of the article.", [])
+
+
+def test_json_ld_nested_past_the_recursion_limit_is_ignored_not_fatal():
+    nested = "[" * 1500 + '"Jane"' + "]" * 1500
+    html = page(f"<article><h1>Deep</h1>{paras(prose('deep', 5))}</article>",
+                head=f"<script type='application/ld+json'>{{\"@type\": \"Article\", \"author\": {nested}}}</script>")
+    assert "deep paragraph 4" in extract_document(html, "https://site.example/deep").text
