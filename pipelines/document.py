@@ -187,9 +187,9 @@ def document_from_tree(tree: HtmlElement, url: str, max_elements: int = MAX_ELEM
         body = None
     # JSON-LD and meta tags are decoded as they are read; page text once more here
     sitename = _first(json_ld.sitename, meta_tags.sitename, unescaped(_unless_host(guessed.sitename, url) or ""))
-    title = strip_site_name(_first(json_ld.title, None if listing else unescaped(markup.title or ""), meta_tags.title,
-                                   unescaped(guessed.title or "")), sitename)
-    title = _as_headline(title, tree, sitename)
+    shown = None if listing else unescaped(markup.title or "")
+    title = strip_site_name(_first(json_ld.title, shown, meta_tags.title, unescaped(guessed.title or "")), sitename)
+    title = _plain_title(_as_headline(strip_host_name(title, url), tree, sitename))
     counts = {} if listing else {**markup_counts(page, profile, body if body is not None else block), **meta_tags.counts, **json_ld.counts}
     # with no body marked, the largest block of paragraphs is the best guess at the post:
     # kept from the prune, whose selectors (nav, .widget, "sidebar" in a class) also
@@ -337,6 +337,46 @@ def strip_site_name(title: str | None, sitename: str | None) -> str | None:
         if title.startswith(prefix) and len(title) > len(prefix):
             return title[len(prefix):].strip()
     return title
+
+
+def strip_host_name(title: str | None, url: str) -> str | None:
+    """The title without a last " | Site" part that names the host ("Ten tips |
+    Slashdot" on slashdot.org): sites whose site name no meta tag states."""
+    if not title:
+        return title
+    label = _host_label(url)
+    for sep in _TITLE_SEPARATORS:
+        if sep == ": ":
+            continue
+        head, found, tail = title.rpartition(sep)
+        squeezed = re.sub(r"[\W_]", "", tail).casefold()
+        if found and head.strip() and len(label) >= 4 and squeezed and (label in squeezed or squeezed in label):
+            return head.strip()
+    return title
+
+
+def _host_label(url: str) -> str:
+    """The host's own name: "prusa3d" of blog.prusa3d.com, "bbc" of www.bbc.co.uk."""
+    labels = (urlsplit(url).hostname or "").removeprefix("www.").split(".")
+    if len(labels) >= 3 and len(labels[-2]) <= 3:  # co.uk, com.au
+        return re.sub(r"[\W_]", "", labels[-3]).casefold()
+    return re.sub(r"[\W_]", "", labels[-2]).casefold() if len(labels) >= 2 else ""
+
+
+_MARKUP_AROUND = re.compile(r"^(#+\s+|[*_\"“”']+)|[*_\"“”']+$")
+
+
+def _plain_title(title: str | None) -> str | None:
+    """The title without Markdown marks or quotes around it (`## Title`, `*Title*`,
+    `"Title"`), which some sites put in their title tags."""
+    if not title:
+        return title
+    stripped = title.strip()
+    for _ in range(2):
+        if stripped.startswith("#") or stripped[:1] == stripped[-1:] and stripped[:1] in "*_\"'" or \
+                stripped[:1] == "“" and stripped[-1:] == "”":
+            stripped = _MARKUP_AROUND.sub("", stripped).strip()
+    return stripped or title
 
 
 def _unlink_introduced_lists(root: HtmlElement) -> None:

@@ -89,11 +89,19 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
+_NUMERIC_REFERENCE = re.compile(r"&#(\d+|x[0-9a-f]+);", re.I)
+
+
 def unescaped(text: str) -> str:
     """`text` with its HTML entities decoded once: CMSs escape a title once more than
     HTML does (a meta tag's `&amp;#8217;` reads `&#8217;`), and JSON-LD strings are not
-    HTML-decoded at all. Once only: a title about `&amp;lt;` keeps its `&lt;`."""
-    return html.unescape(text) if "&" in text else text
+    HTML-decoded at all. Once, and once more for numeric references only: a title
+    about `&amp;lt;` keeps its `&lt;`, one escaped twice (`&amp;#8230;`) reads "…"."""
+    if "&" not in text:
+        return text
+    text = html.unescape(text)
+    # a numeric reference left is one escaped twice (`&amp;#8230;`): decode it too
+    return html.unescape(text) if _NUMERIC_REFERENCE.search(text) else text
 
 
 def _names(value: Any) -> list[str]:

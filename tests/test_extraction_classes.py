@@ -366,3 +366,18 @@ def test_json_ld_nested_past_the_recursion_limit_is_ignored_not_fatal():
     html = page(f"<article><h1>Deep</h1>{paras(prose('deep', 5))}</article>",
                 head=f"<script type='application/ld+json'>{{\"@type\": \"Article\", \"author\": {nested}}}</script>")
     assert "deep paragraph 4" in extract_document(html, "https://site.example/deep").text
+
+
+@pytest.mark.parametrize("stated, expected", [
+    ("Ten tips for sheds | Shedworks", "Ten tips for sheds"),          # the host's name, no site-name tag
+    ("## Ten tips for sheds", "Ten tips for sheds"),                   # Markdown in a title tag
+    ("*Ten tips for sheds*", "Ten tips for sheds"),
+    ('"Ten tips for sheds"', "Ten tips for sheds"),
+    ("Ten tips &amp;#8230; for sheds", "Ten tips … for sheds"),        # a numeric reference escaped twice
+    ("Ten tips about &lt;br&gt;", "Ten tips about <br>"),              # escaped as HTML wants: decoded once
+    ("Part 2 - The Oven", "Part 2 - The Oven"),
+])
+def test_stated_titles_are_cleaned_of_the_host_name_markup_and_double_escapes(stated, expected):
+    html = page(f"<div class='post'>{paras(prose('sheds', 5))}</div>", title=stated,
+                head=f"<meta property='og:title' content='{stated}'>")
+    assert extract_document(html, "https://blog.shedworks.example/ten-tips").title == expected
