@@ -42,7 +42,8 @@ _AUTHOR_TAIL = re.compile(
 #: a date before the name: "March 3, 2024 by Jane Roe", "On 3 March 2024, Jane Roe"
 #: a whole date: "March 3, 2024", "3 March 2024", "2024-03-03", "03/03/2024", "March 3"
 _FULL_DATE = (rf"(({_WEEKDAY})?(({_MONTHS})\.?\s+\d{{1,2}}(st|nd|rd|th)?(,?\s+\d{{4}})?|"
-              rf"\d{{1,2}}(st|nd|rd|th)?\s+({_MONTHS})\.?(,?\s+\d{{4}})?|\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}))")
+              rf"\d{{1,2}}(st|nd|rd|th)?\s+({_MONTHS})\.?(,?\s+\d{{4}})?|"
+              rf"\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}))")
 _DATE_FIRST = re.compile(rf"^(on\s+)?{_FULL_DATE}\s*(,|\bby\b|[•·|–—-])?\s+", re.I)
 #: a line that is a date and a time at most: "March 3, 2024", "12/03/2024 · 10:30"
 _ONLY_A_DATE = re.compile(

@@ -22,7 +22,10 @@ from lxml import etree
 from trafilatura.metadata import extract_author, extract_catstags, extract_sitename, extract_title
 from trafilatura.settings import set_date_params
 
-from .cleanup import MarkupFacts, block_text, comment_regions, drop_noise_lines, find_body, markup_counts, normalize_space, prune, read_markup
+from .cleanup import (
+    MarkupFacts, block_text, comment_regions, drop_noise_lines, find_body, markup_counts, normalize_space, prune,
+    read_markup,
+)
 from .bylines import clean_author, is_date_line
 from .metadata import PageMetadata, declared_language, parse_date, read_json_ld, read_meta_tags, unescaped
 from .counters import COUNTER_KINDS, counters_in_texts
@@ -190,7 +193,8 @@ def document_from_tree(tree: HtmlElement, url: str, max_elements: int = MAX_ELEM
     shown = None if listing else unescaped(markup.title or "")
     title = strip_site_name(_first(json_ld.title, shown, meta_tags.title, unescaped(guessed.title or "")), sitename)
     title = _plain_title(_as_headline(strip_host_name(title, url), tree, sitename))
-    counts = {} if listing else {**markup_counts(page, profile, body if body is not None else block), **meta_tags.counts, **json_ld.counts}
+    scope = body if body is not None else block
+    counts = {} if listing else {**markup_counts(page, profile, scope), **meta_tags.counts, **json_ld.counts}
     # with no body marked, the largest block of paragraphs is the best guess at the post:
     # kept from the prune, whose selectors (nav, .widget, "sidebar" in a class) also
     # match the wrappers some themes put around the whole article
