@@ -193,12 +193,12 @@ def document_from_tree(tree: HtmlElement, url: str, max_elements: int = MAX_ELEM
     shown = None if listing else unescaped(markup.title or "")
     title = strip_site_name(_first(json_ld.title, shown, meta_tags.title, unescaped(guessed.title or "")), sitename)
     title = _plain_title(_as_headline(strip_host_name(title, url), tree, sitename))
-    scope = body if body is not None else block
-    counts = {} if listing else {**markup_counts(page, profile, scope), **meta_tags.counts, **json_ld.counts}
     # with no body marked, the largest block of paragraphs is the best guess at the post:
-    # kept from the prune, whose selectors (nav, .widget, "sidebar" in a class) also
-    # match the wrappers some themes put around the whole article
-    prune(page, profile, keep=body if body is not None else block)
+    # its counters are read, and it is kept from the prune, whose selectors (nav, .widget,
+    # "sidebar" in a class) also match the wrappers some themes put around the whole article
+    post = body if body is not None else block
+    counts = {} if listing else {**markup_counts(page, profile, post), **meta_tags.counts, **json_ld.counts}
+    prune(page, profile, keep=post)
     if listing:
         text, extractor = _listing_text(tree), "listing"
     else:
