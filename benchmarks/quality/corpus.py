@@ -18,6 +18,11 @@ decoded by the crawler's own rules); trafilatura gets the page's bytes, as its u
 them. Pages run in a process pool.
 
     .venv/bin/python benchmarks/quality/corpus.py [--corpus DIR] [--processes N] [--limit N]
+
+`--speed N` instead times blogarchive's extraction alone: CPU seconds of
+`extract_page` over the corpus's first N pages in one process, as the median of
+`--runs` passes; `--code DIR` runs the extraction of another checkout of the project
+(`git worktree add /tmp/old COMMIT`), to compare two commits on the same pages.
 """
 
 from __future__ import annotations
@@ -193,12 +198,19 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--limit", type=int, default=0, help="only the first N pages")
     parser.add_argument("--pages", nargs="*", default=[], help="only these pages (numbers, e.g. 0042)")
+    parser.add_argument("--speed", type=int, default=0, metavar="N",
+                        help="time blogarchive's extraction alone over the first N pages (one process)")
+    parser.add_argument("--runs", type=int, default=3, help="passes for --speed (the median is printed)")
+    parser.add_argument("--code", type=Path, help="the project checkout whose extraction --speed runs")
     parser.add_argument("--save", type=Path, help="write each page's scores, texts and fields here (JSON lines), "
                         "to compare two runs page by page")
     args = parser.parse_args()
     pages = sorted(str(p) for p in (args.corpus / "html").glob("*.html.gz"))
     if not pages:
         raise SystemExit(f"no pages in {args.corpus / 'html'}")
+    if args.speed:
+        speed(pages[: args.speed], args.code, args.runs)
+        return
     if args.pages:
         pages = [p for p in pages if Path(p).name.split(".")[0] in set(args.pages)]
     if args.limit:
@@ -225,6 +237,35 @@ def main() -> None:
             print(f"    missing: {r['missing']}")
         if r["extra"]:
             print(f"    extra:   {r['extra']}")
+
+
+def speed(pages: list[str], code: Path | None, runs: int) -> None:
+    """CPU seconds of blogarchive's `extract_page` over `pages`, median of `runs` passes."""
+    import logging
+    import statistics
+
+    if code is not None:  # that checkout's modules, not this one's
+        sys.path.remove(str(ROOT))
+        sys.path.insert(0, str(code.resolve()))
+    logging.disable(logging.WARNING)
+    from crawler.encoding import decode_body
+    from pipelines.worker import extract_page
+
+    documents = []
+    for path in pages:
+        stem = Path(path).name.split(".")[0]
+        url = json.loads((Path(path).parent.parent / "ground-truth" / f"{stem}.json").read_text(encoding="utf-8"))["url"]
+        documents.append((decode_body(gzip.decompress(Path(path).read_bytes()), "text/html")[0], url))
+    extract_page(*documents[0], timeout=30)  # imports and warm-up
+    seconds = []
+    for _ in range(runs):
+        started = time.process_time()
+        for html, url in documents:
+            extract_page(html, url, timeout=30)
+        seconds.append(time.process_time() - started)
+    where = code or ROOT
+    print(f"{len(documents)} pages, {where}: median {statistics.median(seconds):.2f} CPU s "
+          f"({', '.join(f'{s:.2f}' for s in seconds)})")
 
 
 if __name__ == "__main__":
