@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -70,11 +71,17 @@ def export(root: Root, fmt: str, out: str | None, *, history: bool = False, post
     path = Path(out)
     if path.is_dir():
         raise UsageError(f"{out} is a folder: give a file name for --format {fmt}")
+    # written beside the target and renamed over it at the end: an export that fails
+    # (a damaged archive, a full disk) leaves a previous export at that path whole
+    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
     try:
-        with open(path, "w", encoding="utf-8", newline="") as stream:
+        with open(partial, "w", encoding="utf-8", newline="") as stream:
             result = _export_stream(rows, fmt, stream)
+        os.replace(partial, path)
     except OSError as exc:
         raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
+    finally:
+        partial.unlink(missing_ok=True)
     result.files.append(str(path))
     return result
 
@@ -144,9 +151,20 @@ def markdown_document(row: dict[str, Any]) -> str:
         # ASCII escapes: YAML refuses some characters raw (C1 controls) but reads every \u escape
         lines.append(f"{name}: {json.dumps(value, ensure_ascii=True, default=_json_default)}")
     lines.append("---")
-    body = [f"# {_one_line(row['title'])}", ""] if row.get("title") else []
-    body += [paragraph for line in (row.get("text") or "").splitlines() for paragraph in (line, "")]
+    body = [f"# {_inert(_one_line(row['title']))}", ""] if row.get("title") else []
+    body += [paragraph for line in (row.get("text") or "").splitlines() for paragraph in (_inert(line), "")]
     return "\n".join(lines + [""] + body).rstrip("\n") + "\n"
+
+
+#: "&" where it would begin a character reference
+_REFERENCE_START = re.compile(r"&(?=#?\w+;)")
+
+
+def _inert(text: str) -> str:
+    """`text` with no HTML in it for a Markdown renderer to run: every "<" becomes
+    `&lt;` (a post about `<script>` shows the tag, never runs it), and an "&" that would
+    begin a reference `&amp;`, so the rendered text reads as the page did."""
+    return _REFERENCE_START.sub("&amp;", text).replace("<", "&lt;")
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

@@ -109,3 +109,38 @@ def test_markdown_names_are_safe_and_unique():
     assert names[7].lower() != names[8].lower()  # no two names differ only by case
     assert len(set(names)) == len(names)
     assert csv_value(None) == "" and csv_value(["a", "b"]) == "a | b"
+
+
+def test_markdown_bodies_hold_no_html_a_renderer_would_run():
+    """Page text and titles go into Markdown with every "<" escaped: rendered with
+    Python-Markdown's defaults, a post about `<script>` shows the tag and runs nothing,
+    and the text reads as the page did."""
+    import html
+
+    import markdown
+
+    row = {"url": "https://blog.example/xss/", "title": "Title <img src=x onerror=alert(1)>",
+           "text": "Before <script>alert(1)</script> after.\n<iframe src='javascript:alert(2)'></iframe>\n"
+                   "Fish &amp; chips &lt;b&gt; Q&A <3"}
+    _, _, body = markdown_document(row).split("---\n", 2)
+    rendered = markdown.markdown(body)
+    assert "<script" not in rendered and "<img" not in rendered and "<iframe" not in rendered
+    shown = html.unescape(rendered)
+    for piece in ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "Fish &amp; chips &lt;b&gt; Q&A <3"):
+        assert piece in shown
+
+
+def test_an_export_that_fails_leaves_the_previous_file_whole(versioned_archive, tmp_path):
+    import shutil
+
+    out, _ = versioned_archive
+    damaged = tmp_path / "damaged"
+    shutil.copytree(out, damaged)
+    for part in (damaged / "pages").rglob("*.parquet"):
+        part.write_bytes(b"not parquet at all")
+    target = tmp_path / "pages.jsonl"
+    target.write_text("the previous export\n", encoding="utf-8")
+    result = run_blogarchive("export", str(damaged), "-f", "jsonl", "--out", str(target))
+    assert result.returncode != 0
+    assert target.read_text(encoding="utf-8") == "the previous export\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
