@@ -160,3 +160,22 @@ def test_the_ui_shows_what_a_crawl_commits_while_it_runs(tmp_path):
     assert "two.example" in client.get("/").get_data(as_text=True)
     assert "Second" in client.get("/search", query_string={"q": "second"}).get_data(as_text=True)
     writer.close()
+
+
+def test_serve_answers_only_to_its_own_host_names(ui):
+    """DNS rebinding: a page whose name resolves to 127.0.0.1 sends its own name as the
+    Host header. `serve` answers such a request 421 with nothing of the archive, and
+    answers 127.0.0.1, localhost and [::1] as before."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    address = urlsplit(ui)
+    for host, status in (("evil.example", 421), (f"evil.example:{address.port}", 421), ("127.0.0.1.evil.example", 421),
+                         (f"127.0.0.1:{address.port}", 200), (f"localhost:{address.port}", 200), ("[::1]", 200)):
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+        connection.request("GET", "/", headers={"Host": host})
+        response = connection.getresponse()
+        body = response.read().decode()
+        connection.close()
+        assert response.status == status, (host, response.status)
+        assert ("127.0.0.1" in body and "<html" in body.lower()) if status == 200 else "<html" not in body.lower()

@@ -7,9 +7,11 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import pyarrow as pa
 import pyarrow.compute as pc
+
 from flask import Flask, Response, abort, render_template, request, url_for
 
 from ..location import Location, Root, locate
@@ -114,10 +116,27 @@ def diff_lines(old: str, new: str) -> list[tuple[str, str]]:
     return result
 
 
-def create_app(root: Root) -> Flask:
+#: the host names `serve` answers to: it listens on 127.0.0.1 only
+SERVED_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def create_app(root: Root, hosts: frozenset[str] = SERVED_HOSTS) -> Flask:
     app = Flask(__name__)
     view = ArchiveView(root)
     app.config["ARCHIVE_VIEW"] = view
+
+    @app.before_request
+    def known_host() -> Response | None:
+        # a page in the user's browser whose own name resolves to 127.0.0.1 (DNS
+        # rebinding) sends its own name as the Host: it gets nothing from the archive
+        try:
+            name = urlsplit(f"//{request.host}").hostname
+        except ValueError:
+            name = None
+        if name not in hosts:
+            return Response(f"Misdirected request: this server answers to {', '.join(sorted(hosts))} only\n",
+                            status=421, mimetype="text/plain")
+        return None
 
     @app.after_request
     def policy(response: Response) -> Response:
