@@ -328,6 +328,8 @@ def _unless_host(name: str | None, url: str) -> str | None:
 
 
 _TITLE_SEPARATORS = (" - ", " | ", " – ", " — ", " · ", " :: ", " » ", ": ")
+#: where a title is cut in two (a colon is part of titles: "Recipes: Ten tips")
+_SPLITTING_SEPARATORS = tuple(sep for sep in _TITLE_SEPARATORS if sep != ": ")
 
 
 def strip_site_name(title: str | None, sitename: str | None) -> str | None:
@@ -349,9 +351,7 @@ def strip_host_name(title: str | None, url: str) -> str | None:
     if not title:
         return title
     label = _host_label(url)
-    for sep in _TITLE_SEPARATORS:
-        if sep == ": ":
-            continue
+    for sep in _SPLITTING_SEPARATORS:
         head, found, tail = title.rpartition(sep)
         squeezed = re.sub(r"[\W_]", "", tail).casefold()
         if found and head.strip() and len(label) >= 4 and squeezed and (label in squeezed or squeezed in label):
@@ -421,9 +421,7 @@ def _as_headline(title: str | None, tree: HtmlElement, sitename: str | None) -> 
     if not title or not headline or headline == title:
         return title
     wanted = headline.casefold()
-    for sep in _TITLE_SEPARATORS:
-        if sep == ": ":
-            continue
+    for sep in _SPLITTING_SEPARATORS:
         # the headline is the longer side: "Part 2 - The Oven" is one title, not "Part 2"
         for head, found, tail in (title.partition(sep), title.rpartition(sep)):
             if found and head.strip().casefold() == wanted and len(head.strip()) >= len(tail.strip()):
@@ -438,7 +436,8 @@ def _headline_text(heading: HtmlElement, sitename: str | None) -> str | None:
     text = normalize_space(heading.text_content())
     if not text or len(text) > 300 or sitename and text.casefold() == sitename.casefold():
         return None
-    if heading.find(".//a") is not None and len(normalize_space(heading.find(".//a").text_content())) == len(text):
+    link = heading.find(".//a")
+    if link is not None and len(normalize_space(link.text_content())) == len(text):
         return None  # a link: the logo's link home, or a teaser's title
     near = [heading, *islice(heading.iterancestors(), 2)]  # the heading, its parent and grandparent
     if any(_SITE_NAME_MARKS.search(f"{e.get('class', '')} {e.get('id', '')}") or e.tag == "a" for e in near):
