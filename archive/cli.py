@@ -8,6 +8,7 @@ itself stays free of Scrapy.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import socket
 import sys
@@ -69,6 +70,11 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{PROG}: error: {message} (see '{self.prog} --help')\n")
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        """argparse's, without swallowing OSError: help sent to a full disk is a failure."""
+        if message:
+            (file or sys.stderr).write(message)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -180,10 +186,18 @@ def _duration(value: str) -> float:
     try:
         seconds = float(number) * (unit or 1)
     except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds):
         raise argparse.ArgumentTypeError(f"{value!r} is not a duration like 90s, 30m, 6h, 2d or 1w") from None
     if seconds < 0:
         raise argparse.ArgumentTypeError(f"{value} is negative")
+    if seconds > MAX_DURATION:
+        raise argparse.ArgumentTypeError(f"{value} is longer than {MAX_DURATION // 86400:.0f} days")
     return seconds
+
+
+#: the longest duration an option takes: a century
+MAX_DURATION = 36500 * 86400.0
 
 
 def _port(value: str) -> int:
@@ -208,7 +222,12 @@ def _non_negative(value: str) -> int:
 
 def check_url(url: str) -> str:
     """The URL if it is an absolute http(s) URL with a host; UsageError otherwise."""
-    parts = urlsplit(url.strip())
+    if len(url) > MAX_URL_CHARS:
+        raise UsageError(f"a URL of {len(url):,} characters is longer than {MAX_URL_CHARS:,}: {url[:60]!r}...")
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError as exc:  # a bracketed host that is not an IPv6 address
+        raise UsageError(f"{url!r} is not a valid URL: {exc}") from None
     if parts.scheme not in ("http", "https"):
         hint = f" (did you mean https://{url.strip()}?)" if not parts.scheme and "." in url else ""
         raise UsageError(f"{url!r} is not an http(s) URL{hint}")
@@ -221,10 +240,23 @@ def check_url(url: str) -> str:
     return url.strip()
 
 
+#: the longest URL taken from the command line or an input file (the crawl's own bound
+#: on links, CRAWL_MAX_URL_LENGTH, is 2,083)
+MAX_URL_CHARS = 8192
+#: the largest --input-file read: two million URLs of 60 characters
+MAX_INPUT_FILE_BYTES = 128 * 1024 * 1024
+
+
 def read_url_file(path: str) -> list[str]:
-    """URLs of a file, one a line; blank lines and # comments are skipped."""
+    """URLs of a file, one a line; blank lines and # comments are skipped. A file past
+    MAX_INPUT_FILE_BYTES (/dev/zero, a disk image given by mistake) is refused unread."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_INPUT_FILE_BYTES + 1)
+        if len(data) > MAX_INPUT_FILE_BYTES:
+            raise UsageError(f"input file {path} is larger than {MAX_INPUT_FILE_BYTES // 2**20} MB: "
+                             "is it a list of URLs, one a line?")
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise UsageError(f"input file {path} does not exist") from None
     except IsADirectoryError:
@@ -263,6 +295,22 @@ def gather_urls(args: argparse.Namespace) -> list[str]:
 
 
 def cmd_crawl(args: argparse.Namespace, follow: bool) -> int:
+    urls, overrides = crawl_request(args, follow)
+    print_text = overrides["PRINT_TEXT"]
+    out = sys.stderr if print_text else sys.stdout
+    if not args.out:
+        report = _run(urls, follow, overrides)
+        _check_printed(report.stats)
+        return EXIT_FOR_STATUS[report.status()[0]]
+    status, line, stats = crawl_into(args.out, urls, follow, overrides, args.s3_endpoint)
+    print(line, file=out)
+    _check_printed(stats)
+    return EXIT_FOR_STATUS[status]
+
+
+def crawl_request(args: argparse.Namespace, follow: bool) -> tuple[list[str], dict[str, Any]]:
+    """The start URLs and the settings a `crawl` or `get` asks for, checked before anything
+    is fetched or written; UsageError for the first mistake."""
     urls = gather_urls(args)
     overrides: dict[str, Any] = parse_settings(args.set)
     print_text = getattr(args, "print_text", False)
@@ -284,19 +332,20 @@ def cmd_crawl(args: argparse.Namespace, follow: bool) -> int:
             overrides["CRAWL_DEPTH"] = args.depth
         if args.revisit_after is not None:
             overrides["CRAWL_REVISIT_AFTER"] = args.revisit_after
-    out = sys.stderr if print_text else sys.stdout
-    if not args.out:
-        report = _run(urls, follow, overrides)
-        return EXIT_FOR_STATUS[report.status()[0]]
-    status, line = crawl_into(args.out, urls, follow, overrides, args.s3_endpoint)
-    print(line, file=out)
-    return EXIT_FOR_STATUS[status]
+    return urls, overrides
+
+
+def _check_printed(stats: dict[str, Any]) -> None:
+    """OSError when `--print` could not write the text (stdout on a full disk, /dev/full)."""
+    if stats.get("print/error"):  # pipelines.printer.PRINT_ERROR (archive does not import the pipelines)
+        raise OSError(0, stats["print/error"], "standard output")
 
 
 def crawl_into(
     out: str, urls: list[str], follow: bool, overrides: dict[str, Any], s3_endpoint: str | None = None
-) -> tuple[str, str]:
-    """Crawl into the archive at `out` holding its lock; (status, one summary line).
+) -> tuple[str, str, dict[str, Any]]:
+    """Crawl into the archive at `out` holding its lock; (status, one summary line, the
+    crawl's stats).
 
     With ARCHIVE_LOCK_HELD in `overrides` the caller holds the lock already (a worker
     holds its site's Redis lock) and no archive lock is taken.
@@ -314,7 +363,7 @@ def crawl_into(
     line = f"crawl {crawl_id} {status}: {' · '.join(parts) or 'nothing fetched'} in {report.seconds:.1f}s -> {out}"
     if status != "finished":
         line += f" ({report.stats.get('archive/crawl_reason', 'the crawl did not finish')})"
-    return status, line
+    return status, line, report.stats
 
 
 def _run(urls: list[str], follow: bool, overrides: dict[str, Any]) -> Any:
@@ -352,7 +401,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             # the demo's name reaches the server whatever port it has: the same URLs every run
             "CRAWL_HOST_PROXIES": {urlsplit(DEMO_URL).hostname: site.address},
         }
-        status, line = crawl_into(args.out, [DEMO_URL + "/"], True, overrides)
+        status, line, _ = crawl_into(args.out, [DEMO_URL + "/"], True, overrides)
     print(line + "\n")
     print(format_summary(args.out, summarize(args.out)))
     query = f"SELECT platform, title, author, published, word_count FROM read_parquet('{args.out}/pages/*.parquet')"
@@ -482,35 +531,30 @@ def _counts(counter: Any) -> str:
     return " · ".join(f"{k} {v}" for k, v in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))) or "none"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        if args.command == "crawl":
-            return cmd_crawl(args, follow=True)
-        if args.command == "get":
-            return cmd_crawl(args, follow=False)
-        if args.command == "stats":
-            return cmd_stats(args)
-        if args.command == "history":
-            return cmd_history(args)
-        if args.command == "export":
-            return cmd_export(args)
-        if args.command == "serve":
-            return cmd_serve(args)
-        if args.command == "report":
-            return cmd_report(args)
-        if args.command in ("worker", "submit", "schedule", "status"):
-            from . import cluster
+def check_text_arguments(args: argparse.Namespace) -> None:
+    """UsageError for an argument that is not text: a byte that is not UTF-8 (Python keeps
+    it as a lone surrogate, which no file name, URL or Parquet string can hold)."""
+    for name, value in vars(args).items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str):
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    shown = item.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
+                    raise UsageError(f"{name.replace('_', '-')} {shown!r} is not valid UTF-8") from None
 
-            if args.command == "worker":
-                return cluster.cmd_worker(args)
-            if args.command == "status":
-                return cluster.cmd_status(args)
-            settings = {k: str(v) for k, v in parse_settings(args.set).items()}
-            if args.command == "schedule":
-                return cluster.cmd_schedule(args, gather_urls(args), settings)
-            return cluster.cmd_submit(args, gather_urls(args), settings)
-        return cmd_demo(args)
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as stop:  # --help, or a usage mistake: argparse has printed it
+            sys.stdout.flush()
+            return stop.code if isinstance(stop.code, int) else EXIT_USAGE
+        check_text_arguments(args)
+        status = _dispatch(args)
+        sys.stdout.flush()  # here, not at exit: a full disk or /dev/full is reported, not ignored
+        return status
     except UsageError as exc:  # before ArchiveError: an ArchivePathError is both, and a usage mistake
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -524,8 +568,59 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # `blogarchive export ... | head`: the reader has had enough
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _drop_stdout()
         return EXIT_FINISHED
+    except OSError as exc:  # stdout on a full disk or /dev/full, a file the command writes
+        where = exc.filename or ("standard output" if _stdout_failed() else None)
+        _drop_stdout()
+        print(f"{PROG}: error: {f'{where}: ' if where else ''}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _stdout_failed() -> bool:
+    try:
+        sys.stdout.flush()
+    except OSError:
+        return True
+    return False
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so that what is left in its buffer does not fail again
+    (with a traceback) when Python flushes it on the way out."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "crawl":
+        return cmd_crawl(args, follow=True)
+    if args.command == "get":
+        return cmd_crawl(args, follow=False)
+    if args.command == "stats":
+        return cmd_stats(args)
+    if args.command == "history":
+        return cmd_history(args)
+    if args.command == "export":
+        return cmd_export(args)
+    if args.command == "serve":
+        return cmd_serve(args)
+    if args.command == "report":
+        return cmd_report(args)
+    if args.command in ("worker", "submit", "schedule", "status"):
+        from . import cluster
+
+        if args.command == "worker":
+            return cluster.cmd_worker(args)
+        if args.command == "status":
+            return cluster.cmd_status(args)
+        settings = {k: str(v) for k, v in parse_settings(args.set).items()}
+        if args.command == "schedule":
+            return cluster.cmd_schedule(args, gather_urls(args), settings)
+        return cluster.cmd_submit(args, gather_urls(args), settings)
+    return cmd_demo(args)
 
 
 if __name__ == "__main__":

@@ -26,10 +26,20 @@ def check_broker(url: str) -> str:
     return url
 
 
-def _app(broker: str, visibility_timeout: float = 3600) -> Any:
+def _app(broker: str, visibility_timeout: float = 3600, allow_private: bool = False) -> Any:
     from crawler.tasks import make_app
 
-    return make_app(check_broker(broker), visibility_timeout)
+    return make_app(check_broker(broker), visibility_timeout, allow_private)
+
+
+def check_submitted(settings: dict[str, str]) -> dict[str, str]:
+    """The settings of a submitted crawl; UsageError naming those only a worker decides."""
+    from crawler.tasks import refused_settings
+
+    if refused := refused_settings(settings):
+        raise UsageError(f"a submitted crawl cannot set {', '.join(refused)}: it would load code, name files, "
+                         "route requests or lift the address rules on the worker (see 'Safety and limits' in the README)")
+    return settings
 
 
 def _reachable(broker: str) -> Any:
@@ -46,7 +56,7 @@ def _reachable(broker: str) -> Any:
 def cmd_worker(args: argparse.Namespace) -> int:
     """Run site crawls from the queue until stopped; one crawl at a time per worker."""
     _reachable(check_broker(args.broker))
-    app = _app(args.broker, args.visibility_timeout)
+    app = _app(args.broker, args.visibility_timeout, args.allow_private)
     name = args.name or f"blogarchive-{os.getpid()}@{socket.gethostname()}"
     app.worker_main(["worker", "--pool=solo", f"--loglevel={'INFO' if args.verbose else 'WARNING'}", "-n", name,
                      "--without-gossip", "--without-mingle", "-Q", "blogarchive"])
@@ -68,6 +78,7 @@ def shared_archive(args: argparse.Namespace) -> tuple[str, str | None]:
 
 def cmd_submit(args: argparse.Namespace, urls: list[str], settings: dict[str, str]) -> int:
     """Queue one crawl task per site."""
+    check_submitted(settings)
     _reachable(check_broker(args.broker))
     out, endpoint = shared_archive(args)
     app = _app(args.broker)
@@ -79,6 +90,7 @@ def cmd_submit(args: argparse.Namespace, urls: list[str], settings: dict[str, st
 
 def cmd_schedule(args: argparse.Namespace, urls: list[str], settings: dict[str, str]) -> int:
     """Celery beat: submit every site again each `--every` seconds, until stopped."""
+    check_submitted(settings)
     _reachable(check_broker(args.broker))
     from crawler.tasks import site_key
 
@@ -143,6 +155,9 @@ def add_parsers(commands: Any, add_settings: Any, add_s3: Any, duration: Any) ->
     worker.add_argument("--visibility-timeout", type=float, default=3600, metavar="SECONDS",
                         help="seconds before a dead worker's site goes to another worker (default 3600; "
                              "every worker of a broker should use the same value)")
+    worker.add_argument("--allow-private", action="store_true",
+                        help="crawl start URLs at private and loopback addresses, and let crawls lead there "
+                             "(default: every address must be public; link-local and metadata ones never are)")
     worker.add_argument("-v", "--verbose", action="store_true", help="Celery's log at INFO level")
 
     submit = commands.add_parser("submit", help="queue one crawl task per site",

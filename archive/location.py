@@ -159,17 +159,25 @@ def locate(root: Root, endpoint: str | None = None) -> Location:
     return _s3_location(str(root), endpoint or s3_endpoint_from_env())
 
 
+def _split(url: str, what: str) -> Any:
+    try:
+        return urlsplit(url)
+    except ValueError:  # a bracketed host that is not an IPv6 address
+        raise UsageError(f"{what}, not {url!r}") from None
+
+
 def _s3_location(uri: str, endpoint: str | None) -> Location:
-    parts = urlsplit(uri)
+    parts = _split(uri, "an S3 archive is written s3://bucket/prefix")
     bucket, prefix = parts.netloc, parts.path.strip("/")
     if not bucket or parts.query or parts.fragment:
         raise UsageError(f"an S3 archive is written s3://bucket/prefix, not {uri!r}")
     # fail in seconds, not minutes, when the store does not answer
     options: dict[str, Any] = {"connect_timeout": 10, "request_timeout": 60}
     if endpoint:
-        scheme = urlsplit(endpoint).scheme
-        if scheme not in ("http", "https") or not urlsplit(endpoint).hostname:
-            raise UsageError(f"--s3-endpoint must be an http(s) URL like http://127.0.0.1:9000, not {endpoint!r}")
+        what = "--s3-endpoint must be an http(s) URL like http://127.0.0.1:9000"
+        parts = _split(endpoint, what)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UsageError(f"{what}, not {endpoint!r}")
         options["endpoint_override"] = endpoint
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     if region:

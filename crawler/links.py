@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Callable, NamedTuple
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
 
 from lxml import etree
 from w3lib.html import get_base_url
+from w3lib.url import safe_url_string
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
-__all__ = ["PageLinks", "page_links", "tree_links"]
+__all__ = ["PageLinks", "ascii_host", "page_links", "tree_links", "without_userinfo"]
 
 #: what blogs link to that is not a page: archives, images, audio, video, office
 #: documents, executables (Scrapy's IGNORED_EXTENSIONS, which the link extractor
@@ -100,4 +101,28 @@ def _page_url(url: str) -> str | None:
     dot = parts.path.rfind(".")
     if dot > parts.path.rfind("/") and parts.path[dot:].lower() in NOT_PAGE_EXTENSIONS:
         return None
-    return url
+    return without_userinfo(url)
+
+
+def ascii_host(host: str) -> str:
+    """`host` lower-cased, an international name in its IDNA spelling (bücher.test ->
+    xn--bcher-kva.test), as a request sends it; as given when it has no such spelling."""
+    host = host.strip().lower().rstrip(".")
+    try:
+        return urlsplit(safe_url_string(f"http://{host}/")).hostname or host
+    except ValueError:
+        return host
+
+
+def without_userinfo(url: str) -> str:
+    """`url` without the user name and password that may come before its host
+    (`http://user:pw@host/`): credentials in a URL are never sent nor recorded."""
+    if "@" not in url:
+        return url
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))

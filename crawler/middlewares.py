@@ -15,6 +15,7 @@ from w3lib.html import get_base_url, get_meta_refresh
 
 from crawler.addresses import blocked_reason
 from crawler.items import FetchRecord
+from crawler.links import ascii_host, without_userinfo
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -31,6 +32,8 @@ def host_allowed(url: str, allowed: list[str]) -> bool:
     if parts.scheme not in ("http", "https"):
         return False
     host = (parts.hostname or "").lower()
+    if not host.isascii():  # as it will be requested: bücher.test is xn--bcher-kva.test
+        host = ascii_host(host)
     return not allowed or any(host == d or host.endswith("." + d) for d in allowed)
 
 
@@ -51,8 +54,11 @@ class ScopeMiddleware:
     def from_crawler(cls, crawler: Crawler) -> ScopeMiddleware:
         return cls(crawler)
 
-    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+    def process_request(self, request: Request, spider: Spider | None = None) -> Request | None:
         spider = spider or self.crawler.spider
+        if (url := without_userinfo(request.url)) != request.url:  # a redirect to http://user:pw@host/
+            self.crawler.stats.inc_value("scope/credentials_dropped")
+            return request.replace(url=url)
         allowed = getattr(spider, "allowed_domains", None) or []
         if not host_allowed(request.url, allowed):
             self.crawler.stats.inc_value("scope/offsite")
@@ -99,7 +105,7 @@ class HostProxyMiddleware:
     loopback port it got, so its URLs are the same on every run."""
 
     def __init__(self, proxies: dict[str, str]) -> None:
-        self.proxies = {host.lower(): proxy for host, proxy in proxies.items()}
+        self.proxies = {ascii_host(host): proxy for host, proxy in proxies.items()}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> HostProxyMiddleware:

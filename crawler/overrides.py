@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import math
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -78,10 +79,10 @@ def _parse(name: str, value: str, default: Any) -> str:
 
 def _parses(settings: BaseSettings, name: str, getter: str) -> bool:
     try:
-        getattr(settings, f"get{getter}")(name)
+        value = getattr(settings, f"get{getter}")(name)
     except (ValueError, TypeError):
         return False
-    return True
+    return getter != "float" or math.isfinite(value)  # no delay, timeout or interval is nan or inf
 
 
 def _type_getter(default: Any) -> str | None:

@@ -50,6 +50,10 @@ CRAWL_ALLOW_HOSTS: list[str] = []
 # `blocked` for the rest), checked on the URL and again on the address the
 # connection uses (crawler.addresses.PublicAddressResolver).
 CRAWL_ALLOW_PRIVATE = False
+# Let the start URLs' own hosts be private (an intranet blog, the loopback demo), though never
+# link-local (a cloud's metadata service). Workers turn it off unless started --allow-private:
+# whoever can submit a URL must not reach the worker's network through it.
+CRAWL_PRIVATE_SEEDS = True
 # Requests per host (0: no limit); past it, links to the host are counted, not followed.
 CRAWL_MAX_PAGES_PER_HOST = 100_000
 # Trap guards: a URL past any of them is recorded with outcome `trap`, not requested.
@@ -145,6 +149,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.HeadMetaRefreshMiddleware": 580,
     # next to the downloader: sees every response as sent (before redirects, retries, decoding)
     "crawler.capture.WarcCaptureMiddleware": 950,
+    # Scrapy's downloads the Public Suffix List from the internet at the first Set-Cookie
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    "crawler.cookies.OfflineCookiesMiddleware": 700,
 }
 # Scrapy re-reads the source of every generator callback per response to warn about
 # `return value` (its cache is keyed by the bound method, new for each request)

@@ -36,7 +36,7 @@ from celery import Celery
 
 from archive.location import is_remote
 
-__all__ = ["make_app", "site_folder", "site_key", "LOCK_PREFIX", "STATUS_KEY"]
+__all__ = ["make_app", "refused_settings", "site_folder", "site_key", "LOCK_PREFIX", "STATUS_KEY"]
 
 #: Redis keys: one lock per site, one hash of the latest outcome per site
 LOCK_PREFIX = "blogarchive:site-lock:"
@@ -45,6 +45,28 @@ STATUS_KEY = "blogarchive:site-status"
 LOCK_SECONDS = 60
 #: exit status of `blogarchive crawl` when another crawl holds the archive
 EXIT_LOCK_HELD = 75
+
+
+#: the settings a submitted crawl may set (by name, or by a prefix ending in "_"): they tune
+#: a crawl. Every other setting stays the worker's: one that loads code (pipelines,
+#: middlewares, handlers), names a file (LOG_FILE), an archive or a proxy, or lifts the
+#: address rules would hand whoever can submit a URL the worker's machine and network.
+SUBMITTABLE_SETTINGS = (
+    "CRAWL_", "EXTRACTION_", "AUTOTHROTTLE_", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN",
+    "DOWNLOAD_DELAY", "DOWNLOAD_TIMEOUT", "DOWNLOAD_MAXSIZE", "RANDOMIZE_DOWNLOAD_DELAY", "RETRY_TIMES",
+    "REDIRECT_MAX_TIMES", "ROBOTSTXT_OBEY", "USER_AGENT", "LOG_LEVEL", "ARCHIVE_FLUSH_", "ARCHIVE_ROW_GROUP_ROWS",
+    "ARCHIVE_WARC", "ARCHIVE_WARC_MAX_BYTES",
+)
+#: ... except these, which only the worker's own `--allow-private` decides, or which route requests
+WORKER_ONLY_SETTINGS = frozenset({"CRAWL_ALLOW_PRIVATE", "CRAWL_PRIVATE_SEEDS", "CRAWL_HOST_PROXIES"})
+
+
+def refused_settings(settings: dict[str, str]) -> list[str]:
+    """The names in `settings` that a submitted crawl may not set, sorted."""
+    def allowed(name: str) -> bool:
+        return name not in WORKER_ONLY_SETTINGS and any(
+            name.startswith(entry) if entry.endswith("_") else name == entry for entry in SUBMITTABLE_SETTINGS)
+    return sorted(name for name in settings if not allowed(name))
 
 
 def site_key(url: str) -> str:
@@ -68,8 +90,9 @@ def _die_with_parent() -> None:
         pass  # not Linux: the crawl outlives a killed worker, and its lock tells the next one to wait
 
 
-def make_app(broker: str, visibility_timeout: float = 3600) -> Celery:
-    """The Celery app on `broker` (redis://host:port/db), with the crawl task."""
+def make_app(broker: str, visibility_timeout: float = 3600, allow_private: bool = False) -> Celery:
+    """The Celery app on `broker` (redis://host:port/db), with the crawl task. A worker
+    whose app has `allow_private` crawls start URLs at private addresses too."""
     app = Celery("blogarchive", broker=broker, backend=None)
     app.conf.update(
         task_acks_late=True,
@@ -104,8 +127,11 @@ def make_app(broker: str, visibility_timeout: float = 3600) -> Celery:
         renewer.start()
         try:
             command = [sys.executable, "-m", "archive.cli", "crawl", url, "--out", site_folder(out, url)]
+            refused = refused_settings(settings or {})
             for name, value in (settings or {}).items():
-                command += ["-s", f"{name}={value}"]
+                if name not in refused:  # `submit` refuses them; a task may come from elsewhere
+                    command += ["-s", f"{name}={value}"]
+            command += ["--allow-private"] if allow_private else ["-s", "CRAWL_PRIVATE_SEEDS=false"]
             if is_remote(out):
                 # the Redis lock we hold is the site's lock: an object store's lease left by a
                 # killed crawl would hold up the resume until it lapsed

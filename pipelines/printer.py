@@ -10,6 +10,7 @@ import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler.items import ExtractedPage, FetchRecord
 
@@ -36,25 +37,45 @@ def format_document(document: Document) -> str:
     return f"{header}\n\n{document.text}\n"
 
 
+#: the stat that holds why stdout could not be written (the command line exits 1 with it)
+PRINT_ERROR = "print/error"
+
+
 class PrintPipeline:
-    def __init__(self, out: TextIO | None = None, err: TextIO | None = None) -> None:
+    def __init__(self, out: TextIO | None = None, err: TextIO | None = None, crawler: Crawler | None = None) -> None:
         self.out = out or sys.stdout
         self.err = err or sys.stderr
+        self.crawler = crawler
         self.printed = 0
+        self.failed = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PrintPipeline:
         if not crawler.settings.getbool("PRINT_TEXT"):
             raise NotConfigured  # silently off unless asked for
-        return cls()
+        return cls(crawler=crawler)
 
     def process_item(self, item: Any) -> Any:
-        if isinstance(item, ExtractedPage):
-            if self.printed:
-                self.out.write("\n" + "-" * 72 + "\n\n")
-            self.out.write(format_document(item.document))
-            self.out.flush()
-            self.printed += 1
-        elif isinstance(item, FetchRecord) and item.kind == "page" and item.outcome != "redirected":
-            self.err.write(f"blogarchive: {item.url}: {item.outcome} ({item.reason})\n")
+        if self.failed:
+            return item
+        try:
+            if isinstance(item, ExtractedPage):
+                if self.printed:
+                    self.out.write("\n" + "-" * 72 + "\n\n")
+                self.out.write(format_document(item.document))
+                self.out.flush()
+                self.printed += 1
+            elif isinstance(item, FetchRecord) and item.kind == "page" and item.outcome != "redirected":
+                self.err.write(f"blogarchive: {item.url}: {item.outcome} ({item.reason})\n")
+        except OSError as exc:  # stdout is a full disk, /dev/full, a closed pipe
+            self._stop(exc)
         return item
+
+    def _stop(self, exc: OSError) -> None:
+        """Print no more. A crawl that only prints stops; one that also archives goes on."""
+        self.failed = True
+        if self.crawler is None:
+            raise exc
+        self.crawler.stats.set_value(PRINT_ERROR, exc.strerror or str(exc))
+        if not self.crawler.settings.get("ARCHIVE_DIR"):
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="stdout_error"))

@@ -57,6 +57,21 @@ def one_line_error(result, *needles):
         (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "-s", "METAREFRESH_MAXDELAY=2.5"], "expected a whole number"),
         (["submit", "http://127.0.0.1:9/", "--out", "{out}", "--broker", "redis://127.0.0.1:9/0", "-s", "DOWNLOAD_DELAY=abc"], "expected a number"),
         (["frobnicate"], "invalid choice"),
+        # issue 15: each of these printed a traceback
+        (["get", "http://[::1/", "--print"], "not a valid URL"),
+        (["get", "http://[zz]/", "--print"], "not a valid URL"),
+        (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "--revisit-after", "nan"], "not a duration"),
+        (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "--revisit-after", "inf"], "not a duration"),
+        (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "--revisit-after", "1e400w"], "not a duration"),
+        (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "--revisit-after", "99999999w"], "longer than 36500 days"),
+        (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "-s", "CRAWL_REVISIT_AFTER=nan"], "expected a number"),
+        (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "-s", "DOWNLOAD_DELAY=inf"], "expected a number"),
+        (["get", "http://127.0.0.1:9/", "--out", "{out}/x\udcff"], "is not valid UTF-8"),
+        (["history", "{out}", "http://x/\udcff"], "is not valid UTF-8"),
+        (["stats", "s3://b/p", "--s3-endpoint", "http://[::1"], "--s3-endpoint must be an http(s) URL"),
+        (["stats", "s3://[b/p"], "s3://bucket/prefix"),
+        (["get", "--input-file", "/dev/zero", "--print"], "larger than 128 MB"),
+        (["get", "http://127.0.0.1:9/" + "a" * 9000, "--print"], "longer than 8,192"),
     ],
 )
 def test_user_mistakes(tmp_path, args, needle):
@@ -64,6 +79,27 @@ def test_user_mistakes(tmp_path, args, needle):
     result = run_blogarchive(*[a.format(out=out) for a in args], timeout=60)
     one_line_error(result, needle)
     assert not out.exists() or not any(out.iterdir())
+
+
+@pytest.mark.parametrize("args", [["--help"], ["crawl", "--help"], ["stats", "{archive}"], ["history", "{archive}", "{url}"],
+                                  ["export", "{archive}", "--format", "jsonl"], ["export", "{archive}", "--format", "csv"],
+                                  ["get", "{url}", "--print"]])
+def test_a_full_standard_output_is_one_line_and_a_failure(serve, tmp_path, args):
+    """Written to /dev/full: every write fails with ENOSPC, as on a full disk."""
+    import subprocess
+
+    from .conftest import BLOGARCHIVE, command_env
+
+    site = serve(write_site(tmp_path / "site", {"index.html": POST}))
+    archive = tmp_path / "a"
+    assert run_blogarchive("get", site.url("/"), "--out", str(archive)).returncode == 0
+    argv = [a.format(archive=archive, url=site.url("/")) for a in args]
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([BLOGARCHIVE, *argv], stdout=full, stderr=subprocess.PIPE, text=True, timeout=120,
+                                env=command_env())
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines() == [result.stderr.strip()] and "No space left on device" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("command", ["crawl", "get"])

@@ -78,10 +78,11 @@ def blog(tmp_path):
 class Workers:
     """`blogarchive worker` processes, all stopped (and their crawls with them) at the end."""
 
-    def __init__(self, broker: str, count: int, visibility_timeout: float) -> None:
+    def __init__(self, broker: str, count: int, visibility_timeout: float, allow_private: bool = True) -> None:
+        # the test sites are on loopback: workers take such start URLs only with --allow-private
         self.processes = [
             subprocess.Popen([sys.executable, "-m", "archive.cli", "worker", "--broker", broker, "--name", f"w{n}@test",
-                              "--visibility-timeout", str(visibility_timeout)],
+                              "--visibility-timeout", str(visibility_timeout), *(["--allow-private"] if allow_private else [])],
                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
             for n in range(count)
         ]
@@ -194,6 +195,34 @@ def test_one_site_is_never_crawled_twice_at_once(redis_url, redis_client, tmp_pa
     # the second crawl found the first one's pages unchanged: still one row per page
     pages = sql(f"SELECT count(*), count(DISTINCT url) FROM read_parquet('{out}/sites/*/pages/*.parquet')")
     assert pages == [(POSTS + 1, POSTS + 1)]
+
+
+def test_a_worker_takes_private_start_urls_only_when_started_with_allow_private(redis_url, redis_client, tmp_path):
+    """Whoever can submit a URL must not reach the worker's own network through it."""
+    with SiteServer(blog(tmp_path)) as site:
+        workers = Workers(redis_url, 1, visibility_timeout=60, allow_private=False)
+        out = tmp_path / "shared"
+        try:
+            assert run_blogarchive("submit", site.url("/"), "--out", str(out), "--broker", redis_url,
+                                   *CRAWL_SETTINGS).returncode == 0
+            wait_until(lambda: any(r["status"] not in ("queued", "running") for r in statuses(redis_client).values()),
+                       120, "the crawl ended")
+        finally:
+            workers.stop()
+    (status,) = statuses(redis_client).values()
+    assert status["status"] == "failed", status
+    outcomes = sql(f"SELECT outcome, reason FROM read_parquet('{out}/sites/*/fetches/*.parquet') WHERE kind = 'page'")
+    assert outcomes and all(outcome == "blocked" and "loopback" in reason for outcome, reason in outcomes), outcomes
+
+
+@pytest.mark.parametrize("setting", ["ITEM_PIPELINES={\"os.system\": 1}", "LOG_FILE=/tmp/x", "CRAWL_ALLOW_PRIVATE=true",
+                                     "CRAWL_HOST_PROXIES={\"a.example\": \"http://10.0.0.1:3128\"}",
+                                     "DOWNLOADER_MIDDLEWARES={}", "ARCHIVE_DIR=/tmp/elsewhere"])
+def test_submit_refuses_settings_that_only_a_worker_may_decide(tmp_path, setting):
+    result = run_blogarchive("submit", "https://blog.example/", "--out", str(tmp_path), "--broker",
+                             f"redis://127.0.0.1:{free_port()}/0", "-s", setting)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert f"cannot set {setting.split('=')[0]}" in result.stderr
 
 
 def _finished(out, pattern: str) -> list[tuple]:

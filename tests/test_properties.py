@@ -46,7 +46,14 @@ def test_scope_never_raises_and_never_lets_another_host_in(url, allowed):
 @given(st.one_of(st.ip_addresses(v=4), st.ip_addresses(v=6)))
 def test_only_global_addresses_are_public(address):
     kind = non_public_kind(str(address))
-    ip = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped else address
+    ip = address
+    if isinstance(address, ipaddress.IPv6Address):  # judged by the IPv4 address it reaches, if any
+        teredo = address.teredo[1] if address.teredo else None
+        nat64 = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF) if address in ipaddress.ip_network("64:ff9b::/96") else None
+        ip = address.ipv4_mapped or address.sixtofour or teredo or nat64 or address
+        if address.is_site_local:
+            assert kind == "private"
+            return
     # public: global, and not a multicast group or a reserved block (no web server lives there)
     assert (kind is None) == (ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_unspecified))
 

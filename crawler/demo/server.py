@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import socket
 import threading
 import time
 from email.utils import formatdate, parsedate_to_datetime
@@ -31,6 +32,10 @@ _TYPES = {
     ".txt": "text/plain; charset=utf-8",
     ".gz": "application/gzip",
 }
+
+
+class _IPv6HTTPServer(ThreadingHTTPServer):
+    address_family = socket.AF_INET6
 
 
 class SiteServer:
@@ -76,10 +81,11 @@ class SiteServer:
                 pass
 
         ThreadingHTTPServer.request_queue_size = 128  # the default of 5 drops connections under a crawl
-        self.httpd = ThreadingHTTPServer((host, port), Handler)
+        server_class = _IPv6HTTPServer if ":" in host else ThreadingHTTPServer
+        self.httpd = server_class((host, port), Handler)
         self.httpd.daemon_threads = True
         #: where the server listens
-        self.address = f"http://{host}:{self.httpd.server_address[1]}"
+        self.address = f"http://{f'[{host}]' if ':' in host else host}:{self.httpd.server_address[1]}"
         #: the site's URLs: the listening address, or `public_url`, a fixed name whose requests
         #: reach this server as a proxy (absolute-form request targets, see `HostProxyMiddleware`)
         self.base_url = (public_url or self.address).rstrip("/")

@@ -38,7 +38,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.defer import CancelledError
 from twisted.internet.error import DNSLookupError
 from twisted.internet.error import TimeoutError as TwistedTimeoutError
-from w3lib.url import canonicalize_url, url_query_cleaner
+from w3lib.url import canonicalize_url, safe_url_string, url_query_cleaner
 
 from crawler import discovery
 from crawler.addresses import PublicAddressResolver
@@ -47,6 +47,7 @@ from crawler.stats import PAGE_OUTCOME, SKIPPED_DATED, SKIPPED_RECENT
 from crawler.encoding import binary_share, decode_body
 from crawler.families import FamilyBudget
 from crawler.items import ExtractedPage, FetchedPage, FetchRecord
+from crawler.links import ascii_host, without_userinfo
 from crawler.middlewares import FamilyHeld, OverPageBudget, host_allowed
 
 if TYPE_CHECKING:
@@ -96,7 +97,9 @@ class BlogSpider(Spider):
             given += list(urls)
         if not given:
             raise ValueError("give the start URL: -a url=https://blog.example/")
-        self.start_urls = given
+        # as requested: no credentials, and an international host name in its ASCII (IDNA)
+        # spelling, the one Scrapy sends and the scope rules compare
+        self.start_urls = [safe_url_string(without_userinfo(url.strip())) for url in given]
         self._follow_arg = follow
         self.seen_pages: set[str] = set()
         self.requested_pages = 0
@@ -125,7 +128,8 @@ class BlogSpider(Spider):
         spider.max_sitemap_urls = settings.getint("CRAWL_MAX_SITEMAP_URLS")
         spider.maxsize = settings.getint("DOWNLOAD_MAXSIZE")
         spider.strip_params = settings.getlist("CRAWL_STRIP_PARAMS")
-        spider.revisit_after = timedelta(seconds=settings.getfloat("CRAWL_REVISIT_AFTER"))
+        # at most a century: a longer timedelta would overflow when taken from today
+        spider.revisit_after = timedelta(seconds=min(settings.getfloat("CRAWL_REVISIT_AFTER"), 36500 * 86400))
         spider.families = FamilyBudget(settings.getint("CRAWL_FAMILY_BUDGET") if spider.follow else 0)
         crawler.signals.connect(spider.item_scraped, signal=signals.item_scraped)
         # printing needs every body: no 304s then
@@ -139,7 +143,7 @@ class BlogSpider(Spider):
         #: the proxies it was told to use for some hosts (CRAWL_HOST_PROXIES: the demo's server):
         #: it may connect to them wherever they are, but no URL may lead there
         spider.proxy_hosts = {(urlsplit(p).hostname or "").lower() for p in settings.getdict("CRAWL_HOST_PROXIES").values()}
-        hosts = {urlsplit(u).hostname for u in spider.start_urls} | set(settings.getlist("CRAWL_ALLOW_HOSTS"))
+        hosts = {urlsplit(u).hostname for u in spider.start_urls} | {ascii_host(h) for h in settings.getlist("CRAWL_ALLOW_HOSTS")}
         # `get` fetches what it was given, wherever it redirects; crawls stay on their hosts.
         spider.allowed_domains = sorted(h for h in hosts if h) if spider.follow else []
         return spider
@@ -220,6 +224,7 @@ class BlogSpider(Spider):
         stripped from discovered links (what the user gave is fetched as given), then
         canonicalised. Cached per spider: a blog's sidebar repeats the same links on
         every page."""
+        url = without_userinfo(url)
         if self.strip_params and discovered:
             url = url_query_cleaner(url, self.strip_params, remove=True, keep_fragments=False)
         return url, canonicalize_url(url)

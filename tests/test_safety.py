@@ -1,0 +1,182 @@
+"""Scope and URL hygiene (issue 15): addresses that wrap other addresses, IPv6 literals,
+international host names, credentials in URLs, and start URLs at the metadata address.
+Every crawl here is real, over loopback; nothing reaches another address."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pyarrow.parquet as pq
+import pytest
+
+from archive import read_fetches
+from crawler.addresses import non_public_kind
+from crawler.demo.server import send
+from crawler.links import ascii_host, without_userinfo
+
+from .conftest import duck, run_blogarchive
+from .test_hostile import html, page
+
+
+@pytest.mark.parametrize(("address", "kind"), [
+    ("2002:0a00:0001::1", "private"),                           # 6to4 around 10.0.0.1
+    ("2002:7f00:0001::", "loopback"),                           # 6to4 around 127.0.0.1
+    ("2002:a9fe:a9fe::1", "link-local (cloud metadata)"),       # 6to4 around 169.254.169.254
+    ("2002:a9fe:0101::", "link-local"),                          # 6to4 around 169.254.1.1
+    ("2002:0808:0808::1", None),                                 # 6to4 around 8.8.8.8: a public relay
+    ("fec0::1", "private"),                                      # site-local
+    ("[fec0::1]", "private"),
+    ("64:ff9b::7f00:1", "loopback"),                             # NAT64 to 127.0.0.1
+    ("64:ff9b::a9fe:a9fe", "link-local (cloud metadata)"),
+    ("2001:0:4136:e378:8000:63bf:f5ff:fffe", "private"),        # Teredo, client 10.0.0.1
+    ("::ffff:169.254.169.254", "link-local (cloud metadata)"),
+    ("fd00:ec2::254", "link-local (cloud metadata)"),
+    ("fe80::1%eth0", "link-local"),
+    ("93.184.216.34", None),
+])
+def test_addresses_that_wrap_an_ipv4_address_are_judged_by_it(address, kind):
+    assert non_public_kind(address) == kind
+
+
+def test_url_hygiene_functions():
+    assert without_userinfo("http://user:pw@Host.example:8080/a@b?c=d@e") == "http://Host.example:8080/a@b?c=d@e"
+    assert without_userinfo("https://token@host/") == "https://host/"
+    assert without_userinfo("http://host/path@x") == "http://host/path@x"
+    assert ascii_host("Bücher.Test.") == "xn--bcher-kva.test"
+    assert ascii_host("xn--bcher-kva.test") == "xn--bcher-kva.test"
+
+
+def _ipv6_loopback() -> bool:
+    if not socket.has_ipv6:
+        return False
+    try:
+        with socket.socket(socket.AF_INET6) as sock:
+            sock.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="this machine has no IPv6 loopback (::1)")
+def test_an_ipv6_literal_url_is_fetched(serve, tmp_path):
+    site = serve(routes={"/": html(page("Served over IPv6"))}, host="::1")
+    assert site.url("/").startswith("http://[::1]:")
+    result = run_blogarchive("get", site.url("/"), "--out", str(tmp_path / "a"), "-s", "ROBOTSTXT_OBEY=false")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert duck(tmp_path / "a", "SELECT url, outcome FROM fetches") == [(site.url("/"), "stored")]
+    assert duck(tmp_path / "a", "SELECT title FROM pages") == [("Served over IPv6",)]
+
+
+def test_an_international_host_name_is_crawled_like_its_ascii_spelling(serve, tmp_path):
+    """`bücher.test` and `xn--bcher-kva.test` are one host: the seed is in scope, and so are
+    links written either way."""
+    links = '<a href="/one">one</a> <a href="http://BÜCHER.test/two">two</a>'
+    site = serve(routes={"/": html(page("Home", links)), "/one": html(page("One")), "/two": html(page("Two"))},
+                 public_url="http://xn--bcher-kva.test")
+    proxies = json.dumps({"bücher.test": site.address})  # the user may name the host either way here too
+    result = run_blogarchive("crawl", "http://bücher.test/", "--out", str(tmp_path / "a"),
+                             "-s", f"CRAWL_HOST_PROXIES={proxies}", "-s", "ROBOTSTXT_OBEY=false", "-s", "DOWNLOAD_DELAY=0")
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = dict(duck(tmp_path / "a", "SELECT url, outcome FROM fetches WHERE kind = 'page'"))
+    assert rows == {"http://xn--bcher-kva.test/": "stored", "http://xn--bcher-kva.test/one": "stored",
+                    "http://xn--bcher-kva.test/two": "stored"}
+
+
+def test_credentials_in_urls_are_neither_sent_nor_recorded(serve, tmp_path):
+    """In the start URL, in a link, in a redirect: the user name and password go before the
+    request, so no row, no request and no header holds them."""
+    authorizations: list[str | None] = []
+
+    def seen(route):
+        def handler(h):
+            authorizations.append(h.headers.get("Authorization"))
+            route(h)
+        return handler
+
+    def redirect(h):
+        host, port = h.server.server_address[:2]
+        send(h, 302, b"", None, {"Location": f"http://agent:hunter2@{host}:{port}/target"})
+
+    def home(h):
+        host, port = h.server.server_address[:2]
+        html(page("Home", f'<a href="http://reader:hunter2@{host}:{port}/linked">linked</a> '
+                          f'<a href="/redirect">moved</a>'))(h)
+
+    site = serve(routes={"/": seen(home), "/linked": seen(html(page("Linked"))), "/redirect": seen(redirect),
+                         "/target": seen(html(page("Target")))})
+    seed = site.url("/").replace("http://", "http://admin:hunter2@")
+    out = tmp_path / "a"
+    result = run_blogarchive("crawl", seed, "--out", str(out), "-s", "ROBOTSTXT_OBEY=false", "-s", "DOWNLOAD_DELAY=0")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "hunter2" not in result.stdout + result.stderr
+    outcomes = dict(duck(out, "SELECT url, outcome FROM fetches WHERE kind = 'page'"))
+    assert outcomes == {site.url("/"): "stored", site.url("/linked"): "stored", site.url("/redirect"): "redirected",
+                        site.url("/target"): "stored"}
+    assert authorizations and set(authorizations) == {None}
+    for table in ("pages", "fetches", "crawls"):  # every column of every row but the page as served
+        for path in (out / table).glob("*.parquet"):
+            rows = pq.read_table(path).drop_columns([c for c in ("html",) if table == "pages"]).to_pylist()
+            assert rows and "hunter2" not in str(rows), path
+
+
+@pytest.mark.parametrize("url", ["http://169.254.169.254/latest/meta-data/", "http://[fd00:ec2::254]/latest/",
+                                 "http://169.254.10.1/", "http://[::ffff:169.254.169.254]/"])
+def test_a_start_url_at_a_link_local_or_metadata_address_is_never_fetched(tmp_path, url):
+    """Start URLs may be private (an intranet blog), but not link-local: that is where a
+    cloud machine's metadata service hands out credentials."""
+    result = run_blogarchive("get", url, "--out", str(tmp_path / "a"), timeout=60)
+    assert result.returncode == 1, result.stdout + result.stderr
+    [(outcome, reason)] = [(r["outcome"], r["reason"]) for r in read_fetches(tmp_path / "a").to_pylist()]
+    assert outcome == "blocked" and "link-local" in reason and "--allow-private" in reason
+
+
+def test_cookies_never_make_the_crawl_download_the_public_suffix_list(serve, tmp_path):
+    """The first Set-Cookie, with an empty cache, made tldextract fetch the Public Suffix List
+    from the internet. Every connection that does not go to the site goes here to a proxy on
+    loopback that counts it; none may come."""
+    import subprocess
+    import threading
+
+    from .conftest import BLOGARCHIVE, command_env
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(0.2)
+    attempts: list[bytes] = []
+    stop = threading.Event()
+
+    def count() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except (TimeoutError, OSError):
+                continue
+            with connection:
+                connection.settimeout(2)
+                try:
+                    attempts.append(connection.recv(200))
+                except OSError:
+                    attempts.append(b"")
+
+    counter = threading.Thread(target=count, daemon=True)
+    counter.start()
+
+    def cookie_page(h):
+        html(page("Cookies"), headers={"Set-Cookie": "session=1; Domain=127.0.0.1; Path=/"})(h)
+
+    site = serve(routes={"/": cookie_page})
+    proxy = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    env = command_env(HOME=str(tmp_path / "home"), XDG_CACHE_HOME=str(tmp_path / "cache"), HTTP_PROXY=proxy,
+                      HTTPS_PROXY=proxy, http_proxy=proxy, https_proxy=proxy, NO_PROXY="127.0.0.1", no_proxy="127.0.0.1")
+    try:
+        result = subprocess.run([BLOGARCHIVE, "get", site.url("/"), "--out", str(tmp_path / "a"), "-s", "ROBOTSTXT_OBEY=false"],
+                                capture_output=True, text=True, timeout=120, env=env)
+    finally:
+        stop.set()
+        counter.join(timeout=5)
+        listener.close()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert attempts == []
