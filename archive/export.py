@@ -11,7 +11,10 @@ pure, so they are tested without an archive.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
+import hashlib
 import json
 import os
 import re
@@ -113,17 +116,67 @@ def _export_markdown(rows: Iterator[dict[str, Any]], folder: Path) -> ExportResu
     taken: set[str] = set()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for row in rows:
-            name = markdown_name(row, taken)
-            taken.add(name.lower())
-            path = folder / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(markdown_document(row), encoding="utf-8")
-            result.rows += 1
-            result.files.append(str(path))
+        with _FolderWriter(folder) as writer:
+            for row in rows:
+                name = markdown_name(row, taken)
+                taken.add(name.lower())
+                writer.write(name, markdown_document(row))
+                result.rows += 1
+                result.files.append(str(folder / name))
     except OSError as exc:
         raise UsageError(f"cannot write to {folder}: {exc.strerror or exc}") from None
     return result
+
+
+class SymlinkInExport(UsageError):
+    """A folder inside an export folder is a symbolic link: the export never writes through one."""
+
+
+class _FolderWriter:
+    """Writes files at `sub/name` inside a folder without following a symbolic link (or
+    a hard link) planted inside it, which could send the write anywhere the user may
+    write: each folder is opened with O_NOFOLLOW, and each file is written under a
+    temporary name and renamed over the old one (a rename replaces a link; it never
+    writes into what the link points at)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.root = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)  # the user named it: it may be a link
+        self.subfolders: dict[str, int] = {}
+
+    def write(self, relative: str, text: str) -> None:
+        sub, _, name = relative.rpartition("/")
+        where = self._subfolder(sub) if sub else self.root
+        partial = f".{name}.partial-{os.getpid()}"
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o666, dir_fd=where)
+        try:
+            with open(fd, "w", encoding="utf-8") as stream:
+                stream.write(text)
+            os.replace(partial, name, src_dir_fd=where, dst_dir_fd=where)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(partial, dir_fd=where)
+            raise
+
+    def _subfolder(self, name: str) -> int:
+        if name not in self.subfolders:
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(name, dir_fd=self.root)
+            try:
+                self.subfolders[name] = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=self.root)
+            except OSError as exc:
+                if exc.errno in (errno.ELOOP, errno.ENOTDIR) and os.path.islink(self.folder / name):
+                    raise SymlinkInExport(f"{self.folder / name} is a symbolic link: an export never writes through one "
+                                          "(remove it, or export to another folder)") from None
+                raise
+        return self.subfolders[name]
+
+    def __enter__(self) -> _FolderWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for fd in [*self.subfolders.values(), self.root]:
+            os.close(fd)
 
 
 def csv_value(value: Any) -> Any:
@@ -168,6 +221,9 @@ def _inert(text: str) -> str:
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+#: the longest host folder name: with a slug of at most 120 characters, a query of 41 and
+#: a version suffix, no name passes the 255 bytes file systems allow
+MAX_HOST_CHARS = 100
 
 
 def markdown_name(row: dict[str, Any], taken: set[str]) -> str:
@@ -175,6 +231,8 @@ def markdown_name(row: dict[str, Any], taken: set[str]) -> str:
     a second version of a page, or a second URL with the same slug, gets a suffix."""
     parts = urlsplit(row["url"])
     host = _UNSAFE.sub("_", (parts.hostname or "") + (f"_{parts.port}" if parts.port else "")).strip(".") or "site"
+    if len(host) > MAX_HOST_CHARS:  # a legal host name has 253 characters; a file name at most 255 bytes
+        host = f"{host[:MAX_HOST_CHARS - 13]}--{hashlib.sha256(host.encode()).hexdigest()[:11]}"
     segments = [s for s in unquote(parts.path).split("/") if s]
     if segments and segments[-1].lower() in ("index.html", "index.htm", "index.php"):
         segments.pop()

@@ -31,6 +31,14 @@ DOWNLOAD_TIMEOUT = 30
 # Largest response body accepted (bytes); larger ones are recorded `too_large`.
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 0
+# Largest header section of a response (bytes) and most header lines; past either, or a
+# status or header line past 16 KB, the response is `fetch_error` (crawler.download).
+CRAWL_MAX_HEADER_BYTES = 256 * 1024
+CRAWL_MAX_HEADERS = 500
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.download.BoundedHTTPDownloadHandler",
+    "https": "crawler.download.BoundedHTTPDownloadHandler",
+}
 # Redirects followed per request before recording `redirect_loop`.
 REDIRECT_MAX_TIMES = 10
 # Retries of a timed-out or 5xx request before its failure is recorded.

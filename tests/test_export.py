@@ -144,3 +144,47 @@ def test_an_export_that_fails_leaves_the_previous_file_whole(versioned_archive, 
     assert result.returncode != 0
     assert target.read_text(encoding="utf-8") == "the previous export\n"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_markdown_names_fit_a_file_system_whatever_the_host():
+    host = ".".join(["a" * 63, "b" * 63, "c" * 63, "d" * 61])  # 253 characters: a legal host name
+    name = markdown_name({"url": f"http://{host}:65535/{'p' * 300}?{'q=1&' * 50}",
+                          "fetched_at": datetime(2024, 1, 1, tzinfo=timezone.utc)}, {f"{host}_65535/x.md"})
+    folder, file = name.split("/")
+    assert len(folder.encode()) <= 255 and len(file.encode()) + len(".partial-4194304") + 1 <= 255
+    assert folder.startswith("a" * 60)
+    other = markdown_name({"url": f"http://{host.replace('d' * 61, 'e' * 61)}/"}, set())
+    assert other.split("/")[0] != folder  # two long hosts cut to one prefix stay apart
+
+
+def test_markdown_export_never_writes_through_a_link_inside_its_folder(versioned_archive, tmp_path):
+    """A folder inside --out that is a symbolic link (to a folder outside) is refused; a file
+    that is a symbolic or hard link to a file outside is replaced, and what it pointed at is
+    untouched."""
+    import os
+
+    archive, base = versioned_archive
+    out = tmp_path / "posts"
+    assert run_blogarchive("export", str(archive), "--format", "markdown", "--out", str(out)).returncode == 0
+    host_folder = next(p for p in out.iterdir() if p.is_dir())
+    victim = tmp_path / "outside"
+    victim.mkdir()
+    (victim / "keep.txt").write_text("precious")
+    # a symbolic link and a hard link in place of two exported files
+    first, second = sorted(host_folder.glob("*.md"))[:2]
+    first.unlink()
+    first.symlink_to(victim / "keep.txt")
+    second.unlink()
+    os.link(victim / "keep.txt", second)
+    result = run_blogarchive("export", str(archive), "--format", "markdown", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert (victim / "keep.txt").read_text() == "precious"
+    assert not first.is_symlink() and first.read_text().startswith("---")
+    assert second.read_text().startswith("---")
+    # a host folder that links outside
+    moved = tmp_path / "moved"
+    host_folder.rename(moved)
+    host_folder.symlink_to(victim, target_is_directory=True)
+    result = run_blogarchive("export", str(archive), "--format", "markdown", "--out", str(out))
+    assert result.returncode == 2 and "symbolic link" in result.stderr and result.stderr.count("\n") == 1
+    assert sorted(p.name for p in victim.iterdir()) == ["keep.txt"]

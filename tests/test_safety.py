@@ -180,3 +180,94 @@ def test_cookies_never_make_the_crawl_download_the_public_suffix_list(serve, tmp
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert attempts == []
+
+
+def _raw_server(respond):
+    """A server on loopback that answers each connection with `respond(socket, request line)`."""
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def answer(connection: socket.socket) -> None:
+        with connection:
+            try:
+                respond(connection, connection.recv(4096).split(b"\r\n", 1)[0])
+            except OSError:
+                pass
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except (TimeoutError, OSError):
+                continue
+            threading.Thread(target=answer, args=(connection,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+
+    def close() -> None:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()
+    return f"http://127.0.0.1:{listener.getsockname()[1]}", close
+
+
+def test_endless_or_huge_response_headers_are_a_fetch_error_with_the_bound(tmp_path):
+    """Four at once, each sending header lines without end (or one line, or a status line,
+    without end): each is `fetch_error` naming the bound, in bounded memory, and the
+    crawl goes on to the page that answers properly."""
+    from benchmarks.measure import run as measured_run
+
+    from .conftest import BLOGARCHIVE, command_env
+
+    body = page("Fine").replace(b"Fine", b"A fine page")
+
+    def respond(connection: socket.socket, line: bytes) -> None:
+        if b"/endless" in line:
+            connection.sendall(b"HTTP/1.1 200 OK\r\n")
+            for n in range(2_000_000):
+                connection.sendall(b"X-Header-%d: %s\r\n" % (n, b"v" * 200))
+        elif b"/status" in line:
+            connection.sendall(b"HTTP/1.1 200 " + b"O" * 50_000_000)
+        elif b"/line" in line:
+            connection.sendall(b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 50_000_000)
+        else:
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n"
+                               b"Connection: close\r\n\r\n%s" % (len(body), body))
+
+    base_url, close = _raw_server(respond)
+    urls = [f"{base_url}/endless-{n}" for n in range(2)] + [f"{base_url}/status", f"{base_url}/line", f"{base_url}/fine"]
+    try:
+        result = measured_run([BLOGARCHIVE, "get", *urls, "--out", str(tmp_path / "a"), "-s", "ROBOTSTXT_OBEY=false"],
+                              env=command_env())
+    finally:
+        close()
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = {url.removeprefix(base_url): (outcome, reason)
+            for url, outcome, reason in duck(tmp_path / "a", "SELECT url, outcome, reason FROM fetches")}
+    assert rows["/fine"] == ("stored", None)
+    assert rows["/endless-0"] == rows["/endless-1"] == ("fetch_error", "more than 500 response header lines (CRAWL_MAX_HEADERS)")
+    assert rows["/status"] == ("fetch_error", "a response status line longer than 16,384 bytes")
+    assert rows["/line"] == ("fetch_error", "a response header line longer than 16,384 bytes")
+    assert result.peak_mb < 600, result.peak_mb  # the crawl, its extraction workers and pyarrow; it was gigabytes
+    assert result.seconds < 60
+
+
+def test_header_bytes_are_bounded_too(tmp_path):
+    """Few lines, each under the line bound, but together past CRAWL_MAX_HEADER_BYTES."""
+    def respond(connection: socket.socket, line: bytes) -> None:
+        connection.sendall(b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-%d: %s\r\n" % (n, b"v" * 10_000) for n in range(30)))
+
+    base_url, close = _raw_server(respond)
+    try:
+        result = run_blogarchive("get", f"{base_url}/", "--out", str(tmp_path / "a"), "-s", "ROBOTSTXT_OBEY=false")
+    finally:
+        close()
+    assert result.returncode == 1
+    [(outcome, reason)] = [(r["outcome"], r["reason"]) for r in read_fetches(tmp_path / "a").to_pylist()]
+    assert (outcome, reason) == ("fetch_error", "response headers larger than 262,144 bytes (CRAWL_MAX_HEADER_BYTES)")

@@ -45,6 +45,7 @@ from crawler.addresses import PublicAddressResolver
 from crawler import signals as project_signals
 from crawler.stats import PAGE_OUTCOME, SKIPPED_DATED, SKIPPED_RECENT
 from crawler.encoding import binary_share, decode_body
+from crawler.download import HeadersTooLarge
 from crawler.families import FamilyBudget
 from crawler.items import ExtractedPage, FetchedPage, FetchRecord
 from crawler.links import ascii_host, without_userinfo
@@ -537,6 +538,8 @@ class BlogSpider(Spider):
             outcome, reason = "timeout", str(exc) or "download timed out"
         elif failure.check(DownloadCancelledError, CancelledError) and self._over_size(exc):
             outcome, reason = "too_large", f"larger than DOWNLOAD_MAXSIZE ({self.maxsize} bytes)"
+        elif (bound := _headers_too_large(exc)) is not None:
+            outcome, reason = "fetch_error", str(bound)
         else:  # refused, reset, DNS, TLS, cancelled, data loss, ...
             outcome, reason = "fetch_error", f"{type(exc).__name__}: {exc}"
         if kind != "page" and outcome == "http_error":
@@ -547,3 +550,22 @@ class BlogSpider(Spider):
     def _over_size(self, exc: BaseException) -> bool:
         message = str(exc)
         return "max size" in message or not message
+
+
+def _headers_too_large(exc: BaseException) -> HeadersTooLarge | None:
+    """The HeadersTooLarge behind a failed download (Twisted wraps it in ResponseFailed,
+    Scrapy that in DownloadFailedError), or None."""
+    pending: list[BaseException] = [exc]
+    for _ in range(20):  # wrappers nest two or three deep
+        if not pending:
+            break
+        error = pending.pop()
+        if isinstance(error, HeadersTooLarge):
+            return error
+        failures = list(getattr(error, "reasons", ()))
+        if error.args and isinstance(error.args[0], list):
+            failures += error.args[0]
+        pending += [f.value for f in failures if isinstance(getattr(f, "value", None), BaseException)]
+        if error.__cause__ is not None:
+            pending.append(error.__cause__)
+    return None
