@@ -136,47 +136,23 @@ def test_cookies_never_make_the_crawl_download_the_public_suffix_list(serve, tmp
     from the internet. Every connection that does not go to the site goes here to a proxy on
     loopback that counts it; none may come."""
     import subprocess
-    import threading
 
     from .conftest import BLOGARCHIVE, command_env
 
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    listener.settimeout(0.2)
     attempts: list[bytes] = []
-    stop = threading.Event()
-
-    def count() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = listener.accept()
-            except (TimeoutError, OSError):
-                continue
-            with connection:
-                connection.settimeout(2)
-                try:
-                    attempts.append(connection.recv(200))
-                except OSError:
-                    attempts.append(b"")
-
-    counter = threading.Thread(target=count, daemon=True)
-    counter.start()
+    proxy, close = _raw_server(lambda connection, line: attempts.append(line))
 
     def cookie_page(h):
         html(page("Cookies"), headers={"Set-Cookie": "session=1; Domain=127.0.0.1; Path=/"})(h)
 
     site = serve(routes={"/": cookie_page})
-    proxy = f"http://127.0.0.1:{listener.getsockname()[1]}"
     env = command_env(HOME=str(tmp_path / "home"), XDG_CACHE_HOME=str(tmp_path / "cache"), HTTP_PROXY=proxy,
                       HTTPS_PROXY=proxy, http_proxy=proxy, https_proxy=proxy, NO_PROXY="127.0.0.1", no_proxy="127.0.0.1")
     try:
         result = subprocess.run([BLOGARCHIVE, "get", site.url("/"), "--out", str(tmp_path / "a"), "-s", "ROBOTSTXT_OBEY=false"],
                                 capture_output=True, text=True, timeout=120, env=env)
     finally:
-        stop.set()
-        counter.join(timeout=5)
-        listener.close()
+        close()
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert attempts == []
