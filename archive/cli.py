@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import pyarrow.compute as pc
 
 from .errors import ArchiveError, UsageError
+from .integrity import check_footers
 from .location import Location, locate
 from .lock import ArchiveLock, LockHeld
 from .reader import ArchiveSummary, page_history, read_fetches, summarize
@@ -62,6 +63,7 @@ EXAMPLES = {
     "export": "example: blogarchive export archive --format markdown --out posts/",
     "serve": "example: blogarchive serve archive --port 8080",
     "report": "example: blogarchive report archive -o report.html",
+    "verify": "example: blogarchive verify archive --quarantine",
 }
 
 
@@ -118,6 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", "-o", metavar="PATH", help="file (jsonl, csv) or folder (markdown, warc)")
     export.add_argument("--history", action="store_true", help="every stored version, not just the latest of each page")
     export.add_argument("--posts-only", action="store_true", help="only pages of type post (no listings)")
+
+    verify = commands.add_parser("verify", help="check every file of an archive; name (and set aside) damaged ones",
+                                 epilog=EXAMPLES["verify"])
+    _add_archive_argument(verify)
+    verify.add_argument("--quarantine", action="store_true",
+                        help="move damaged files into the archive's quarantine/ folder, which readers skip")
 
     report = commands.add_parser("report", help="one self-contained HTML file of charts about the archive",
                                  epilog=EXAMPLES["report"])
@@ -351,6 +359,7 @@ def crawl_into(
     holds its site's Redis lock) and no archive lock is taken.
     """
     root = prepare_archive_dir(locate(out, s3_endpoint))
+    check_footers(root)  # a damaged archive: one line naming the file, and no crawl
     crawl_id = overrides.get("ARCHIVE_CRAWL_ID") or new_crawl_id()
     caller_holds_lock = str(overrides.get("ARCHIVE_LOCK_HELD", "")).lower() in ("1", "true", "yes")
     with nullcontext() if caller_holds_lock else ArchiveLock(root, crawl_id):
@@ -360,9 +369,12 @@ def crawl_into(
         })
     status = report.stats.get("archive/crawl_status", "failed")
     parts = [f"{k} {v}" for k, v in {**report.outcome_counts(), **report.skipped_counts()}.items() if v]
-    line = f"crawl {crawl_id} {status}: {' · '.join(parts) or 'nothing fetched'} in {report.seconds:.1f}s -> {out}"
-    if status != "finished":
-        line += f" ({report.stats.get('archive/crawl_reason', 'the crawl did not finish')})"
+    line = f"crawl {crawl_id} {status}: {' · '.join(parts) or 'nothing archived'} in {report.seconds:.1f}s -> {out}"
+    notes = [report.stats.get("archive/crawl_reason", "the crawl did not finish")] if status != "finished" else []
+    if warc_error := report.stats.get("archive/warc_error"):  # crawler.capture.WARC_ERROR
+        notes.append(f"WARC capture stopped: {warc_error}")
+    if notes:
+        line += f" ({'; '.join(notes)})"
     return status, line, report.stats
 
 
@@ -432,6 +444,26 @@ def cmd_export(args: argparse.Namespace) -> int:
         where = args.out if args.format in ("jsonl", "csv") else f"{files} file{'s' if files != 1 else ''} in {args.out}"
         print(f"exported {result.rows} page{'s' if result.rows != 1 else ''} as {args.format} -> {where}")
     return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Exit 0 when every file left in the tables reads whole, 1 when damaged ones remain."""
+    from .integrity import verify
+
+    root = archive_to_read(args)
+    with ArchiveLock(root, "verify") if args.quarantine else nullcontext():  # no crawl reads what moves
+        report = verify(root, quarantine=args.quarantine)
+    for (path, reason), index in zip(report.damaged, range(len(report.damaged))):
+        moved = f" -> {report.moved[index]}" if index < len(report.moved) else ""
+        print(f"damaged  {path}  ({reason}){moved}")
+    files = sum(report.checked.values())
+    per_table = ", ".join(f"{table} {count}" for table, count in report.checked.items())
+    left = len(report.damaged) - len(report.moved)
+    verdict = ("all readable" if not report.damaged
+               else f"{len(report.damaged)} damaged" + (f", {len(report.moved)} moved to quarantine/" if report.moved else
+                                                         f": run 'blogarchive verify {args.archive} --quarantine' to set them aside"))
+    print(f"checked {files} file{'s' if files != 1 else ''} ({per_table}): {verdict}")
+    return EXIT_FAILED if left else EXIT_FINISHED
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -609,6 +641,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return cmd_serve(args)
     if args.command == "report":
         return cmd_report(args)
+    if args.command == "verify":
+        return cmd_verify(args)
     if args.command in ("worker", "submit", "schedule", "status"):
         from . import cluster
 

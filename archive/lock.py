@@ -68,8 +68,11 @@ class ArchiveLock:
             self._lease = lease
             return
         path = Path(self.location.path(".lock"))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(path, "a+", encoding="utf-8")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(path, "a+", encoding="utf-8")
+        except OSError as exc:
+            raise ArchiveError(f"cannot open the lock file {path}: {exc.strerror or exc}") from None
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -77,10 +80,14 @@ class ArchiveLock:
             holder = _parse(handle.read())
             handle.close()
             raise LockHeld(_held_message(self.location, holder)) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(json.dumps(record))
-        handle.flush()
+        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(json.dumps(record))
+            handle.flush()
+        except OSError as exc:  # a full disk: no crawl could write either
+            handle.close()
+            raise ArchiveError(f"cannot write the lock file {path}: {exc.strerror or exc}") from None
         self._handle = handle
 
     def release(self) -> None:

@@ -9,9 +9,8 @@ from typing import Any, Iterator, Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from .errors import ArchiveError
+from .integrity import READ_ERRORS, damaged, open_parquet, read_parquet
 from .location import Location, Root, locate
 from .schema import SCHEMAS
 
@@ -27,26 +26,6 @@ def _files(root: Root, table: str) -> tuple[Location, list[str]]:
     return location, location.files(table, ".parquet")
 
 
-def _parquet(location: Location, path: str) -> pq.ParquetFile:
-    if location.local:
-        return pq.ParquetFile(path)
-    try:
-        return pq.ParquetFile(location.fs.open_input_file(path))
-    except OSError as exc:
-        raise ArchiveError(f"cannot read s3://{path}: {exc}") from None
-
-
-def _read_file(location: Location, path: str, schema: pa.Schema) -> pa.Table:
-    """One file as `schema`: columns an older file lacks come back as nulls."""
-    parquet = _parquet(location, path)
-    present = set(parquet.schema_arrow.names)
-    table = parquet.read(columns=[name for name in schema.names if name in present])
-    for column in schema:
-        if column.name not in present:
-            table = table.append_column(column, pa.nulls(table.num_rows, column.type))
-    return table.select(schema.names).cast(schema)
-
-
 def read_table(
     root: Root, table: str, columns: Sequence[str] | None = None
 ) -> pa.Table:
@@ -58,7 +37,7 @@ def read_table(
     full = SCHEMAS[table]
     schema = pa.schema([full.field(name) for name in columns]) if columns else full
     location, files = _files(root, table)
-    parts = [_read_file(location, path, schema) for path in files]
+    parts = [read_parquet(location, path, table, schema) for path in files]
     return pa.concat_tables(parts) if parts else schema.empty_table()
 
 
@@ -74,14 +53,17 @@ def read_page_html(root: Root, url: str, fetched_at: datetime) -> str | None:
     location, files = _files(root, "pages")
     when = pa.scalar(fetched_at, SCHEMAS["pages"].field("fetched_at").type)
     for path in files:
-        parquet = _parquet(location, path)
+        parquet = open_parquet(location, path, "pages")
         metadata = parquet.metadata
         column = next((i for i in range(metadata.num_columns) if metadata.schema.column(i).path == "url"), None)
         for group in range(metadata.num_row_groups):
             stats = metadata.row_group(group).column(column).statistics if column is not None else None
             if stats is not None and stats.has_min_max and not (stats.min <= url <= stats.max):
                 continue
-            table = parquet.read_row_group(group, columns=["url", "fetched_at", "html"])
+            try:
+                table = parquet.read_row_group(group, columns=["url", "fetched_at", "html"])
+            except READ_ERRORS as exc:
+                raise damaged(location, path, exc) from None
             hit = table.filter(pc.and_(pc.equal(table["url"], url), pc.equal(table["fetched_at"], when)))
             if hit.num_rows:
                 return hit["html"][0].as_py()
@@ -90,7 +72,7 @@ def read_page_html(root: Root, url: str, fetched_at: datetime) -> str | None:
 
 def count_rows(root: Root, table: str) -> int:
     location, files = _files(root, table)
-    return sum(_parquet(location, path).metadata.num_rows for path in files)
+    return sum(open_parquet(location, path, table).metadata.num_rows for path in files)
 
 
 def read_pages(
@@ -128,11 +110,11 @@ def _iter_pages(location: Location, files: list[str], columns: Sequence[str] | N
     if latest:  # from the same files as the rows: a file committed meanwhile is in neither
         keys_schema = pa.schema([SCHEMAS["pages"].field("url"), SCHEMAS["pages"].field("fetched_at")])
         for path in files:
-            for row in _read_file(location, path, keys_schema).to_pylist():
+            for row in read_parquet(location, path, "pages", keys_schema).to_pylist():
                 if row["url"] not in newest or row["fetched_at"] > newest[row["url"]]:
                     newest[row["url"]] = row["fetched_at"]
     for path in files:
-        table = _read_file(location, path, schema)
+        table = read_parquet(location, path, "pages", schema)
         if latest:
             mask = [newest.get(u) == t for u, t in zip(table["url"].to_pylist(), table["fetched_at"].to_pylist())]
             table = table.filter(pa.array(mask, pa.bool_()))

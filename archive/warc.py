@@ -15,6 +15,7 @@ a row's pointer never names a segment a reader cannot see yet.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import os
@@ -121,10 +122,16 @@ class WarcSegments:
             writer = WARCWriter(io.BytesIO(), gzip=False, warc_version="1.1")
             response = self._response_record(writer, exchange, digest)
             request = self._request_record(writer, exchange, response.rec_headers.get_header("WARC-Record-ID"))
-            self._file.write(_member(request))
-            offset = self._file.tell()
-            self._file.write(_member(response))
-            length = self._file.tell() - offset
+            start = self._file.tell()
+            try:
+                self._file.write(_member(request))
+                offset = self._file.tell()
+                self._file.write(_member(response))
+                length = self._file.tell() - offset
+            except OSError as exc:  # a full disk: keep the records before this one, as a segment to publish
+                name = self._name
+                self._cut(start)
+                raise ArchiveError(f"cannot write WARC segment {name}: {exc.strerror or exc}") from exc
             self._records += 1
             pointer = WarcPointer(self._name, offset, length, digest)
             if self._file.tell() >= self.max_bytes:  # the archive writer publishes it at its next flush
@@ -213,6 +220,38 @@ class WarcSegments:
             os.unlink(self._tmp)
         self._file = self._tmp = self._name = None
         return sealed  # type: ignore[return-value]
+
+    def _cut(self, end: int) -> None:
+        """After a failed write: the segment ends at `end` (its last whole record) and is
+        sealed, so the pointers already handed out stay good; dropped if even that fails."""
+        assert self._file is not None
+        try:
+            self._file.flush()
+        except OSError:
+            pass  # what did not fit is cut off below
+        try:
+            self._file.truncate(end)
+            if sealed := self._seal():
+                self._sealed.append(sealed)
+        except (OSError, ArchiveError):
+            self._discard()
+
+    def discard(self) -> None:
+        """Remove every segment not yet published (a crawl that failed: no committed row
+        points into them) and the one being written."""
+        with self._lock:
+            self._discard()
+
+    def _discard(self) -> None:
+        with contextlib.suppress(OSError):
+            if self._file is not None:
+                self._file.close()
+        for tmp in [self._tmp, *(tmp for tmp, _ in self._sealed)]:
+            if tmp:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+        self._file = self._tmp = self._name = None
+        self._sealed = []
 
     def publish(self, sealed: tuple[str, str]) -> None:
         """Make a sealed segment visible whole: a rename, or one upload."""

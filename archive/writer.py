@@ -15,7 +15,7 @@ import re
 import tempfile
 import time
 import uuid
-from collections import deque
+from collections import Counter, deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
@@ -123,6 +123,9 @@ class ArchiveWriter:
         self._buffered_bytes: dict[str, int] = {t: 0 for t in SCHEMAS}
         self._sequence = 0
         self.rows_written: dict[str, int] = {t: 0 for t in SCHEMAS}
+        #: (kind, outcome) of every `fetches` row committed: what a crawl reports as done,
+        #: which on a full disk is less than what it was handed
+        self.committed: Counter[tuple[str, str]] = Counter()
         self.files_written: list[str] = []
         self._opened = False
         # with `background`, files are compressed and written by one thread (Arrow
@@ -170,6 +173,10 @@ class ArchiveWriter:
         `stored` fetch row is missing, never a `stored` row without its page.
         """
         self._last_flush = time.monotonic()
+        if self._committer is not None:
+            # first: a commit that failed raises here, while this flush's rows and WARC
+            # segments are still the writer's, for `abandon` to drop
+            self._wait(_MAX_PENDING - 1)  # bounded: at most a few flushes wait in memory
         sealed = self.warc.seal() if self.warc is not None else []
         batch = []
         for name in ("pages", "fetches"):
@@ -183,7 +190,6 @@ class ArchiveWriter:
         if self._committer is None:
             self._commit_batch(batch, sealed)
             return
-        self._wait(_MAX_PENDING - 1)  # bounded: at most a few flushes wait in memory
         self._pending.append(self._committer.submit(self._commit_batch, batch, sealed))
 
     def _commit_batch(self, batch: list[tuple[str, pa.Table]], sealed: list[tuple[str, str]] | None = None) -> None:
@@ -193,6 +199,8 @@ class ArchiveWriter:
         for name, arrow_table in batch:
             self._commit(name, arrow_table)
             self.rows_written[name] += arrow_table.num_rows
+            if name == "fetches":
+                self.committed.update(zip(arrow_table["kind"].to_pylist(), arrow_table["outcome"].to_pylist()))
 
     def _wait(self, keep: int) -> None:
         """Wait until at most `keep` background commits are pending; raise the first
@@ -207,6 +215,17 @@ class ArchiveWriter:
         finally:
             if self._committer is not None:
                 self._committer.shutdown(wait=True)
+
+    def abandon(self) -> None:
+        """After a failed write: let the commits under way end (whichever succeed count in
+        `committed`), drop the rows still buffered, and remove the WARC segments that no
+        committed row points into. Raises nothing: the failure was reported already."""
+        if self._committer is not None:
+            self._committer.shutdown(wait=True)
+        self._pending.clear()
+        self._buffers = {t: [] for t in SCHEMAS}
+        if self.warc is not None:
+            self.warc.discard()
 
     def __enter__(self) -> ArchiveWriter:
         self.open()
@@ -226,13 +245,18 @@ class ArchiveWriter:
             final = self._commit_remote(table, name, arrow_table)
         self.files_written.append(final)
 
+    def _write_parquet(self, arrow_table: pa.Table, where: Any) -> None:
+        """Every data page with a CRC-32 checksum, which readers verify (archive.integrity)."""
+        pq.write_table(arrow_table, where, compression=self.compression, row_group_size=self.row_group_rows,
+                       write_page_checksum=True)
+
     def _commit_local(self, table: str, name: str, arrow_table: pa.Table) -> str:
         """Write a hidden temporary, fsync it, rename it into place."""
         folder = Path(self.root.path(table))
         final = folder / name
         tmp = folder / f".{name}.{uuid.uuid4().hex[:8]}.tmp"
         try:
-            pq.write_table(arrow_table, tmp, compression=self.compression, row_group_size=self.row_group_rows)
+            self._write_parquet(arrow_table, tmp)
             with open(tmp, "rb+") as handle:
                 os.fsync(handle.fileno())
             if _PAUSE_BEFORE_RENAME:  # fault injection for the crash tests only
@@ -255,7 +279,7 @@ class ArchiveWriter:
         ARCHIVE_FLUSH_BYTES), so the copy in memory is bounded too.
         """
         sink = pa.BufferOutputStream()
-        pq.write_table(arrow_table, sink, compression=self.compression, row_group_size=self.row_group_rows)
+        self._write_parquet(arrow_table, sink)
         data = sink.getvalue()
         if _PAUSE_BEFORE_RENAME:
             time.sleep(_PAUSE_BEFORE_RENAME)

@@ -40,8 +40,13 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+#: the stat that holds why WARC capture stopped (the crawl's summary line names it)
+WARC_ERROR = "archive/warc_error"
+
+
 class WarcCaptureMiddleware:
-    def __init__(self) -> None:
+    def __init__(self, crawler: Crawler | None = None) -> None:
+        self.crawler = crawler
         self.segments: WarcSegments | None = None
         self.previous: dict[str, tuple[str, datetime]] = {}
         self.failed = False
@@ -50,7 +55,7 @@ class WarcCaptureMiddleware:
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
         if not crawler.settings.getbool("ARCHIVE_WARC"):
             raise NotConfigured  # quietly: most crawls keep no WARC
-        middleware = cls()
+        middleware = cls(crawler)
         crawler.signals.connect(middleware.archive_opened, signal=project_signals.archive_opened)
         return middleware
 
@@ -68,7 +73,9 @@ class WarcCaptureMiddleware:
             pointer = self.segments.write(exchange)
         except (ArchiveError, OSError) as exc:  # a full disk: the crawl goes on, without captures
             self.failed = True
-            logger.error("WARC capture stopped: %s", exc)
+            logger.info("WARC capture stopped: %s", exc)  # the crawl's summary line says so
+            if self.crawler is not None:
+                self.crawler.stats.set_value(WARC_ERROR, str(exc))
             return response
         request.meta["warc"] = pointer
         request.meta.setdefault("warc_by_url", {})[response.url] = pointer

@@ -9,6 +9,7 @@ enough to judge and the model is confident, otherwise the declaration stands.
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
     from py3langid.langid import LanguageIdentifier
 
 __all__ = ["load_model", "text_language"]
+
+logger = logging.getLogger(__name__)
 
 #: shorter texts (a caption, a title-only page) keep what the page declares
 MIN_CHARACTERS = 200
@@ -26,18 +29,25 @@ SAMPLE_CHARACTERS = 4000
 
 
 @lru_cache(maxsize=1)
-def load_model() -> LanguageIdentifier:
-    """The model, loaded once per process on first use (0.8 s)."""
+def load_model() -> LanguageIdentifier | None:
+    """The model, loaded once per process on first use (0.8 s); None when it cannot be
+    loaded: py3langid unpacks it (some 30 MB) into a temporary file, which a full TMPDIR
+    refuses. Then every page keeps the language it declares."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    try:
+        return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    except OSError as exc:
+        logger.warning("language detection is off: its model cannot be loaded (%s); pages keep their declared language",
+                       exc.strerror or exc)
+        return None
 
 
 def text_language(text: str, declared: str | None) -> str | None:
     """An ISO 639 code for `text`; `declared` is the page's own (already normalised)."""
-    if len(text) < MIN_CHARACTERS:
+    if len(text) < MIN_CHARACTERS or (model := load_model()) is None:
         return declared
-    detected, probability = load_model().classify(text[:SAMPLE_CHARACTERS])
+    detected, probability = model.classify(text[:SAMPLE_CHARACTERS])
     if probability < CONFIDENT or detected == declared:
         return declared
     return detected

@@ -162,12 +162,12 @@ class ArchiveStoragePipeline:
             # the archive cannot be written (a full disk, a file size limit): the crawl
             # ends as soon as it is open, `failed`, with the reason in one line
             self.failure = str(exc)
-            logger.error("stopping the crawl: %s", exc)
+            logger.info("stopping the crawl: %s", exc)  # the crawl's summary says why
             raise CloseSpider("archive_error") from None
 
     def _fail(self, exc: ArchiveError) -> None:
         self.failure = str(exc)
-        logger.error("stopping the crawl: %s", exc)
+        logger.info("stopping the crawl: %s", exc)  # the crawl's summary says why
         deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
 
     def _open_archive(self) -> None:
@@ -210,7 +210,8 @@ class ArchiveStoragePipeline:
 
     def close_spider(self) -> None:
         if self.failure:
-            return  # what is buffered cannot be written either
+            self.writer.abandon()  # what is buffered cannot be written either
+            return
         # last rows from whoever holds some (the spider's held URL families, when a crawl
         # is stopped before it ran out of work), while the writer still takes them
         self.crawler.signals.send_catch_log(project_signals.archive_closing)
@@ -218,19 +219,34 @@ class ArchiveStoragePipeline:
             self.writer.close()
         except ArchiveError as exc:
             self.failure = str(exc)
-            logger.error("%s", exc)
+            logger.info("%s", exc)  # the crawl's summary says why
+            self.writer.abandon()
 
     def spider_closed(self, reason: str) -> None:
+        self._count_committed()
         status, why = self._final_status(reason)
         self.crawler.stats.set_value("archive/crawl_status", status)
         self.crawler.stats.set_value("archive/crawl_reason", why)
         try:
             self._write_crawl(status, reason=why, finished_at=datetime.now(timezone.utc))
         except ArchiveError as exc:  # what failed the crawl fails its last row too
-            logger.error("the crawl's final row could not be written: %s", exc)
+            logger.info("the crawl's final row could not be written: %s", exc)
+            self.crawler.stats.set_value("archive/crawl_reason", f"{why}; its final row could not be written either")
         finally:
             if self.lock is not None:
                 self.lock.release()
+
+    def _count_committed(self) -> None:
+        """The counts of the crawl's row and summary: the rows committed, not the rows handed
+        to the writer (on a full disk the last ones never reach a file)."""
+        self.counts, self.page_outcomes = {}, {}
+        for (kind, outcome), count in self.writer.committed.items():
+            self.counts[outcome] = self.counts.get(outcome, 0) + count
+            if kind == "page":
+                self.page_outcomes[outcome] = self.page_outcomes.get(outcome, 0) + count
+        stats = self.crawler.stats
+        for key in [k for k in stats.get_stats() if k.startswith("archive/outcome/")]:
+            stats.set_value(key, self.counts.get(key.removeprefix("archive/outcome/"), 0))
 
     def _final_status(self, reason: str) -> tuple[str, str]:
         dated, recent = self._skipped()

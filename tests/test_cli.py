@@ -238,7 +238,7 @@ def test_output_path_under_a_read_only_folder(tmp_path):
 def test_every_command_has_help_with_an_example():
     parser = build_parser()
     commands = parser._subparsers._group_actions[0].choices
-    assert set(commands) == {"crawl", "get", "stats", "history", "export", "report", "serve", "demo", "worker", "submit", "schedule", "status"}
+    assert set(commands) == {"crawl", "get", "stats", "history", "export", "report", "serve", "demo", "worker", "submit", "schedule", "status", "verify"}
     for name, sub in commands.items():
         assert "example: blogarchive " + name in sub.format_help()
 

@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 
 from flask import Flask, Response, abort, render_template, request, url_for
 
+from ..errors import ArchiveError
 from ..location import Location, Root, locate
 from ..reader import committed_files, latest_per_key, read_page_html, read_table
 
@@ -202,6 +203,12 @@ def create_app(root: Root, hosts: frozenset[str] = SERVED_HOSTS) -> Flask:
         query = request.args.get("q", "")
         return render_template("search.html", query=query, results=view.search(query) if query else [],
                                limit=SEARCH_LIMIT)
+
+    @app.errorhandler(ArchiveError)
+    def unreadable(error: ArchiveError) -> Response:
+        # a damaged file names itself and what to run, once per request, without a traceback
+        app.logger.error("%s", error)
+        return Response(f"The archive cannot be read: {error}\n", status=500, mimetype="text/plain")
 
     @app.errorhandler(404)
     def not_found(_: Exception) -> tuple[str, int]:

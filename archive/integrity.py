@@ -1,0 +1,132 @@
+"""Damaged archive files: how a reader tells one, and what `blogarchive verify` checks.
+
+Every Parquet file the writer commits carries a CRC-32 checksum per data page, and
+the reader verifies them: garbled bytes in a committed file are an error naming the
+file, never wrong rows. A file is also damaged when its footer cannot be read
+(truncated, zero bytes, not Parquet), when it is not one of this archive's tables (a
+foreign or misplaced file), or when its columns cannot be read as the table's.
+
+`verify` reads every file in full; with `quarantine` it moves the damaged ones into
+the archive's `quarantine/` folder, which readers do not look in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+
+from .errors import DamagedFile
+from .location import Location, Root, locate
+from .schema import SCHEMAS, TABLE_KEY
+
+__all__ = ["QUARANTINE", "READ_ERRORS", "VerifyReport", "check_footers", "damaged", "open_parquet", "read_parquet", "verify"]
+
+#: the folder, at the archive's root, that `verify --quarantine` moves damaged files into
+QUARANTINE = "quarantine"
+
+#: what `pq.ParquetFile` and its reads raise on bytes that are not a readable Parquet file
+READ_ERRORS = (OSError, pa.ArrowException, ValueError, EOFError, IndexError)
+
+
+def damaged(location: Location, path: str, reason: Any) -> DamagedFile:
+    """The error for a damaged file: its name, why, and what to run."""
+    shown = path if location.local else f"s3://{path}"
+    text = " ".join(str(reason).split())[:200] or type(reason).__name__
+    return DamagedFile(
+        f"{shown} is damaged ({text}): 'blogarchive verify {location.uri}' checks every file, "
+        f"and with --quarantine sets the damaged ones aside", path=path, reason=text)
+
+
+def open_parquet(location: Location, path: str, table: str) -> pq.ParquetFile:
+    """`path` opened for reading with its page checksums verified, once its footer says it
+    is a file of `table` holding the table's required columns; DamagedFile otherwise."""
+    try:
+        source = path if location.local else location.fs.open_input_file(path)
+        parquet = pq.ParquetFile(source, page_checksum_verification=True)
+        schema = parquet.schema_arrow
+    except FileNotFoundError:
+        raise
+    except READ_ERRORS as exc:
+        raise damaged(location, path, exc) from None
+    written_for = (schema.metadata or {}).get(TABLE_KEY)
+    if written_for is not None and written_for.decode("utf-8", "replace") != table:
+        raise damaged(location, path, f"a file of the {written_for.decode('utf-8', 'replace')!r} table in {table}/")
+    expected = SCHEMAS[table]
+    missing = [f.name for f in expected if not f.nullable and f.name not in schema.names]
+    if missing:
+        raise damaged(location, path, f"not a file of the {table} table: no {', '.join(missing)} column")
+    return parquet
+
+
+def read_parquet(location: Location, path: str, table: str, schema: pa.Schema) -> pa.Table:
+    """The file's rows as `schema` (a part of the table's): columns an older file lacks
+    come back as nulls. DamagedFile for a file that cannot be read so."""
+    parquet = open_parquet(location, path, table)
+    present = set(parquet.schema_arrow.names)
+    try:
+        rows = parquet.read(columns=[name for name in schema.names if name in present])
+        for column in schema:
+            if column.name not in present:
+                rows = rows.append_column(column, pa.nulls(rows.num_rows, column.type))
+        return rows.select(schema.names).cast(schema)
+    except READ_ERRORS as exc:
+        raise damaged(location, path, exc) from None
+
+
+def check_footers(root: Root) -> None:
+    """DamagedFile for the first committed file whose footer cannot be read or names
+    another table: what a crawl checks before it starts (reading footers only)."""
+    location = locate(root)
+    for table in SCHEMAS:
+        for path in location.files(table, ".parquet"):
+            open_parquet(location, path, table)
+
+
+@dataclass
+class VerifyReport:
+    #: files checked, per table
+    checked: dict[str, int] = field(default_factory=dict)
+    #: (path, why) of every damaged file
+    damaged: list[tuple[str, str]] = field(default_factory=list)
+    #: where each quarantined file went
+    moved: list[str] = field(default_factory=list)
+
+
+def verify(root: Root, quarantine: bool = False) -> VerifyReport:
+    """Read every committed file of every table in full, checksums included."""
+    location = locate(root)
+    location.check_readable()
+    report = VerifyReport()
+    for table, schema in SCHEMAS.items():
+        files = location.files(table, ".parquet")
+        report.checked[table] = len(files)
+        for path in files:
+            try:
+                read_parquet(location, path, table, schema)
+            except DamagedFile as exc:
+                report.damaged.append((path, exc.reason))
+                if quarantine:
+                    report.moved.append(_quarantine(location, table, path))
+    return report
+
+
+def _quarantine(location: Location, table: str, path: str) -> str:
+    folder = location.path(QUARANTINE, table)
+    name = path.rsplit("/", 1)[-1]
+    target, copies = f"{folder}/{name}", 1
+    while location.fs.get_file_info(target).type != pafs.FileType.NotFound:  # quarantined before: keep both
+        copies += 1
+        target = f"{folder}/{name.removesuffix('.parquet')}.{copies}.parquet"
+    try:
+        location.fs.create_dir(folder, recursive=True)
+        location.fs.move(path, target)
+    except OSError as exc:
+        raise DamagedFile(f"cannot move {path} to {folder}: {exc}", path=path, reason=str(exc)) from None
+    if location.local:
+        return target
+    return f"s3://{target}"
+
