@@ -87,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     crawl = commands.add_parser("crawl", help="crawl whole blogs from their start URLs", epilog=_epilog("crawl"),
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_fetch_options(crawl, out_required=True)
-    crawl.add_argument("--allow-host", action="append", default=[], metavar="HOST",
+    crawl.add_argument("--allow-host", action="append", default=[], metavar="HOST", type=_host_name,
                        help="also visit HOST (and its subdomains); repeatable")
     crawl.add_argument("--max-pages", type=_non_negative, default=0, metavar="N",
                        help="request at most N distinct pages (default: no limit)")
@@ -206,6 +206,14 @@ def _duration(value: str) -> float:
 
 #: the longest duration an option takes: a century
 MAX_DURATION = 36500 * 86400.0
+
+
+def _host_name(value: str) -> str:
+    """A host name as --allow-host takes it: no scheme, port, path or user."""
+    host = value.strip().lower().rstrip(".")
+    if not host or len(host) > 253 or any(c in host for c in "/\\?#@[]: \t"):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a host name (like blog.example.com)")
+    return host
 
 
 def _port(value: str) -> int:

@@ -72,6 +72,7 @@ def one_line_error(result, *needles):
         (["stats", "s3://[b/p"], "s3://bucket/prefix"),
         (["get", "--input-file", "/dev/zero", "--print"], "larger than 128 MB"),
         (["get", "http://127.0.0.1:9/" + "a" * 9000, "--print"], "longer than 8,192"),
+        (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "--allow-host", "https://blog.example/"], "is not a host name"),
     ],
 )
 def test_user_mistakes(tmp_path, args, needle):
