@@ -173,3 +173,20 @@ def test_a_crawl_whose_lease_was_taken_over_stops(serve, s3, tmp_path):
     assert " interrupted: " in stdout
     lease = json.loads(s3.fs.open_input_stream(f"{s3.bucket}/taken/.lock", compression=None).read())
     assert lease["token"] == "theirs"  # its release left the other crawl's lease alone
+
+
+def test_a_damaged_object_is_named_and_verify_quarantines_it_on_s3(serve, s3, tmp_path):
+    site = serve(small_blog(tmp_path))
+    out = s3.uri("blogs/damaged")
+    assert run_blogarchive("crawl", site.url("/"), "--out", out, "--s3-endpoint", s3.endpoint, *FAST).returncode == 0
+    junk = f"{s3.bucket}/blogs/damaged/pages/zz-junk.parquet"
+    with s3.fs.open_output_stream(junk) as stream:
+        stream.write(b"not parquet" * 10)
+    stats = run_blogarchive("stats", out, "--s3-endpoint", s3.endpoint)
+    assert stats.returncode == 1 and stats.stderr.count("\n") == 1
+    assert stats.stderr.startswith(f"blogarchive: error: s3://{junk} is damaged (") and "blogarchive verify" in stats.stderr
+    moved = run_blogarchive("verify", out, "--s3-endpoint", s3.endpoint, "--quarantine")
+    assert moved.returncode == 0, moved.stdout + moved.stderr
+    assert f"-> s3://{s3.bucket}/blogs/damaged/quarantine/pages/zz-junk.parquet" in moved.stdout
+    assert junk not in s3.keys("blogs/damaged")
+    assert run_blogarchive("stats", out, "--s3-endpoint", s3.endpoint).returncode == 0
