@@ -27,7 +27,7 @@ from urllib.parse import unquote, urlsplit
 
 import pyarrow.compute as pc
 
-from .errors import UsageError
+from .errors import ArchiveError, UsageError
 from .location import Root, locate
 from .reader import iter_pages
 
@@ -74,18 +74,30 @@ def export(root: Root, fmt: str, out: str | None, *, history: bool = False, post
     path = Path(out)
     if path.is_dir():
         raise UsageError(f"{out} is a folder: give a file name for --format {fmt}")
-    # written beside the target and renamed over it at the end: an export that fails
-    # (a damaged archive, a full disk) leaves a previous export at that path whole
+    try:
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            # a device (/dev/null), a FIFO, /dev/stdout or a link: written into, as a shell
+            # redirection would, never replaced
+            with open(path, "w", encoding="utf-8", newline="") as stream:
+                result = _export_stream(rows, fmt, stream)
+        else:
+            result = _export_replacing(rows, fmt, path)
+    except OSError as exc:
+        raise ArchiveError(f"cannot write {out}: {exc.strerror or exc}") from None
+    result.files.append(str(path))
+    return result
+
+
+def _export_replacing(rows: Iterator[dict[str, Any]], fmt: str, path: Path) -> ExportResult:
+    """Written beside the regular file (or new path) `path` and renamed over it at the end: an
+    export that fails (a damaged archive, a full disk) leaves a previous export whole."""
     partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
     try:
         with open(partial, "w", encoding="utf-8", newline="") as stream:
             result = _export_stream(rows, fmt, stream)
         os.replace(partial, path)
-    except OSError as exc:
-        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
     finally:
         partial.unlink(missing_ok=True)
-    result.files.append(str(path))
     return result
 
 
@@ -124,7 +136,7 @@ def _export_markdown(rows: Iterator[dict[str, Any]], folder: Path) -> ExportResu
                 result.rows += 1
                 result.files.append(str(folder / name))
     except OSError as exc:
-        raise UsageError(f"cannot write to {folder}: {exc.strerror or exc}") from None
+        raise ArchiveError(f"cannot write to {folder}: {exc.strerror or exc}") from None
     return result
 
 

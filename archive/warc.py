@@ -331,7 +331,7 @@ def export_warc(root: Root, out: str | None, *, history: bool = False, posts_onl
             count += 1
         segments.close()
     except OSError as exc:
-        raise UsageError(f"cannot write to {out}: {exc.strerror or exc}") from None
+        raise ArchiveError(f"cannot write to {out}: {exc.strerror or exc}") from None
     return count, [str(target / name) for name in segments.published]
 
 

@@ -188,3 +188,36 @@ def test_markdown_export_never_writes_through_a_link_inside_its_folder(versioned
     result = run_blogarchive("export", str(archive), "--format", "markdown", "--out", str(out))
     assert result.returncode == 2 and "symbolic link" in result.stderr and result.stderr.count("\n") == 1
     assert sorted(p.name for p in victim.iterdir()) == ["keep.txt"]
+
+
+def test_export_into_a_device_a_fifo_or_a_link_writes_into_it_and_never_replaces_it(versioned_archive, tmp_path):
+    """`-o /dev/null` (or a FIFO, or a link) is written into, as a shell redirection would:
+    renaming a temporary over it replaced /dev/null itself when run as root."""
+    import os
+    import stat
+    import threading
+
+    archive, _ = versioned_archive
+    result = run_blogarchive("export", str(archive), "--format", "jsonl", "-o", "/dev/null")
+    assert result.returncode == 0, result.stderr
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    full = run_blogarchive("export", str(archive), "--format", "csv", "-o", "/dev/full")
+    assert full.returncode == 1 and "No space left on device" in full.stderr and full.stderr.count("\n") == 1
+    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    assert run_blogarchive("export", str(archive), "--format", "jsonl", "-o", str(fifo)).returncode == 0
+    reader.join(timeout=30)
+    pages = duck(archive, "SELECT count(DISTINCT url) FROM pages")[0][0]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and received and received[0].count(b"\n") == pages
+
+    target = tmp_path / "exports" / "2026.jsonl"
+    target.parent.mkdir()
+    link = tmp_path / "latest.jsonl"
+    link.symlink_to(target)
+    assert run_blogarchive("export", str(archive), "--format", "jsonl", "-o", str(link)).returncode == 0
+    assert link.is_symlink() and target.read_text().count("\n") == pages
