@@ -6,6 +6,8 @@ documents itself: the README's column tables are checked against it.
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 import pyarrow as pa
 
 #: 2 added `comment_count`, `view_count`, `like_count`, `reading_time` and `extractor`
@@ -140,6 +142,33 @@ FETCHES_SCHEMA = _schema("fetches", FETCHES_FIELDS)
 CRAWLS_SCHEMA = _schema("crawls", CRAWLS_FIELDS)
 
 SCHEMAS = {"pages": PAGES_SCHEMA, "fetches": FETCHES_SCHEMA, "crawls": CRAWLS_SCHEMA}
+
+
+def _int_bounds(schema: pa.Schema) -> dict[str, tuple[int, int, bool]]:
+    """name -> (least, greatest, nullable) of each integer column."""
+    bounds = {}
+    for f in schema:
+        if pa.types.is_integer(f.type):
+            bits = f.type.bit_width
+            least, greatest = (0, 2**bits - 1) if pa.types.is_unsigned_integer(f.type) else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+            bounds[f.name] = (least, greatest, f.nullable)
+    return bounds
+
+
+_INT_BOUNDS = {table: _int_bounds(schema) for table, schema in SCHEMAS.items()}
+
+
+def fit_record(table: str, record: Mapping[str, Any]) -> Mapping[str, Any]:
+    """`record` with every integer its column cannot hold made null (or, in a column that
+    takes no null, the nearest it can hold): a page that states "99999999999999999999
+    views" must not make its whole batch of rows unwritable."""
+    fixed: dict[str, Any] | None = None
+    for name, (least, greatest, nullable) in _INT_BOUNDS[table].items():
+        value = record.get(name)
+        if isinstance(value, int) and not least <= value <= greatest:
+            fixed = fixed if fixed is not None else dict(record)
+            fixed[name] = None if nullable else min(max(value, least), greatest)
+    return record if fixed is None else fixed
 
 
 def column_docs(table: str) -> list[tuple[str, str, str]]:

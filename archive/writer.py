@@ -10,6 +10,7 @@ so memory stays bounded however long the crawl runs.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tempfile
@@ -26,10 +27,12 @@ import pyarrow.parquet as pq
 
 from .errors import ArchiveError, ArchivePathError
 from .location import Location, Root, locate
-from .schema import SCHEMAS
+from .schema import SCHEMAS, fit_record
 from .warc import WarcSegments
 
 __all__ = ["ArchiveWriter", "check_archive_dir", "new_crawl_id", "prepare_archive_dir", "remove_temporaries"]
+
+logger = logging.getLogger(__name__)
 
 #: background commits that may wait at once (each holds one flush's rows in memory)
 _MAX_PENDING = 2
@@ -157,6 +160,7 @@ class ArchiveWriter:
         self._commit("crawls", pa.Table.from_pylist([record], schema=SCHEMAS["crawls"]))
 
     def _add(self, table: str, record: Mapping[str, Any]) -> None:
+        record = fit_record(table, record)
         self._buffers[table].append(record)
         self._buffered_bytes[table] += _approx_size(record)
         if (
@@ -182,7 +186,8 @@ class ArchiveWriter:
         for name in ("pages", "fetches"):
             rows = self._buffers[name]
             if rows:
-                batch.append((name, pa.Table.from_pylist(rows, schema=SCHEMAS[name])))
+                if (arrow_table := _arrow(name, rows)).num_rows:
+                    batch.append((name, arrow_table))
                 self._buffers[name] = []
                 self._buffered_bytes[name] = 0
         if not batch and not sealed:
@@ -286,6 +291,22 @@ class ArchiveWriter:
         final = self.root.path(table, name)
         self.root.put_bytes(final, data.to_pybytes())
         return f"s3://{final}"
+
+
+def _arrow(table: str, rows: list[Mapping[str, Any]]) -> pa.Table:
+    """`rows` as an Arrow table of `table`'s schema; a row that still cannot be converted
+    (a value of the wrong kind) is left out with a log line, never its whole batch."""
+    schema = SCHEMAS[table]
+    try:
+        return pa.Table.from_pylist(rows, schema=schema)
+    except (pa.ArrowException, OverflowError, TypeError, ValueError):
+        kept = []
+        for row in rows:
+            try:
+                kept.append(pa.Table.from_pylist([row], schema=schema))
+            except (pa.ArrowException, OverflowError, TypeError, ValueError) as exc:
+                logger.warning("a %s row of %s could not be written and is left out: %s", table, row.get("url"), exc)
+        return pa.concat_tables(kept) if kept else schema.empty_table()
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -6,7 +6,8 @@ the download timeout. Here the header section may hold at most
 CRAWL_MAX_HEADER_BYTES bytes in at most CRAWL_MAX_HEADERS lines, and no line (the
 status line included) may pass MAX_LINE_BYTES; past a bound the connection is
 dropped and the request fails with `HeadersTooLarge`, which the spider records as
-`fetch_error` with the bound in its reason.
+`fetch_error` with the bound in its reason. So does a status code outside 100-999
+(`BadStatus`).
 
 Scrapy already swaps the class of Twisted's response parser for its lenient one
 (scrapy.core.downloader.handlers.http11); this swaps it for a bounded subclass the
@@ -28,14 +29,22 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from twisted.internet.defer import Deferred
 
-__all__ = ["BoundedHTTPDownloadHandler", "HeadersTooLarge", "MAX_LINE_BYTES"]
+__all__ = ["BadStatus", "BoundedHTTPDownloadHandler", "HeadersTooLarge", "MAX_LINE_BYTES", "MalformedResponse"]
 
 #: the longest status or header line (Twisted's own line limit)
 MAX_LINE_BYTES = 16 * 1024
 
 
-class HeadersTooLarge(Exception):
+class MalformedResponse(Exception):
+    """A response the crawl refuses to read; the message says why (the `fetches` reason)."""
+
+
+class HeadersTooLarge(MalformedResponse):
     """A response whose status line or headers went past a bound."""
+
+
+class BadStatus(MalformedResponse):
+    """A status code outside 100-999 (2147483648 would not even fit the `status` column)."""
 
 
 class _BoundedParser(_LenientHTTPClientParser):
@@ -53,6 +62,12 @@ class _BoundedParser(_LenientHTTPClientParser):
         if self._head_lines > self.max_lines + 1:  # the status line, then the headers
             raise HeadersTooLarge(f"more than {self.max_lines:,} response header lines (CRAWL_MAX_HEADERS)")
         super().lineReceived(line)
+
+    def statusReceived(self, status: bytes) -> None:
+        parts = status.split(b" ", 2)
+        if len(parts) > 1 and parts[1].isdigit() and not 100 <= int(parts[1][:10]) <= 999:
+            raise BadStatus(f"the response's status code {parts[1][:20].decode('ascii')} is not an HTTP status (100-999)")
+        super().statusReceived(status)
 
     def lineLengthExceeded(self, line: bytes) -> None:
         what = "status line" if self._head_lines == 0 else "header line"

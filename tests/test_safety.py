@@ -248,3 +248,42 @@ def test_header_bytes_are_bounded_too(tmp_path):
     assert result.returncode == 1
     [(outcome, reason)] = [(r["outcome"], r["reason"]) for r in read_fetches(tmp_path / "a").to_pylist()]
     assert (outcome, reason) == ("fetch_error", "response headers larger than 262,144 bytes (CRAWL_MAX_HEADER_BYTES)")
+
+
+def test_numbers_no_column_can_hold_never_cost_a_batch_of_rows(serve, tmp_path):
+    """A page stating "3000000000 min read" or 10^20 views, or answering with status
+    2147483648: its counters are null, the status is a fetch_error, and every other page
+    of the batch is stored."""
+    huge = ('<p>3000000000 min read · 99999999999999999999 views · 99999999999999999999 likes</p>'
+            '<script type="application/ld+json">{"@type": "BlogPosting", "commentCount": 1e23}</script>')
+
+    def bad_status(connection: socket.socket, line: bytes) -> None:
+        connection.sendall(b"HTTP/1.1 2147483648 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi")
+
+    status_url, close = _raw_server(bad_status)
+    site = serve(routes={"/ok": html(page("Fine")), "/huge": html(page("Huge numbers", huge)),
+                         "/also-ok": html(page("Also fine"))})
+    out = tmp_path / "a"
+    try:
+        result = run_blogarchive("get", site.url("/ok"), site.url("/huge"), site.url("/also-ok"), f"{status_url}/s",
+                                 "--out", str(out), "-s", "ROBOTSTXT_OBEY=false", "-s", "ARCHIVE_FLUSH_ROWS=100")
+    finally:
+        close()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and "stored 3" in result.stdout
+    rows = dict(duck(out, "SELECT url, outcome FROM fetches"))
+    assert rows[f"{status_url}/s"] == "fetch_error"
+    assert [rows[site.url(p)] for p in ("/ok", "/huge", "/also-ok")] == ["stored"] * 3
+    [(reason,)] = duck(out, f"SELECT reason FROM fetches WHERE url = '{status_url}/s'")
+    assert "2147483648" in reason and "not an HTTP status" in reason
+    [counts] = duck(out, f"SELECT reading_time, view_count, like_count, comment_count FROM pages WHERE url = '{site.url('/huge')}'")
+    assert counts == (None, None, None, None)
+
+
+def test_fit_record_nulls_what_a_column_cannot_hold():
+    from archive.schema import fit_record
+
+    row = {"url": "u", "status": 2**40, "reading_time": 2**31, "view_count": 10**20, "like_count": 5, "word_count": -2**40}
+    assert fit_record("pages", row) == {"url": "u", "status": 2**31 - 1, "reading_time": None, "view_count": None,
+                                        "like_count": 5, "word_count": -2**31}
+    assert fit_record("pages", {"url": "u", "like_count": 5}) == {"url": "u", "like_count": 5}

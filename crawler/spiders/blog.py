@@ -45,7 +45,7 @@ from crawler.addresses import PublicAddressResolver
 from crawler import signals as project_signals
 from crawler.stats import PAGE_OUTCOME, SKIPPED_DATED, SKIPPED_RECENT
 from crawler.encoding import binary_share, decode_body
-from crawler.download import HeadersTooLarge
+from crawler.download import MalformedResponse
 from crawler.families import FamilyBudget
 from crawler.items import ExtractedPage, FetchedPage, FetchRecord
 from crawler.links import ascii_host, without_userinfo
@@ -538,8 +538,8 @@ class BlogSpider(Spider):
             outcome, reason = "timeout", str(exc) or "download timed out"
         elif failure.check(DownloadCancelledError, CancelledError) and self._over_size(exc):
             outcome, reason = "too_large", f"larger than DOWNLOAD_MAXSIZE ({self.maxsize} bytes)"
-        elif (bound := _headers_too_large(exc)) is not None:
-            outcome, reason = "fetch_error", str(bound)
+        elif (malformed := _malformed(exc)) is not None:
+            outcome, reason = "fetch_error", str(malformed)
         else:  # refused, reset, DNS, TLS, cancelled, data loss, ...
             outcome, reason = "fetch_error", f"{type(exc).__name__}: {exc}"
         if kind != "page" and outcome == "http_error":
@@ -552,15 +552,15 @@ class BlogSpider(Spider):
         return "max size" in message or not message
 
 
-def _headers_too_large(exc: BaseException) -> HeadersTooLarge | None:
-    """The HeadersTooLarge behind a failed download (Twisted wraps it in ResponseFailed,
+def _malformed(exc: BaseException) -> MalformedResponse | None:
+    """The MalformedResponse behind a failed download (Twisted wraps it in ResponseFailed,
     Scrapy that in DownloadFailedError), or None."""
     pending: list[BaseException] = [exc]
     for _ in range(20):  # wrappers nest two or three deep
         if not pending:
             break
         error = pending.pop()
-        if isinstance(error, HeadersTooLarge):
+        if isinstance(error, MalformedResponse):
             return error
         failures = list(getattr(error, "reasons", ()))
         if error.args and isinstance(error.args[0], list):
