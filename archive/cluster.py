@@ -20,16 +20,31 @@ __all__ = ["cmd_schedule", "cmd_status", "cmd_submit", "cmd_worker"]
 
 
 def check_broker(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
-        raise UsageError(f"--broker must be a Redis URL like redis://HOST:6379/0, not {url!r}")
+    try:
+        parts = urlsplit(url)
+        ok = parts.scheme in ("redis", "rediss") and bool(parts.hostname)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise UsageError(f"--broker must be a Redis URL like redis://HOST:6379/0, not {shown_broker(url)!r}")
     return url
 
 
-def _app(broker: str, visibility_timeout: float = 3600, allow_private: bool = False) -> Any:
+def shown_broker(url: str) -> str:
+    """`url` with its password masked, for messages."""
+    head, at, tail = url.rpartition("@")
+    if not at or "//" not in head:
+        return url
+    scheme, _, userinfo = head.partition("//")
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}//{user + ':' if ':' in userinfo else ''}***@{tail}"
+
+
+def _app(broker: str, visibility_timeout: float = 3600, allow_private: bool = False,
+         archive: tuple[str, str | None] | None = None) -> Any:
     from crawler.tasks import make_app
 
-    return make_app(check_broker(broker), visibility_timeout, allow_private)
+    return make_app(check_broker(broker), visibility_timeout, allow_private, archive)
 
 
 def check_submitted(settings: dict[str, str]) -> dict[str, str]:
@@ -49,14 +64,14 @@ def _reachable(broker: str) -> Any:
     try:
         client.ping()
     except redis.exceptions.RedisError as exc:
-        raise UsageError(f"cannot reach the broker at {broker}: {exc}") from exc
+        raise UsageError(f"cannot reach the broker at {shown_broker(broker)}: {exc}") from exc
     return client
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
     """Run site crawls from the queue until stopped; one crawl at a time per worker."""
     _reachable(check_broker(args.broker))
-    app = _app(args.broker, args.visibility_timeout, args.allow_private)
+    app = _app(args.broker, args.visibility_timeout, args.allow_private, archive=shared_archive(args))
     name = args.name or f"blogarchive-{os.getpid()}@{socket.gethostname()}"
     app.worker_main(["worker", "--pool=solo", f"--loglevel={'INFO' if args.verbose else 'WARNING'}", "-n", name,
                      "--without-gossip", "--without-mingle", "-Q", "blogarchive"])
@@ -149,12 +164,16 @@ def _add_site_options(parser: argparse.ArgumentParser, add_settings: Any, add_s3
 def add_parsers(commands: Any, add_settings: Any, add_s3: Any, duration: Any) -> None:
     """The `worker`, `submit`, `schedule` and `status` subcommands."""
     worker = commands.add_parser("worker", help="run site crawls from a Redis queue (a Celery worker)",
-                                 epilog="example: blogarchive worker --broker redis://queue.example:6379/0")
+                                 epilog="example: blogarchive worker --out /shared/archive --broker redis://queue.example:6379/0")
     _add_broker(worker)
     worker.add_argument("--name", metavar="NAME", help="worker name (default: blogarchive-PID@HOST)")
     worker.add_argument("--visibility-timeout", type=float, default=3600, metavar="SECONDS",
                         help="seconds before a dead worker's site goes to another worker (default 3600; "
                              "every worker of a broker should use the same value)")
+    worker.add_argument("--out", "-o", required=True, metavar="DIR",
+                        help="the shared archive this worker writes (a folder or s3://bucket/prefix): it takes only "
+                             "tasks submitted with the same --out, and uses its own --s3-endpoint, never a task's")
+    add_s3(worker)
     worker.add_argument("--allow-private", action="store_true",
                         help="crawl start URLs at private and loopback addresses, and let crawls lead there "
                              "(default: every address must be public; link-local and metadata ones never are)")

@@ -86,7 +86,8 @@ def run(workers: int, sites: list[SiteServer], tmp: Path, s3: MotoServer | None 
             time.sleep(0.05)
     out = s3.new_bucket() if s3 else str(tmp / f"out-{workers}")
     store = ["--s3-endpoint", s3.endpoint] if s3 else []
-    processes = [subprocess.Popen([sys.executable, "-m", "archive.cli", "worker", "--broker", broker, "--name", f"w{n}@bench"],
+    processes = [subprocess.Popen([sys.executable, "-m", "archive.cli", "worker", "--broker", broker, "--name", f"w{n}@bench",
+                                   "--out", out, *store, "--allow-private"],  # the sites are on loopback
                                   cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for n in range(workers)]
     try:
         time.sleep(2)  # let the workers connect

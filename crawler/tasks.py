@@ -90,9 +90,12 @@ def _die_with_parent() -> None:
         pass  # not Linux: the crawl outlives a killed worker, and its lock tells the next one to wait
 
 
-def make_app(broker: str, visibility_timeout: float = 3600, allow_private: bool = False) -> Celery:
+def make_app(broker: str, visibility_timeout: float = 3600, allow_private: bool = False,
+             archive: tuple[str, str | None] | None = None) -> Celery:
     """The Celery app on `broker` (redis://host:port/db), with the crawl task. A worker
-    whose app has `allow_private` crawls start URLs at private addresses too."""
+    whose app has `allow_private` crawls start URLs at private addresses too; one given
+    `archive` (the shared archive and its S3 endpoint, the worker's own) takes only tasks
+    for that archive and uses that endpoint, whatever a task says."""
     app = Celery("blogarchive", broker=broker, backend=None)
     app.conf.update(
         task_acks_late=True,
@@ -116,6 +119,12 @@ def make_app(broker: str, visibility_timeout: float = 3600, allow_private: bool 
     ) -> str:
         redis = _redis(app)
         key = site_key(url)
+        if archive is not None:
+            if out != archive[0]:  # a task may come from anyone who can reach the broker
+                _status(redis, key, "refused", url, [f"this worker writes {archive[0]}, not {out}"],
+                        worker=task.request.hostname or "")
+                return "refused"
+            s3_endpoint = archive[1]
         lock = redis.lock(LOCK_PREFIX + key, timeout=LOCK_SECONDS, blocking=False)
         if not lock.acquire():
             raise task.retry(countdown=2)  # another worker crawls this site now
@@ -126,7 +135,7 @@ def make_app(broker: str, visibility_timeout: float = 3600, allow_private: bool 
         renewer = threading.Thread(target=_renew, args=(lock, stop, lost, crawl), daemon=True)
         renewer.start()
         try:
-            command = [sys.executable, "-m", "archive.cli", "crawl", url, "--out", site_folder(out, url)]
+            command = [sys.executable, "-m", "archive.cli", "crawl", "--out", site_folder(out, url)]
             refused = refused_settings(settings or {})
             for name, value in (settings or {}).items():
                 if name not in refused:  # `submit` refuses them; a task may come from elsewhere
@@ -140,6 +149,7 @@ def make_app(broker: str, visibility_timeout: float = 3600, allow_private: bool 
                     command += ["--s3-endpoint", s3_endpoint]
             else:
                 Path(out, "sites").mkdir(parents=True, exist_ok=True)
+            command += ["--", url]  # whatever it holds, the task's URL is no option
             process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                        preexec_fn=_die_with_parent)
             crawl.append(process)

@@ -78,11 +78,13 @@ def blog(tmp_path):
 class Workers:
     """`blogarchive worker` processes, all stopped (and their crawls with them) at the end."""
 
-    def __init__(self, broker: str, count: int, visibility_timeout: float, allow_private: bool = True) -> None:
+    def __init__(self, broker: str, count: int, visibility_timeout: float, out, options: list[str] = (),
+                 allow_private: bool = True) -> None:
         # the test sites are on loopback: workers take such start URLs only with --allow-private
         self.processes = [
             subprocess.Popen([sys.executable, "-m", "archive.cli", "worker", "--broker", broker, "--name", f"w{n}@test",
-                              "--visibility-timeout", str(visibility_timeout), *(["--allow-private"] if allow_private else [])],
+                              "--visibility-timeout", str(visibility_timeout), "--out", str(out), *options,
+                              *(["--allow-private"] if allow_private else [])],
                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
             for n in range(count)
         ]
@@ -149,7 +151,7 @@ def test_sites_survive_a_killed_worker_and_every_page_is_stored_once(redis_url, 
     shared = FolderStore(tmp_path) if store == "folder" else ObjectStore(request.getfixturevalue("s3"))
     root = blog(tmp_path)
     servers = [SiteServer(root, delay=0.15).start() for _ in range(SITES)]
-    workers = Workers(redis_url, 3, visibility_timeout=6)
+    workers = Workers(redis_url, 3, visibility_timeout=6, out=shared.out, options=shared.options)
     try:
         result = run_blogarchive("submit", *(s.url("/") for s in servers), "--out", str(shared.out), "--broker", redis_url,
                                  *shared.options, *CRAWL_SETTINGS)
@@ -180,8 +182,8 @@ def test_sites_survive_a_killed_worker_and_every_page_is_stored_once(redis_url, 
 
 def test_one_site_is_never_crawled_twice_at_once(redis_url, redis_client, tmp_path):
     with SiteServer(blog(tmp_path), delay=0.2) as site:
-        workers = Workers(redis_url, 2, visibility_timeout=60)
         out = tmp_path / "shared"
+        workers = Workers(redis_url, 2, visibility_timeout=60, out=out)
         try:
             for _ in range(2):
                 assert run_blogarchive("submit", site.url("/"), "--out", str(out), "--broker", redis_url,
@@ -200,8 +202,8 @@ def test_one_site_is_never_crawled_twice_at_once(redis_url, redis_client, tmp_pa
 def test_a_worker_takes_private_start_urls_only_when_started_with_allow_private(redis_url, redis_client, tmp_path):
     """Whoever can submit a URL must not reach the worker's own network through it."""
     with SiteServer(blog(tmp_path)) as site:
-        workers = Workers(redis_url, 1, visibility_timeout=60, allow_private=False)
         out = tmp_path / "shared"
+        workers = Workers(redis_url, 1, visibility_timeout=60, out=out, allow_private=False)
         try:
             assert run_blogarchive("submit", site.url("/"), "--out", str(out), "--broker", redis_url,
                                    *CRAWL_SETTINGS).returncode == 0
@@ -223,6 +225,44 @@ def test_submit_refuses_settings_that_only_a_worker_may_decide(tmp_path, setting
                              f"redis://127.0.0.1:{free_port()}/0", "-s", setting)
     assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
     assert f"cannot set {setting.split('=')[0]}" in result.stderr
+
+
+def test_a_worker_takes_only_tasks_for_its_own_archive_and_its_own_endpoint(redis_url, redis_client, tmp_path):
+    """A task names an archive and an S3 endpoint; a worker writes only its own archive and
+    reaches only its own endpoint, whatever a task (from anyone who can reach the broker) says."""
+    import socket as sockets
+
+    from crawler.tasks import make_app
+
+    listener = sockets.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    listener.settimeout(0.5)
+    with SiteServer(blog(tmp_path)) as site:
+        mine = tmp_path / "mine"
+        workers = Workers(redis_url, 1, visibility_timeout=60, out=mine)
+        try:
+            app = make_app(redis_url)
+            elsewhere = str(tmp_path / "elsewhere")
+            app.crawl_site.apply_async(args=(site.url("/"), elsewhere, {}, None), queue="blogarchive")
+            app.crawl_site.apply_async(args=(site.url("/"), "s3://bucket/x", {}, f"http://127.0.0.1:{listener.getsockname()[1]}"),
+                                       queue="blogarchive")
+            wait_until(lambda: statuses(redis_client) and all(r["status"] == "refused" for r in statuses(redis_client).values())
+                       and redis_client.llen("blogarchive") == 0, 60, "both tasks refused")
+            time.sleep(1)
+            try:
+                connection, _ = listener.accept()
+                connection.close()
+                contacted = True
+            except (TimeoutError, OSError):
+                contacted = False
+        finally:
+            workers.stop()
+            listener.close()
+    assert not contacted  # the task's endpoint was never reached
+    assert not (tmp_path / "elsewhere").exists()
+    (status,) = statuses(redis_client).values()
+    assert status["status"] == "refused" and str(mine) in status["detail"]
 
 
 def _finished(out, pattern: str) -> list[tuple]:
