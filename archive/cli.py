@@ -253,7 +253,14 @@ def check_url(url: str) -> str:
         raise UsageError(f"{url!r} has an invalid port") from None
     if not parts.hostname:
         raise UsageError(f"{url!r} has no host")
+    from crawler.links import valid_host  # pure: no Scrapy
+
+    if not valid_host(parts.hostname):
+        raise UsageError(f"{url!r} has not a valid host name ({parts.hostname!r})")
     return url.strip()
+
+
+
 
 
 #: the longest URL taken from the command line or an input file (the crawl's own bound
@@ -575,6 +582,8 @@ def check_text_arguments(args: argparse.Namespace) -> None:
     """UsageError for an argument that is not text: a byte that is not UTF-8 (Python keeps
     it as a lone surrogate, which no file name, URL or Parquet string can hold)."""
     for name, value in vars(args).items():
+        if name == "out" and value == "":
+            raise UsageError("--out is empty: give a folder (or s3://bucket/prefix)")
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, str):
                 try:

@@ -17,7 +17,7 @@ from w3lib.url import safe_url_string
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
-__all__ = ["PageLinks", "ascii_host", "page_links", "tree_links", "without_userinfo"]
+__all__ = ["PageLinks", "ascii_host", "page_links", "tree_links", "valid_host", "without_userinfo"]
 
 #: what blogs link to that is not a page: archives, images, audio, video, office
 #: documents, executables (Scrapy's IGNORED_EXTENSIONS, which the link extractor
@@ -102,6 +102,15 @@ def _page_url(url: str) -> str | None:
     if dot > parts.path.rfind("/") and parts.path[dot:].lower() in NOT_PAGE_EXTENSIONS:
         return None
     return without_userinfo(url)
+
+
+_NOT_IN_HOSTS = frozenset("%\\ \t\r\n<>\"{}|^`")
+
+
+def valid_host(host: str) -> bool:
+    """Whether `host` can be a host name or address: no percent-escapes (which Scrapy's
+    robots.txt handling cannot resolve), spaces or quotes."""
+    return bool(host) and not _NOT_IN_HOSTS.intersection(host)
 
 
 def ascii_host(host: str) -> str:

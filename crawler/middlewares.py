@@ -15,7 +15,7 @@ from w3lib.html import get_base_url, get_meta_refresh
 
 from crawler.addresses import blocked_reason
 from crawler.items import FetchRecord
-from crawler.links import ascii_host, without_userinfo
+from crawler.links import ascii_host, valid_host, without_userinfo
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -60,6 +60,8 @@ class ScopeMiddleware:
             self.crawler.stats.inc_value("scope/credentials_dropped")
             return request.replace(url=url)
         allowed = getattr(spider, "allowed_domains", None) or []
+        if not valid_host(urlsplit(request.url).hostname or ""):  # a redirect to http://loc%61lhost/
+            raise IgnoreRequest(f"not a valid host name: {urlsplit(request.url).netloc[:100]}")
         if not host_allowed(request.url, allowed):
             self.crawler.stats.inc_value("scope/offsite")
             raise IgnoreRequest(f"offsite: {urlsplit(request.url).hostname} is not an allowed host")

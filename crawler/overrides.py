@@ -13,11 +13,13 @@ from __future__ import annotations
 import difflib
 import logging
 import math
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 from scrapy.settings import BaseSettings, default_settings
 
@@ -96,6 +98,51 @@ _EXPECTED = {"bool": "true or false", "int": "a whole number", "float": "a numbe
              "dict": "a JSON object", "dictorlist": "a JSON object or list"}
 
 
+#: settings whose numbers are counts, sizes, delays or timeouts: never below 0 (a negative
+#: timeout or interval raises deep inside Scrapy or Twisted; 0 requests at once never ends)
+_NON_NEGATIVE = ("CRAWL_", "EXTRACTION_", "ARCHIVE_", "PROGRESS_", "DOWNLOAD_", "CONCURRENT_", "AUTOTHROTTLE_",
+                 "DNS", "RETRY_TIMES", "REDIRECT_MAX_TIMES", "METAREFRESH_MAXDELAY", "CLOSESPIDER_")
+#: (least, greatest) where a setting takes less or more than "0 or more"; None: no bound
+BOUNDS: dict[str, tuple[float | None, float | None]] = {
+    "CONCURRENT_REQUESTS": (1, 1000), "CONCURRENT_REQUESTS_PER_DOMAIN": (1, 1000), "CONCURRENT_REQUESTS_PER_IP": (0, 1000),
+    "CONCURRENT_ITEMS": (1, 1000),
+    # delays and timeouts of a day or more are mistakes (1e308 held a crawl forever)
+    "DOWNLOAD_DELAY": (0, 3600), "AUTOTHROTTLE_START_DELAY": (0, 3600), "AUTOTHROTTLE_MAX_DELAY": (0, 3600),
+    "AUTOTHROTTLE_TARGET_CONCURRENCY": (0.1, 1000), "DOWNLOAD_TIMEOUT": (0, 86400), "DNS_TIMEOUT": (0, 3600),
+    "EXTRACTION_TIMEOUT": (0, 86400),
+    # each worker holds a model and a page's tree (about 200 MB): a few per core at most
+    "EXTRACTION_PROCESSES": (-1, 4 * (os.cpu_count() or 1)),
+    "CRAWL_DEPTH": (-1, None),
+    "ARCHIVE_ROW_GROUP_ROWS": (1, None), "ARCHIVE_FLUSH_ROWS": (1, None), "ARCHIVE_FLUSH_BYTES": (1, None),
+    "ARCHIVE_WARC_MAX_BYTES": (1, None),
+}
+
+
+def _bounds(name: str) -> tuple[float | None, float | None] | None:
+    if name in BOUNDS:
+        return BOUNDS[name]
+    return (0, None) if name.startswith(_NON_NEGATIVE) else None
+
+
+def _check_bounds(name: str, value: str, getter: str | None) -> None:
+    """ValueError (what the setting takes) for a number out of the setting's bounds."""
+    bounds = _bounds(name)
+    if bounds is None or getter not in ("int", "float"):
+        return
+    number = float(value)
+    least, greatest = bounds
+    if (least is not None and number < least) or (greatest is not None and number > greatest):
+        span = f"from {least:g}" + (f" to {greatest:g}" if greatest is not None else " up")
+        raise ValueError(f"a number {span}")
+
+
+def _check_proxies(value: str) -> None:
+    """CRAWL_HOST_PROXIES: host -> http(s) proxy URL."""
+    for host, proxy in BaseSettings({"P": value}).getdict("P").items():
+        if not isinstance(proxy, str) or urlsplit(proxy).scheme not in ("http", "https"):
+            raise ValueError(f'a JSON object of host -> proxy URL, like {{"{host}": "http://127.0.0.1:3128"}}')
+
+
 def check_overrides(overrides: Mapping[str, str]) -> dict[str, str]:
     """The overrides once every name is known and every value parses (a log level is
     upper-cased, as Scrapy needs it); UsageError (one line) for the first that does not."""
@@ -108,6 +155,9 @@ def check_overrides(overrides: Mapping[str, str]) -> dict[str, str]:
             raise UsageError(f"unknown setting {name}{hint}")
         try:
             checked[name] = _parse(name, value, known.get(name))
+            _check_bounds(name, value, _type_getter(known.get(name)))
+            if name == "CRAWL_HOST_PROXIES":
+                _check_proxies(value)
         except ValueError as exc:
             raise UsageError(f"setting {name}={value!r}: expected {exc}") from None
     return checked

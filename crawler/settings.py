@@ -146,8 +146,9 @@ PROGRESS_INTERVAL = 1.0
 PROGRESS_LOG_INTERVAL = 30.0
 
 DOWNLOADER_MIDDLEWARES = {
-    # checks every outgoing request; redirects re-enter the chain, so they are checked too
-    "crawler.middlewares.ScopeMiddleware": 650,
+    # checks every outgoing request; redirects re-enter the chain, so they are checked too; before
+    # robots.txt (100), which would otherwise fetch the robots.txt of hosts out of scope
+    "crawler.middlewares.ScopeMiddleware": 40,
     # before Scrapy's HttpProxyMiddleware (750), which reads the proxy it sets
     "crawler.middlewares.HostProxyMiddleware": 740,
     # first: a request of a closed URL family costs no robots.txt check, no page slot, no delay

@@ -73,6 +73,15 @@ def one_line_error(result, *needles):
         (["get", "--input-file", "/dev/zero", "--print"], "larger than 128 MB"),
         (["get", "http://127.0.0.1:9/" + "a" * 9000, "--print"], "longer than 8,192"),
         (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "--allow-host", "https://blog.example/"], "is not a host name"),
+        (["get", "http://127.0.0.1:9/", "--print", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=0"], "expected a number from 1 to 1000"),
+        (["get", "http://127.0.0.1:9/", "--print", "-s", "DOWNLOAD_DELAY=1e308"], "expected a number from 0 to 3600"),
+        (["get", "http://127.0.0.1:9/", "--print", "-s", "EXTRACTION_PROCESSES=10000"], "expected a number from -1 to"),
+        (["get", "http://127.0.0.1:9/", "--print", "-s", "DOWNLOAD_TIMEOUT=-1"], "expected a number from 0 to 86400"),
+        (["get", "http://127.0.0.1:9/", "--print", "-s", "ARCHIVE_ROW_GROUP_ROWS=0"], "expected a number from 1 up"),
+        (["get", "http://127.0.0.1:9/", "--print", "-s", "DNSCACHE_SIZE=-1"], "expected a number from 0 up"),
+        (["get", "http://127.0.0.1:9/", "--print", "-s", 'CRAWL_HOST_PROXIES={{"localhost": 1}}'], "host -> proxy URL"),
+        (["get", "http://%6c%6f%63%61%6c%68%6f%73%74:9/", "--print"], "not a valid host"),
+        (["demo", "--out", ""], "--out"),
     ],
 )
 def test_user_mistakes(tmp_path, args, needle):
