@@ -12,10 +12,13 @@ the archive's `quarantine/` folder, which readers do not look in.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
@@ -53,12 +56,17 @@ def open_parquet(location: Location, path: str, table: str) -> pq.ParquetFile:
     except READ_ERRORS as exc:
         raise damaged(location, path, exc) from None
     written_for = (schema.metadata or {}).get(TABLE_KEY)
-    if written_for is not None and written_for.decode("utf-8", "replace") != table:
+    if written_for is None:
+        raise damaged(location, path, "not a file of a blogarchive archive: its schema names no table")
+    if written_for.decode("utf-8", "replace") != table:
         raise damaged(location, path, f"a file of the {written_for.decode('utf-8', 'replace')!r} table in {table}/")
     expected = SCHEMAS[table]
     missing = [f.name for f in expected if not f.nullable and f.name not in schema.names]
     if missing:
         raise damaged(location, path, f"not a file of the {table} table: no {', '.join(missing)} column")
+    for column in expected:
+        if column.name in schema.names and not schema.field(column.name).type.equals(column.type):
+            raise damaged(location, path, f"column {column.name} is {schema.field(column.name).type}, not {column.type}")
     return parquet
 
 
@@ -72,9 +80,25 @@ def read_parquet(location: Location, path: str, table: str, schema: pa.Schema) -
         for column in schema:
             if column.name not in present:
                 rows = rows.append_column(column, pa.nulls(rows.num_rows, column.type))
-        return rows.select(schema.names).cast(schema)
+        rows = rows.select(schema.names).cast(schema)
     except READ_ERRORS as exc:
         raise damaged(location, path, exc) from None
+    for column in schema:
+        if pa.types.is_timestamp(column.type) and rows.num_rows:
+            _check_instants(location, path, column.name, rows[column.name])
+    return rows
+
+
+#: the instants Python's datetime can hold (years 1 to 9999), in microseconds since 1970
+_INSTANTS = (-62135596800 * 10**6, 253402300799 * 10**6 + 999999)
+
+
+def _check_instants(location: Location, path: str, name: str, values: pa.ChunkedArray) -> None:
+    """DamagedFile for a timestamp no reader can turn into a date (the writer writes none)."""
+    bounds = pc.min_max(values.cast(pa.int64()))
+    least, greatest = bounds["min"].as_py(), bounds["max"].as_py()
+    if least is not None and (least < _INSTANTS[0] or greatest > _INSTANTS[1]):
+        raise damaged(location, path, f"column {name} holds instants outside the years 1 to 9999")
 
 
 def check_footers(root: Root) -> None:
@@ -103,7 +127,8 @@ def verify(root: Root, quarantine: bool = False) -> VerifyReport:
     report = VerifyReport()
     for table, schema in SCHEMAS.items():
         files = location.files(table, ".parquet")
-        report.checked[table] = len(files)
+        odd = _not_regular(location, table)
+        report.checked[table] = len(files) + len(odd)
         for path in files:
             try:
                 read_parquet(location, path, table, schema)
@@ -111,7 +136,35 @@ def verify(root: Root, quarantine: bool = False) -> VerifyReport:
                 report.damaged.append((path, exc.reason))
                 if quarantine:
                     report.moved.append(_quarantine(location, table, path))
+        for path, what in odd:  # readers skip these; they are named here
+            report.damaged.append((path, what))
+            if quarantine:
+                report.moved.append(_quarantine(location, table, path))
     return report
+
+
+def _not_regular(location: Location, table: str) -> list[tuple[str, str]]:
+    """(path, what it is) of the `*.parquet` names in a local table folder that are no
+    regular file: a folder, a FIFO, a device, a link to nothing."""
+    if not location.local:
+        return []
+    found = []
+    try:
+        entries = list(os.scandir(location.path(table)))
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.name.endswith(".parquet") or entry.name.startswith((".", "_")):
+            continue
+        try:
+            mode = os.stat(entry.path).st_mode
+        except OSError:
+            found.append((entry.path, "a symbolic link to nothing"))
+            continue
+        if not stat.S_ISREG(mode):
+            what = "a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "not a regular file"
+            found.append((entry.path, what))
+    return sorted(found)
 
 
 def _quarantine(location: Location, table: str, path: str) -> str:
@@ -121,6 +174,11 @@ def _quarantine(location: Location, table: str, path: str) -> str:
     while location.fs.get_file_info(target).type != pafs.FileType.NotFound:  # quarantined before: keep both
         copies += 1
         target = f"{folder}/{name.removesuffix('.parquet')}.{copies}.parquet"
+    if location.local:
+        for part in (location.path(QUARANTINE), folder):
+            if os.path.islink(part):
+                raise DamagedFile(f"{part} is a symbolic link: verify moves no file through one", path=path,
+                                  reason="quarantine is a link")
     try:
         location.fs.create_dir(folder, recursive=True)
         location.fs.move(path, target)

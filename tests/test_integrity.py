@@ -215,3 +215,47 @@ def test_a_full_temporary_folder_turns_language_detection_off_not_extraction():
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "de"  # with the model it would be "en"
     assert "language detection is off" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("kind", "change", "why"), [
+    ("url as a number", lambda t: t.set_column(t.schema.get_field_index("url"), "url", pa.array(range(t.num_rows))),
+     "column url is int64, not string"),
+    ("no table name", lambda t: t.replace_schema_metadata({}), "names no table"),
+    ("dates past 9999", lambda t: t.set_column(t.schema.get_field_index("fetched_at"), t.schema.field("fetched_at"),
+                                               pa.array([2**62] * t.num_rows, pa.int64()).cast(t.schema.field("fetched_at").type)),
+     "outside the years 1 to 9999"),
+])
+def test_a_file_readers_could_misread_fails_verify(archive, kind, change, why):
+    good = sorted((archive / "pages").glob("*.parquet"))[0]
+    bad = archive / "pages" / "zz-bad.parquet"
+    table = pq.read_table(good)
+    changed = change(table)
+    metadata = {} if kind == "no table name" else table.schema.metadata
+    pq.write_table(changed.replace_schema_metadata(metadata), bad)
+    found = run_blogarchive("verify", str(archive))
+    assert found.returncode == 1 and f"damaged  {bad}  (" in found.stdout and why in found.stdout, found.stdout
+    exported = run_blogarchive("export", str(archive), "--format", "jsonl")
+    assert exported.returncode == 1 and exported.stderr.count("\n") == 1 and "Traceback" not in exported.stderr
+
+
+def test_names_that_are_no_regular_file_are_named_by_verify_and_quarantine_refuses_links(archive, tmp_path):
+    import os
+
+    (archive / "pages" / "folder.parquet").mkdir()
+    os.mkfifo(archive / "fetches" / "fifo.parquet")
+    (archive / "crawls" / "dangling.parquet").symlink_to(tmp_path / "nothing")
+    found = run_blogarchive("verify", str(archive))
+    assert found.returncode == 1
+    for name, what in (("folder.parquet", "a folder"), ("fifo.parquet", "a FIFO"), ("dangling.parquet", "a symbolic link to nothing")):
+        assert f"{name}  ({what})" in found.stdout, found.stdout
+    assert run_blogarchive("stats", str(archive)).returncode == 0  # readers skip them
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (archive / "quarantine").symlink_to(outside, target_is_directory=True)
+    refused = run_blogarchive("verify", str(archive), "--quarantine")
+    assert refused.returncode == 1 and "symbolic link" in refused.stderr and list(outside.iterdir()) == []
+    (archive / "quarantine").unlink()
+    moved = run_blogarchive("verify", str(archive), "--quarantine")
+    assert moved.returncode == 0, moved.stdout + moved.stderr
+    assert run_blogarchive("verify", str(archive)).stdout.strip().endswith("all readable")
