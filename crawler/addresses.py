@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from twisted.internet.interfaces import IAddress, IHostResolution
 
-__all__ = ["METADATA", "PublicAddressResolver", "blocked_reason", "non_public_kind"]
+__all__ = ["METADATA", "PublicAddressResolver", "blocked_reason", "non_public_kind", "other_service_reason"]
 
 
 def _ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -121,6 +121,26 @@ def blocked_reason(crawler: Crawler | Any, host: str, address: str, connection: 
         return None
     where = address if address == host else f"{host} resolves to {address}"
     return f"blocked: {where}, a {kind} address (--allow-private to crawl it)"
+
+
+#: the web's default ports: a site answering on one usually answers on the other
+_WEB_PORTS = frozenset({80, 443})
+
+
+def other_service_reason(crawler: Crawler | Any, host: str, port: int) -> str | None:
+    """Why `host:port` must not be fetched when `host` is a private start host seeded on
+    other ports, or None. A start URL at http://localhost:8801/ may be crawled; its pages
+    must not lead to http://localhost:6379/ (another service on the same machine)."""
+    host = host.lower()
+    seeded = {p for c in [crawler, *getattr(crawler, "crawlers", ())]
+              if (spider := getattr(c, "spider", None)) is not None for p in getattr(spider, "seed_ports", {}).get(host, ())}
+    if not seeded or port in seeded or (port in _WEB_PORTS and seeded & _WEB_PORTS):
+        return None
+    if crawler.settings.getbool("CRAWL_ALLOW_PRIVATE"):
+        return None
+    if non_public_kind(host) is None and not _SEEDS_FOUND_PRIVATE.get(host):
+        return None  # a public host: its ports are the internet's
+    return f"blocked: {host}:{port}, another port of the private start host {host} (--allow-private to crawl it)"
 
 
 @provider(IResolutionReceiver)

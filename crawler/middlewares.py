@@ -13,7 +13,7 @@ from scrapy.http import HtmlResponse
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 from w3lib.html import get_base_url, get_meta_refresh
 
-from crawler.addresses import blocked_reason
+from crawler.addresses import blocked_reason, other_service_reason
 from crawler.items import FetchRecord
 from crawler.links import ascii_host, valid_host, without_userinfo
 
@@ -65,8 +65,15 @@ class ScopeMiddleware:
         if not host_allowed(request.url, allowed):
             self.crawler.stats.inc_value("scope/offsite")
             raise IgnoreRequest(f"offsite: {urlsplit(request.url).hostname} is not an allowed host")
-        host = urlsplit(request.url).hostname or ""
+        parts = urlsplit(request.url)
+        host = parts.hostname or ""
         reason = blocked_reason(self.crawler, host, host)  # an address written in the URL
+        if reason is None:
+            try:
+                port = parts.port or (443 if parts.scheme == "https" else 80)
+            except ValueError:  # a port past 65535: nothing to connect to
+                raise IgnoreRequest(f"not a valid port: {parts.netloc[:100]}") from None
+            reason = other_service_reason(self.crawler, host, port)
         if reason is not None:
             self.crawler.stats.inc_value("scope/blocked")
             raise IgnoreRequest(reason)

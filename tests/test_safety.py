@@ -287,3 +287,31 @@ def test_fit_record_nulls_what_a_column_cannot_hold():
     assert fit_record("pages", row) == {"url": "u", "status": 2**31 - 1, "reading_time": None, "view_count": None,
                                         "like_count": 5, "word_count": -2**31}
     assert fit_record("pages", {"url": "u", "like_count": 5}) == {"url": "u", "like_count": 5}
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1"])
+def test_a_private_start_host_does_not_open_its_other_ports(serve, tmp_path, host):
+    """Start at http://localhost:A/: a link or a redirect to http://localhost:B/ (another
+    service on the machine: Redis, an admin panel) is `blocked`; --allow-private lifts it."""
+    other = serve(routes={"/secret": html(page("Secret service"))})
+    other_url = f"http://{host}:{other.address.rsplit(':', 1)[1]}/secret"
+
+    def redirect(h):
+        send(h, 302, b"", None, {"Location": other_url.replace("/secret", "/moved")})
+
+    site = serve(routes={"/": html(page("Home", f'<a href="{other_url}">x</a> <a href="/go">y</a> <a href="/same">z</a>')),
+                         "/go": redirect, "/same": html(page("Same service"))})
+    start = site.url("/").replace("127.0.0.1", host)
+    for allow, expected in (([], "blocked"), (["--allow-private"], None)):
+        out = tmp_path / f"a{len(allow)}"
+        result = run_blogarchive("crawl", start, "--out", str(out), *allow, "-s", "ROBOTSTXT_OBEY=false",
+                                 "-s", "DOWNLOAD_DELAY=0", "--allow-host", host)
+        assert result.returncode == 0, result.stdout + result.stderr
+        rows = dict(duck(out, "SELECT url, outcome FROM fetches WHERE kind = 'page'"))
+        assert rows[start.rstrip("/") + "/same"] == "stored"
+        if expected:
+            # the redirect's row is the URL asked for, as for every redirect
+            assert rows[other_url] == "blocked" and rows[start.rstrip("/") + "/go"] == "blocked", rows
+            assert not any(path in ("/secret", "/moved") for path, _ in other.requests)
+        else:
+            assert rows[other_url] == "stored", rows

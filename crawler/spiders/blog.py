@@ -141,6 +141,12 @@ class BlogSpider(Spider):
         crawler.signals.connect(spider.report_families, signal=project_signals.archive_closing)
         #: the hosts this crawl may find at private addresses: the ones it was given
         spider.seed_hosts = {(urlsplit(u).hostname or "").lower() for u in spider.start_urls}
+        #: and the ports they were given on: a private start host's other ports are other services
+        spider.seed_ports = {}
+        for url in spider.start_urls:
+            parts = urlsplit(url)
+            spider.seed_ports.setdefault((parts.hostname or "").lower(), set()).add(
+                parts.port or (443 if parts.scheme == "https" else 80))
         #: the proxies it was told to use for some hosts (CRAWL_HOST_PROXIES: the demo's server):
         #: it may connect to them wherever they are, but no URL may lead there
         spider.proxy_hosts = {(urlsplit(p).hostname or "").lower() for p in settings.getdict("CRAWL_HOST_PROXIES").values()}
