@@ -83,6 +83,10 @@ class FamilyHeld(IgnoreRequest):
     """A page request dropped because its URL family is closed (crawler.families)."""
 
 
+class TrapURL(IgnoreRequest):
+    """A redirect to a URL that the trap guards refuse (its message says which)."""
+
+
 class OverPageBudget(IgnoreRequest):
     """A page request dropped past CRAWL_MAX_PAGES or CRAWL_MAX_PAGES_PER_HOST."""
 
@@ -104,6 +108,8 @@ class PageAdmissionMiddleware:
         spider = spider or self.crawler.spider
         admit = getattr(spider, "admit", None)
         if admit is not None and (refusal := admit(request)) is not None:
+            if isinstance(refusal, IgnoreRequest):
+                raise refusal
             raise refusal(f"not requested: {request.url}")
 
 

@@ -315,3 +315,17 @@ def test_a_private_start_host_does_not_open_its_other_ports(serve, tmp_path, hos
             assert not any(path in ("/secret", "/moved") for path, _ in other.requests)
         else:
             assert rows[other_url] == "stored", rows
+
+
+def test_a_redirect_is_held_to_the_trap_guards_of_links(serve, tmp_path):
+    """A Location of 15,000 characters is refused like a link of that length (`trap`)."""
+    long_path = "/" + "a" * 15_000
+
+    def redirect(h):
+        send(h, 302, b"", None, {"Location": long_path})
+
+    site = serve(routes={"/": redirect, long_path: html(page("Long"))})
+    result = run_blogarchive("get", site.url("/"), "--out", str(tmp_path / "a"), "-s", "ROBOTSTXT_OBEY=false")
+    [(outcome, reason)] = [(r["outcome"], r["reason"]) for r in read_fetches(tmp_path / "a").to_pylist() if r["kind"] == "page"]
+    assert outcome == "trap" and "CRAWL_MAX_URL_LENGTH" in reason, (outcome, reason, result.stderr)
+    assert not any(len(path) > 1000 for path, _ in site.requests)

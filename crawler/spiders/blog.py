@@ -49,7 +49,7 @@ from crawler.download import MalformedResponse
 from crawler.families import FamilyBudget
 from crawler.items import ExtractedPage, FetchedPage, FetchRecord
 from crawler.links import ascii_host, without_userinfo
-from crawler.middlewares import FamilyHeld, OverPageBudget, host_allowed
+from crawler.middlewares import FamilyHeld, OverPageBudget, TrapURL, host_allowed
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -236,7 +236,7 @@ class BlogSpider(Spider):
             url = url_query_cleaner(url, self.strip_params, remove=True, keep_fragments=False)
         return url, canonicalize_url(url)
 
-    def admit(self, request: Request) -> type[IgnoreRequest] | None:
+    def admit(self, request: Request) -> type[IgnoreRequest] | IgnoreRequest | None:
         """What drops a page request as it leaves the scheduler (PageAdmissionMiddleware),
         or None when it goes out: `FamilyHeld` when its URL family is closed (known pages
         are always re-checked; a held page is requested after all if its family reopens),
@@ -246,6 +246,8 @@ class BlogSpider(Spider):
         if request.meta.get("kind") != "page":
             return None
         url = request.url
+        if request.meta.get("redirect_times") and (why := self._trap(url)) is not None:
+            return TrapURL(why)  # a redirect is held to the same guards as a link
         if url not in self.known and not request.meta.get("family_probe") and self.families.hold(url, (url, request.meta.get("hops", 0))):
             if (host := request.meta.pop("page_slot", None)) is not None:  # a redirect leg: give its slot back
                 self.requested_pages -= 1
@@ -513,6 +515,10 @@ class BlogSpider(Spider):
         exc = failure.value
         if failure.check(FamilyHeld, OverPageBudget):
             return  # counted (by the family, reported once for all of them; in the stats)
+        if failure.check(TrapURL):
+            yield FetchRecord(url=url, kind=kind, outcome="trap", fetched_at=_now(), status=None,
+                              reason=f"redirected to a URL the trap guards refuse: {exc}", requested_url=url)
+            return
         if failure.check(HttpError):
             status = exc.response.status
             capture = exc.response.meta.get("warc")
