@@ -16,7 +16,7 @@ import textwrap
 from collections import Counter
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any, NoReturn, Sequence
+from typing import Any, Callable, NoReturn, Sequence
 from urllib.parse import urlsplit
 
 import pyarrow.compute as pc
@@ -468,7 +468,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     root = archive_to_read(args)
     with ArchiveLock(root, "verify") if args.quarantine else nullcontext():  # no crawl reads what moves
         report = verify(root, quarantine=args.quarantine)
-    for (path, reason), index in zip(report.damaged, range(len(report.damaged))):
+    for index, (path, reason) in enumerate(report.damaged):
         moved = f" -> {report.moved[index]}" if index < len(report.moved) else ""
         print(f"damaged  {path}  ({reason}){moved}")
     files = sum(report.checked.values())
@@ -644,34 +644,35 @@ def _drop_stdout() -> None:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    if args.command == "crawl":
-        return cmd_crawl(args, follow=True)
-    if args.command == "get":
-        return cmd_crawl(args, follow=False)
-    if args.command == "stats":
-        return cmd_stats(args)
-    if args.command == "history":
-        return cmd_history(args)
-    if args.command == "export":
-        return cmd_export(args)
-    if args.command == "serve":
-        return cmd_serve(args)
-    if args.command == "report":
-        return cmd_report(args)
-    if args.command == "verify":
-        return cmd_verify(args)
     if args.command in ("worker", "submit", "schedule", "status"):
-        from . import cluster
+        return _dispatch_cluster(args)
+    return _COMMANDS[args.command](args)
 
-        if args.command == "worker":
-            return cluster.cmd_worker(args)
-        if args.command == "status":
-            return cluster.cmd_status(args)
-        settings = {k: str(v) for k, v in parse_settings(args.set).items()}
-        if args.command == "schedule":
-            return cluster.cmd_schedule(args, gather_urls(args), settings)
-        return cluster.cmd_submit(args, gather_urls(args), settings)
-    return cmd_demo(args)
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "crawl": lambda args: cmd_crawl(args, follow=True),
+    "get": lambda args: cmd_crawl(args, follow=False),
+    "stats": cmd_stats,
+    "history": cmd_history,
+    "export": cmd_export,
+    "serve": cmd_serve,
+    "report": cmd_report,
+    "verify": cmd_verify,
+    "demo": cmd_demo,
+}
+
+
+def _dispatch_cluster(args: argparse.Namespace) -> int:
+    from . import cluster
+
+    if args.command == "worker":
+        return cluster.cmd_worker(args)
+    if args.command == "status":
+        return cluster.cmd_status(args)
+    settings = {k: str(v) for k, v in parse_settings(args.set).items()}
+    if args.command == "schedule":
+        return cluster.cmd_schedule(args, gather_urls(args), settings)
+    return cluster.cmd_submit(args, gather_urls(args), settings)
 
 
 if __name__ == "__main__":
