@@ -64,7 +64,6 @@ def test_search_over_titles_and_text(browser, ui, versioned_archive):
     from selenium.webdriver.common.keys import Keys
 
     from selenium.common.exceptions import WebDriverException
-    from selenium.webdriver.support.expected_conditions import staleness_of
     from selenium.webdriver.support.ui import WebDriverWait
 
     def search(words: str) -> list[str]:
@@ -74,7 +73,14 @@ def test_search_over_titles_and_text(browser, ui, versioned_archive):
         box = browser.find_element(By.NAME, "q")
         box.clear()
         box.send_keys(words, Keys.ENTER)
-        WebDriverWait(browser, 10).until(staleness_of(box))
+        def left(_) -> bool:  # the old page is gone: its box is stale, or Chromium no longer finds its node
+            try:
+                box.is_enabled()
+            except WebDriverException:
+                return True
+            return False
+
+        WebDriverWait(browser, 10).until(left)
 
         def results(b) -> tuple[list[str]] | None:
             try:
