@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Iterator
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
@@ -77,6 +77,24 @@ class ScopeMiddleware:
         if reason is not None:
             self.crawler.stats.inc_value("scope/blocked")
             raise IgnoreRequest(reason)
+
+
+class RedirectCredentialsMiddleware:
+    """Drops the user name and password from a redirect's `Location` before Scrapy's
+    RedirectMiddleware reads (and logs) it; ScopeMiddleware drops them from every request
+    too, but only after Scrapy has logged the redirect. The WARC capture, nearer the
+    downloader, keeps the header as the server sent it."""
+
+    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
+        location = response.headers.get("Location") if 300 <= response.status < 400 else None
+        if not location or b"@" not in location:
+            return response
+        text = location.decode("latin-1")
+        if (clean := without_userinfo(urljoin(response.url, text))) == urljoin(response.url, text):
+            return response
+        headers = response.headers.copy()
+        headers["Location"] = clean.encode("latin-1", "replace")
+        return response.replace(headers=headers)
 
 
 class FamilyHeld(IgnoreRequest):

@@ -156,6 +156,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's decodes the whole body to read a tag in its first 4 KB
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "crawler.middlewares.HeadMetaRefreshMiddleware": 580,
+    # before Scrapy's RedirectMiddleware (600) reads a Location: its userinfo goes first
+    "crawler.middlewares.RedirectCredentialsMiddleware": 610,
     # next to the downloader: sees every response as sent (before redirects, retries, decoding)
     "crawler.capture.WarcCaptureMiddleware": 950,
     # Scrapy's downloads the Public Suffix List from the internet at the first Set-Cookie

@@ -107,9 +107,10 @@ def test_credentials_in_urls_are_neither_sent_nor_recorded(serve, tmp_path):
                          "/target": seen(html(page("Target")))})
     seed = site.url("/").replace("http://", "http://admin:hunter2@")
     out = tmp_path / "a"
-    result = run_blogarchive("crawl", seed, "--out", str(out), "-s", "ROBOTSTXT_OBEY=false", "-s", "DOWNLOAD_DELAY=0")
+    result = run_blogarchive("crawl", seed, "--out", str(out), "-s", "ROBOTSTXT_OBEY=false", "-s", "DOWNLOAD_DELAY=0",
+                             "-v", "-s", "LOG_LEVEL=DEBUG")  # Scrapy's own log too, redirects included
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "hunter2" not in result.stdout + result.stderr
+    assert "Redirecting (302)" in result.stderr and "hunter2" not in result.stdout + result.stderr
     outcomes = dict(duck(out, "SELECT url, outcome FROM fetches WHERE kind = 'page'"))
     assert outcomes == {site.url("/"): "stored", site.url("/linked"): "stored", site.url("/redirect"): "redirected",
                         site.url("/target"): "stored"}
