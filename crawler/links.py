@@ -17,7 +17,7 @@ from w3lib.url import safe_url_string
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
-__all__ = ["PageLinks", "ascii_host", "page_links", "tree_links", "valid_host", "without_userinfo"]
+__all__ = ["PageLinks", "ascii_host", "effective_port", "page_links", "tree_links", "valid_host", "without_userinfo"]
 
 #: what blogs link to that is not a page: archives, images, audio, video, office
 #: documents, executables (Scrapy's IGNORED_EXTENSIONS, which the link extractor
@@ -111,6 +111,16 @@ def valid_host(host: str) -> bool:
     """Whether `host` can be a host name or address: no percent-escapes (which Scrapy's
     robots.txt handling cannot resolve), spaces or quotes."""
     return bool(host) and not _NOT_IN_HOSTS.intersection(host)
+
+
+def effective_port(url: str) -> int | None:
+    """The port a request to `url` connects to (the scheme's default when none is written),
+    or None when the URL's port is no port (past 65535)."""
+    parts = urlsplit(url)
+    try:
+        return parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return None
 
 
 def ascii_host(host: str) -> str:

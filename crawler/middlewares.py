@@ -15,7 +15,7 @@ from w3lib.html import get_base_url, get_meta_refresh
 
 from crawler.addresses import blocked_reason, other_service_reason
 from crawler.items import FetchRecord
-from crawler.links import ascii_host, valid_host, without_userinfo
+from crawler.links import ascii_host, effective_port, valid_host, without_userinfo
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -69,10 +69,8 @@ class ScopeMiddleware:
         host = parts.hostname or ""
         reason = blocked_reason(self.crawler, host, host)  # an address written in the URL
         if reason is None:
-            try:
-                port = parts.port or (443 if parts.scheme == "https" else 80)
-            except ValueError:  # a port past 65535: nothing to connect to
-                raise IgnoreRequest(f"not a valid port: {parts.netloc[:100]}") from None
+            if (port := effective_port(request.url)) is None:  # past 65535: nothing to connect to
+                raise IgnoreRequest(f"not a valid port: {parts.netloc[:100]}")
             reason = other_service_reason(self.crawler, host, port)
         if reason is not None:
             self.crawler.stats.inc_value("scope/blocked")

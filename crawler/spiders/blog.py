@@ -48,7 +48,7 @@ from crawler.encoding import binary_share, decode_body
 from crawler.download import MalformedResponse
 from crawler.families import FamilyBudget
 from crawler.items import ExtractedPage, FetchedPage, FetchRecord
-from crawler.links import ascii_host, without_userinfo
+from crawler.links import ascii_host, effective_port, without_userinfo
 from crawler.middlewares import FamilyHeld, OverPageBudget, TrapURL, host_allowed
 
 if TYPE_CHECKING:
@@ -144,9 +144,7 @@ class BlogSpider(Spider):
         #: and the ports they were given on: a private start host's other ports are other services
         spider.seed_ports = {}
         for url in spider.start_urls:
-            parts = urlsplit(url)
-            spider.seed_ports.setdefault((parts.hostname or "").lower(), set()).add(
-                parts.port or (443 if parts.scheme == "https" else 80))
+            spider.seed_ports.setdefault((urlsplit(url).hostname or "").lower(), set()).add(effective_port(url))
         #: the proxies it was told to use for some hosts (CRAWL_HOST_PROXIES: the demo's server):
         #: it may connect to them wherever they are, but no URL may lead there
         spider.proxy_hosts = {(urlsplit(p).hostname or "").lower() for p in settings.getdict("CRAWL_HOST_PROXIES").values()}
