@@ -87,12 +87,16 @@ NEVER_SEEDED = ("link-local", METADATA)
 _SEEDS_FOUND_PRIVATE: dict[str, bool] = {}
 
 
-def _spider_hosts(owner: Any, attribute: str) -> set[str]:
-    """The hosts a spider of the crawl(s) `owner` runs names in `attribute`; `owner` is a
-    Crawler, or the CrawlerProcess that Scrapy gives its DNS resolver."""
+def _spiders(owner: Any) -> list[Any]:
+    """The spiders of the crawl(s) `owner` runs; `owner` is a Crawler, or the
+    CrawlerProcess that Scrapy gives its DNS resolver."""
     crawlers = [owner, *getattr(owner, "crawlers", ())]
-    spiders = [spider for c in crawlers if (spider := getattr(c, "spider", None)) is not None]
-    return {host for spider in spiders for host in getattr(spider, attribute, ())}
+    return [spider for c in crawlers if (spider := getattr(c, "spider", None)) is not None]
+
+
+def _spider_hosts(owner: Any, attribute: str) -> set[str]:
+    """The hosts a spider of the crawl(s) `owner` runs names in `attribute`."""
+    return {host for spider in _spiders(owner) for host in getattr(spider, attribute, ())}
 
 
 def _seed_hosts(owner: Any) -> set[str]:
@@ -132,8 +136,7 @@ def other_service_reason(crawler: Crawler | Any, host: str, port: int) -> str | 
     other ports, or None. A start URL at http://localhost:8801/ may be crawled; its pages
     must not lead to http://localhost:6379/ (another service on the same machine)."""
     host = host.lower()
-    seeded = {p for c in [crawler, *getattr(crawler, "crawlers", ())]
-              if (spider := getattr(c, "spider", None)) is not None for p in getattr(spider, "seed_ports", {}).get(host, ())}
+    seeded = {p for spider in _spiders(crawler) for p in getattr(spider, "seed_ports", {}).get(host, ())}
     if not seeded or port in seeded or (port in _WEB_PORTS and seeded & _WEB_PORTS):
         return None
     if crawler.settings.getbool("CRAWL_ALLOW_PRIVATE"):
