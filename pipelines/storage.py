@@ -122,6 +122,7 @@ class ArchiveStoragePipeline:
         self.started_at = datetime.now(timezone.utc)
         self.seeds: list[str] = []
         self.failure: str | None = None
+        #: outcomes (of every kind, and of pages) of the committed rows, set as the crawl closes
         self.counts: dict[str, int] = {}
         self.page_outcomes: dict[str, int] = {}
 
@@ -197,11 +198,8 @@ class ArchiveStoragePipeline:
         except ArchiveError as exc:
             self._fail(exc)  # a full disk or a vanished folder: stop now, the crawl is `failed`
             return item
-        outcome = record["outcome"]
-        self.counts[outcome] = self.counts.get(outcome, 0) + 1
-        if record["kind"] == "page":
-            self.page_outcomes[outcome] = self.page_outcomes.get(outcome, 0) + 1
-        self.crawler.stats.inc_value(f"archive/outcome/{outcome}")
+        # handed to the writer: the live progress counts; the crawl's row counts what was committed
+        self.crawler.stats.inc_value(f"archive/outcome/{record['outcome']}")
         return item
 
     def record_fetch(self, record: FetchRecord) -> None:
