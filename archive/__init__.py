@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .errors import ArchiveError, ArchivePathError, UsageError
+from .errors import ArchiveError, ArchivePathError, InvalidRequest
 from .reader import ArchiveSummary, page_history, read_crawls, read_fetches, read_pages, read_table, summarize
 from .schema import FETCHES_SCHEMA, OUTCOMES, PAGES_SCHEMA, SCHEMA_VERSION
 from .writer import ArchiveWriter, check_archive_dir, new_crawl_id
@@ -16,7 +16,7 @@ __all__ = [
     "PAGES_SCHEMA",
     "SCHEMA_VERSION",
     "ArchivePathError",
-    "UsageError",
+    "InvalidRequest",
     "check_archive_dir",
     "new_crawl_id",
     "page_history",

@@ -1,4 +1,8 @@
-"""Exceptions of the archive library; the command line turns them into one line."""
+"""Exceptions of the archive library and the layers above it.
+
+Every error the library raises on purpose is an ArchiveError; the command line maps
+each class to an exit status in one place (`blogarchive.exits.exit_for`).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,13 @@ class ArchiveError(Exception):
     """An archive cannot be read or written (missing, not a directory, not writable)."""
 
 
-class UsageError(Exception):
-    """The user asked for something that cannot work (bad URL, bad path, bad option)."""
+class InvalidRequest(ArchiveError, ValueError):
+    """The caller asked for something that cannot work (a bad path, URL, format, setting or
+    option): nothing was done. The command line reports it as a usage mistake (exit 2)."""
 
 
-class ArchivePathError(ArchiveError, UsageError):
-    """The path given for an archive cannot hold one (a file, under a file, not writable):
-    a user's mistake (exit 2) that library code may still catch as an ArchiveError."""
+class ArchivePathError(InvalidRequest):
+    """The path given for an archive cannot hold one (a file, under a file, not writable)."""
 
 
 class DamagedFile(ArchiveError):

@@ -27,7 +27,7 @@ from urllib.parse import unquote, urlsplit
 
 import pyarrow.compute as pc
 
-from .errors import ArchiveError, UsageError
+from .errors import ArchiveError, InvalidRequest
 from .location import Root, locate
 from .reader import iter_pages
 
@@ -65,15 +65,15 @@ def export(root: Root, fmt: str, out: str | None, *, history: bool = False, post
     rows = page_rows(root, EXPORT_COLUMNS, history=history, posts_only=posts_only)
     if fmt == "markdown":
         if not out or out == "-":
-            raise UsageError("--format markdown writes one file per page: give --out FOLDER")
+            raise InvalidRequest("--format markdown writes one file per page: give --out FOLDER")
         return _export_markdown(rows, Path(out))
     if fmt not in ("jsonl", "csv"):
-        raise UsageError(f"unknown export format {fmt!r}")
+        raise InvalidRequest(f"unknown export format {fmt!r}")
     if not out or out == "-":
         return _export_stream(rows, fmt, sys.stdout)
     path = Path(out)
     if path.is_dir():
-        raise UsageError(f"{out} is a folder: give a file name for --format {fmt}")
+        raise InvalidRequest(f"{out} is a folder: give a file name for --format {fmt}")
     try:
         if path.is_symlink() or (path.exists() and not path.is_file()):
             # a device (/dev/null), a FIFO, /dev/stdout or a link: written into, as a shell
@@ -140,7 +140,7 @@ def _export_markdown(rows: Iterator[dict[str, Any]], folder: Path) -> ExportResu
     return result
 
 
-class SymlinkInExport(UsageError):
+class SymlinkInExport(InvalidRequest):
     """A folder inside an export folder is a symbolic link: the export never writes through one."""
 
 

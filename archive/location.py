@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import pyarrow.fs as pafs
 
-from .errors import ArchiveError, UsageError
+from .errors import ArchiveError, InvalidRequest
 from .schema import SCHEMAS
 
 __all__ = ["Location", "Root", "is_remote", "locate", "s3_endpoint_from_env"]
@@ -153,7 +153,7 @@ def locate(root: Root, endpoint: str | None = None) -> Location:
         return root
     if not is_remote(str(root)):
         if isinstance(root, str) and "://" in root:
-            raise UsageError(f"an archive is a folder or s3://bucket/prefix, not {root!r}")
+            raise InvalidRequest(f"an archive is a folder or s3://bucket/prefix, not {root!r}")
         path = Path(root).expanduser().absolute()
         return Location(pafs.LocalFileSystem(), str(path), str(path), local=True)
     return _s3_location(str(root), endpoint or s3_endpoint_from_env())
@@ -163,21 +163,21 @@ def _split(url: str, what: str) -> Any:
     try:
         return urlsplit(url)
     except ValueError:  # a bracketed host that is not an IPv6 address
-        raise UsageError(f"{what}, not {url!r}") from None
+        raise InvalidRequest(f"{what}, not {url!r}") from None
 
 
 def _s3_location(uri: str, endpoint: str | None) -> Location:
     parts = _split(uri, "an S3 archive is written s3://bucket/prefix")
     bucket, prefix = parts.netloc, parts.path.strip("/")
     if not bucket or parts.query or parts.fragment:
-        raise UsageError(f"an S3 archive is written s3://bucket/prefix, not {uri!r}")
+        raise InvalidRequest(f"an S3 archive is written s3://bucket/prefix, not {uri!r}")
     # fail in seconds, not minutes, when the store does not answer
     options: dict[str, Any] = {"connect_timeout": 10, "request_timeout": 60}
     if endpoint:
         what = "--s3-endpoint must be an http(s) URL like http://127.0.0.1:9000"
         parts = _split(endpoint, what)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise UsageError(f"{what}, not {endpoint!r}")
+            raise InvalidRequest(f"{what}, not {endpoint!r}")
         options["endpoint_override"] = endpoint
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     if region:

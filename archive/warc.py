@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from .errors import ArchiveError, UsageError
+from .errors import ArchiveError, InvalidRequest
 from .location import Root, locate
 
 __all__ = ["Exchange", "WarcPointer", "WarcSegments", "export_warc", "payload_digest", "read_record"]
@@ -315,12 +315,12 @@ def export_warc(root: Root, out: str | None, *, history: bool = False, posts_onl
     from .export import page_rows
 
     if not out or out == "-":
-        raise UsageError("--format warc writes WARC files: give --out FOLDER")
+        raise InvalidRequest("--format warc writes WARC files: give --out FOLDER")
     rows = page_rows(locate(root), ["url", "fetched_at", "status", "content_type", "etag", "last_modified", "page_type",
                                     "html"], history=history, posts_only=posts_only)
     target = Path(out)
     if target.exists() and not target.is_dir():
-        raise UsageError(f"{out} is a file: give a folder for --format warc")
+        raise InvalidRequest(f"{out} is a file: give a folder for --format warc")
     segments = WarcSegments(target.parent, f"export-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}", max_bytes=max_bytes,
                             software="blogarchive export --format warc", folder=target.name)
     count = 0

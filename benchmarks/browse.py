@@ -25,7 +25,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-from crawler.demo.server import SiteServer  # noqa: E402
+from blogarchive.crawler.demo.server import SiteServer  # noqa: E402
 from sitegen import make_site  # noqa: E402
 
 BLOGARCHIVE = str(Path(sys.executable).with_name("blogarchive"))
@@ -81,8 +81,7 @@ def main() -> None:
             base = server.stdout.readline().split(" at ", 1)[1].split()[0].rstrip("/")
             import pyarrow.compute as pc
 
-            import archive
-
+            from blogarchive import archive
             pages = archive.read_pages(out, ["url", "host", "fetched_at"])
             counts = pages.group_by("url").aggregate([("fetched_at", "count")])
             versioned = counts.filter(pc.greater(counts["fetched_at_count"], 1))["url"][0].as_py()

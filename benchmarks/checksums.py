@@ -18,7 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from archive.schema import SCHEMAS
+from blogarchive.archive.schema import SCHEMAS
 
 WORDS = ("harbour ferry lantern estuary winter light gull net quay tide market rope sail "
          "morning river bridge stone garden letter window kitchen bread coffee").split()

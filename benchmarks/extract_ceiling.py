@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipelines.worker import extract_page  # noqa: E402
+from blogarchive.pipelines.worker import extract_page  # noqa: E402
 
 
 def extract(page: tuple[str, str]) -> int:

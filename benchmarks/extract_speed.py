@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT))
 
 import trafilatura  # noqa: E402
 
-from pipelines.document import extract_document  # noqa: E402
+from blogarchive.pipelines.document import extract_document  # noqa: E402
 
 
 def pages() -> list[tuple[str, str]]:

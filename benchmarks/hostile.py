@@ -17,8 +17,8 @@ sys.path.insert(0, str(HERE.parent))
 
 from measure import run  # noqa: E402
 
-from archive.reader import read_fetches  # noqa: E402
-from crawler.demo.server import SiteServer  # noqa: E402
+from blogarchive.archive.reader import read_fetches  # noqa: E402
+from blogarchive.crawler.demo.server import SiteServer  # noqa: E402
 from tests.test_hostile import LIMITS, ROUTES  # noqa: E402
 
 BIN = Path(sys.executable).parent

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 import redis  # noqa: E402
 
-from crawler.demo.server import SiteServer  # noqa: E402
+from blogarchive.crawler.demo.server import SiteServer  # noqa: E402
 sys.path.insert(0, str(HERE))
 from static_server import free_port  # noqa: E402
 
@@ -86,13 +86,13 @@ def run(workers: int, sites: list[SiteServer], tmp: Path, s3: MotoServer | None 
             time.sleep(0.05)
     out = s3.new_bucket() if s3 else str(tmp / f"out-{workers}")
     store = ["--s3-endpoint", s3.endpoint] if s3 else []
-    processes = [subprocess.Popen([sys.executable, "-m", "archive.cli", "worker", "--broker", broker, "--name", f"w{n}@bench",
+    processes = [subprocess.Popen([sys.executable, "-m", "blogarchive.cli", "worker", "--broker", broker, "--name", f"w{n}@bench",
                                    "--out", out, *store, "--allow-private"],  # the sites are on loopback
                                   cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for n in range(workers)]
     try:
         time.sleep(2)  # let the workers connect
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "archive.cli", "submit", *(s.url("/") for s in sites), "--out", out,
+        subprocess.run([sys.executable, "-m", "blogarchive.cli", "submit", *(s.url("/") for s in sites), "--out", out,
                         "--broker", broker, *store, *SETTINGS], cwd=ROOT, check=True, capture_output=True)
         while sum(json.loads(v)["status"] == "finished" for v in client.hgetall("blogarchive:site-status").values()) < len(sites):
             time.sleep(0.1)

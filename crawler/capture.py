@@ -25,23 +25,22 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import NotConfigured
 
-from archive.errors import ArchiveError
-from archive.warc import Exchange, WarcSegments
+from blogarchive.archive.errors import ArchiveError
+from blogarchive.archive.warc import Exchange, WarcSegments
+from blogarchive.pipelines.stats import WARC_ERROR
 
-from . import signals as project_signals
+from blogarchive.pipelines import signals as project_signals
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
-    from archive.state import ArchiveState
+    from blogarchive.archive.state import ArchiveState
 
 logger = logging.getLogger(__name__)
 
 
-#: the stat that holds why WARC capture stopped (the crawl's summary line names it)
-WARC_ERROR = "archive/warc_error"
 
 
 class WarcCaptureMiddleware:

@@ -13,9 +13,9 @@ from scrapy.http import HtmlResponse
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 from w3lib.html import get_base_url, get_meta_refresh
 
-from crawler.addresses import blocked_reason, other_service_reason
-from crawler.items import FetchRecord
-from crawler.links import ascii_host, effective_port, valid_host, without_userinfo
+from .addresses import blocked_reason, other_service_reason
+from blogarchive.pipelines.items import FetchRecord
+from blogarchive.pipelines.links import ascii_host, effective_port, valid_host, without_userinfo
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from scrapy.settings import BaseSettings, default_settings
 
-from archive.errors import UsageError
+from blogarchive.archive.errors import InvalidRequest
 
 __all__ = ["check_overrides", "known_settings", "setting_reads"]
 
@@ -34,7 +34,7 @@ def _module_settings(module: ModuleType) -> dict[str, Any]:
 
 def known_settings() -> dict[str, Any]:
     """Every setting name the crawl reads, with its default: Scrapy's, then the project's."""
-    from crawler import settings as project
+    from . import settings as project
 
     return {**_module_settings(default_settings), **_module_settings(project)}
 
@@ -51,9 +51,8 @@ def setting_reads() -> dict[str, frozenset[str]]:
     defaults alone mislead (TELNETCONSOLE_ENABLED defaults to 1 and is read as a bool)."""
     import scrapy
 
-    import crawler
-    import pipelines
-
+    from blogarchive import crawler
+    from blogarchive import pipelines
     reads: dict[str, set[str]] = {}
     for package in (scrapy, crawler, pipelines):
         for path in Path(package.__file__).parent.rglob("*.py"):
@@ -145,19 +144,19 @@ def _check_proxies(value: str) -> None:
 
 def check_overrides(overrides: Mapping[str, str]) -> dict[str, str]:
     """The overrides once every name is known and every value parses (a log level is
-    upper-cased, as Scrapy needs it); UsageError (one line) for the first that does not."""
+    upper-cased, as Scrapy needs it); InvalidRequest (one line) for the first that does not."""
     known = known_settings()
     checked = {}
     for name, value in overrides.items():
         if name not in known and name not in setting_reads():  # read the source only for a name not in the defaults
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
             hint = f" (did you mean {close[0]}?)" if close else ""
-            raise UsageError(f"unknown setting {name}{hint}")
+            raise InvalidRequest(f"unknown setting {name}{hint}")
         try:
             checked[name] = _parse(name, value, known.get(name))
             _check_bounds(name, value, _type_getter(known.get(name)))
             if name == "CRAWL_HOST_PROXIES":
                 _check_proxies(value)
         except ValueError as exc:
-            raise UsageError(f"setting {name}={value!r}: expected {exc}") from None
+            raise InvalidRequest(f"setting {name}={value!r}: expected {exc}") from None
     return checked

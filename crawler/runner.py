@@ -14,11 +14,11 @@ from scrapy.settings import Settings
 
 from twisted.python.failure import Failure
 
-from archive.errors import ArchiveError
-from crawler import quietlog
-from archive.crawls import final_status
-from crawler.stats import PAGE_OUTCOME, SKIPPED_DATED, SKIPPED_RECENT
-from crawler.spiders.blog import BlogSpider
+from blogarchive.archive.errors import ArchiveError
+from . import quietlog
+from blogarchive.archive.crawls import final_status
+from blogarchive.pipelines.stats import PAGE_OUTCOME, SKIPPED_DATED, SKIPPED_RECENT
+from .spiders.blog import BlogSpider
 
 
 @dataclass
@@ -49,9 +49,9 @@ class CrawlReport:
 
 
 def project_settings(overrides: dict[str, Any] | None = None) -> Settings:
-    """crawler.settings with `overrides` on top, as `scrapy crawl -s` would set them."""
+    """blogarchive.crawler.settings with `overrides` on top, as `scrapy crawl -s` would set them."""
     settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
+    settings.setmodule("blogarchive.crawler.settings", priority="project")
     for name, value in (overrides or {}).items():
         settings.set(name, value, priority="cmdline")
     return settings

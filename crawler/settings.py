@@ -6,8 +6,8 @@ module; command-line options map onto these names.
 """
 
 BOT_NAME = "blogarchive"
-SPIDER_MODULES = ["crawler.spiders"]
-NEWSPIDER_MODULE = "crawler.spiders"
+SPIDER_MODULES = ["blogarchive.crawler.spiders"]
+NEWSPIDER_MODULE = "blogarchive.crawler.spiders"
 
 # --- politeness -----------------------------------------------------------
 # A User-Agent that names the project and where to read about it.
@@ -36,8 +36,8 @@ DOWNLOAD_WARNSIZE = 0
 CRAWL_MAX_HEADER_BYTES = 256 * 1024
 CRAWL_MAX_HEADERS = 500
 DOWNLOAD_HANDLERS = {
-    "http": "crawler.download.BoundedHTTPDownloadHandler",
-    "https": "crawler.download.BoundedHTTPDownloadHandler",
+    "http": "blogarchive.crawler.download.BoundedHTTPDownloadHandler",
+    "https": "blogarchive.crawler.download.BoundedHTTPDownloadHandler",
 }
 # Redirects followed per request before recording `redirect_loop`.
 REDIRECT_MAX_TIMES = 10
@@ -80,7 +80,7 @@ CRAWL_MAX_LINKS_PER_PAGE = 5_000
 # error, no content) is closed: its other URLs are not requested, and one `trap` row per
 # family says how many (crawler.families). 0: no budget.
 CRAWL_FAMILY_BUDGET = 10
-TWISTED_DNS_RESOLVER = "crawler.addresses.PublicAddressResolver"
+TWISTED_DNS_RESOLVER = "blogarchive.crawler.addresses.PublicAddressResolver"
 # Hosts whose requests go through an HTTP proxy of their own: {"host": "http://proxy:port"}
 # (`blogarchive demo` serves its fixed host name this way from any free loopback port).
 CRAWL_HOST_PROXIES: dict[str, str] = {}
@@ -148,21 +148,21 @@ PROGRESS_LOG_INTERVAL = 30.0
 DOWNLOADER_MIDDLEWARES = {
     # checks every outgoing request; redirects re-enter the chain, so they are checked too; before
     # robots.txt (100), which would otherwise fetch the robots.txt of hosts out of scope
-    "crawler.middlewares.ScopeMiddleware": 40,
+    "blogarchive.crawler.middlewares.ScopeMiddleware": 40,
     # before Scrapy's HttpProxyMiddleware (750), which reads the proxy it sets
-    "crawler.middlewares.HostProxyMiddleware": 740,
+    "blogarchive.crawler.middlewares.HostProxyMiddleware": 740,
     # first: a request of a closed URL family costs no robots.txt check, no page slot, no delay
-    "crawler.middlewares.PageAdmissionMiddleware": 50,
+    "blogarchive.crawler.middlewares.PageAdmissionMiddleware": 50,
     # Scrapy's decodes the whole body to read a tag in its first 4 KB
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
-    "crawler.middlewares.HeadMetaRefreshMiddleware": 580,
+    "blogarchive.crawler.middlewares.HeadMetaRefreshMiddleware": 580,
     # before Scrapy's RedirectMiddleware (600) reads a Location: its userinfo goes first
-    "crawler.middlewares.RedirectCredentialsMiddleware": 610,
+    "blogarchive.crawler.middlewares.RedirectCredentialsMiddleware": 610,
     # next to the downloader: sees every response as sent (before redirects, retries, decoding)
-    "crawler.capture.WarcCaptureMiddleware": 950,
+    "blogarchive.crawler.capture.WarcCaptureMiddleware": 950,
     # Scrapy's downloads the Public Suffix List from the internet at the first Set-Cookie
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
-    "crawler.cookies.OfflineCookiesMiddleware": 700,
+    "blogarchive.crawler.cookies.OfflineCookiesMiddleware": 700,
 }
 # Scrapy re-reads the source of every generator callback per response to warn about
 # `return value` (its cache is keyed by the bound method, new for each request)
@@ -170,14 +170,14 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 
 SPIDER_MIDDLEWARES = {
     # a callback that raises still leaves a `fetches` row for its response
-    "crawler.middlewares.ParseErrorMiddleware": 60,
+    "blogarchive.crawler.middlewares.ParseErrorMiddleware": 60,
 }
 
 ITEM_PIPELINES = {
-    "pipelines.extraction.ExtractionPipeline": 100,
-    "pipelines.dedup.DedupPipeline": 200,
-    "pipelines.printer.PrintPipeline": 150,  # before dedup: --print shows every page asked for
-    "pipelines.storage.ArchiveStoragePipeline": 900,
+    "blogarchive.pipelines.extraction.ExtractionPipeline": 100,
+    "blogarchive.pipelines.dedup.DedupPipeline": 200,
+    "blogarchive.pipelines.printer.PrintPipeline": 150,  # before dedup: --print shows every page asked for
+    "blogarchive.pipelines.storage.ArchiveStoragePipeline": 900,
 }
 
 # Scrapy's remote control runs Python code sent to a local HTTP port (with a token it writes
@@ -185,7 +185,7 @@ ITEM_PIPELINES = {
 REMOTE_CONTROL_ENABLED = False
 
 EXTENSIONS = {
-    "crawler.extensions.progress.ProgressExtension": 500,
+    "blogarchive.crawler.extensions.progress.ProgressExtension": 500,
     "scrapy.extensions.logstats.LogStats": None,
     "scrapy.extensions.telnet.TelnetConsole": None,
 }

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from crawler import signals as project_signals
-from crawler.items import ExtractedPage, FetchRecord
+from . import signals as project_signals
+from .items import ExtractedPage, FetchRecord
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
-    from archive.state import ArchiveState
+    from blogarchive.archive.state import ArchiveState
 
 
 #: texts shorter than this (characters: Chinese and Japanese have no spaces to count

@@ -20,8 +20,8 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import active_children, get_context
 from typing import TYPE_CHECKING, Any
 
-from crawler import signals as project_signals
-from crawler.items import ExtractedPage, FetchedPage, FetchRecord
+from . import signals as project_signals
+from .items import ExtractedPage, FetchedPage, FetchRecord
 
 from .worker import Result, extract_page, ready, start_worker
 

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
-from crawler.items import ExtractedPage, FetchRecord
+from .items import ExtractedPage, FetchRecord
+from .stats import PRINT_ERROR
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -35,10 +36,6 @@ def format_document(document: Document) -> str:
     ]
     header = "\n".join(f"{name}: {value}" for name, value in fields if value)
     return f"{header}\n\n{document.text}\n"
-
-
-#: the stat that holds why stdout could not be written (the command line exits 1 with it)
-PRINT_ERROR = "print/error"
 
 
 class PrintPipeline:

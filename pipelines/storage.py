@@ -22,16 +22,16 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
-from archive import ArchiveError, ArchiveWriter, new_crawl_id
-from archive.crawls import crawl_row, final_status, mark_dead_crawls
-from archive.location import locate
-from archive.lock import ArchiveLock
-from archive.state import load_state
-from archive.warc import WarcPointer, WarcSegments
-from archive.writer import remove_temporaries
-from crawler import signals as project_signals
-from crawler.items import ExtractedPage, FetchRecord
-from crawler.stats import SKIPPED_DATED, SKIPPED_RECENT
+from blogarchive.archive import ArchiveError, ArchiveWriter, new_crawl_id
+from blogarchive.archive.crawls import crawl_row, final_status, mark_dead_crawls
+from blogarchive.archive.location import locate
+from blogarchive.archive.lock import ArchiveLock
+from blogarchive.archive.state import load_state
+from blogarchive.archive.warc import WarcPointer, WarcSegments
+from blogarchive.archive.writer import remove_temporaries
+from . import signals as project_signals
+from .items import ExtractedPage, FetchRecord
+from .stats import SKIPPED_DATED, SKIPPED_RECENT
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

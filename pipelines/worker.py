@@ -15,7 +15,7 @@ import time
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Iterator, NamedTuple, Union
 
-from crawler.links import PageLinks, tree_links
+from .links import PageLinks, tree_links
 
 if TYPE_CHECKING:
     from .document import Document

@@ -18,7 +18,7 @@ import duckdb
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from crawler.demo.server import Route, SiteServer
+from blogarchive.crawler.demo.server import Route, SiteServer
 
 # CI explores the same examples on every run (a failing run does not land, so it must
 # not fail by luck); elsewhere each run explores new ones

@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 import pyarrow.parquet as pq
 import pytest
 
-import archive
-from archive.schema import PAGES_SCHEMA, SCHEMA_VERSION, SCHEMA_VERSION_KEY
-from archive.writer import ArchiveWriter, check_archive_dir, new_crawl_id
+from blogarchive import archive
+from blogarchive.archive.schema import PAGES_SCHEMA, SCHEMA_VERSION, SCHEMA_VERSION_KEY
+from blogarchive.archive.writer import ArchiveWriter, check_archive_dir, new_crawl_id
 
 NOW = datetime(2024, 3, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -118,7 +118,7 @@ def test_every_column_is_documented():
 
 
 def test_readme_documents_every_column_with_its_type():
-    from archive.schema import column_docs
+    from blogarchive.archive.schema import column_docs
 
     from .conftest import ROOT
 

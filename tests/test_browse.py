@@ -11,8 +11,8 @@ import sys
 
 import pytest
 
-from archive.web import create_app
-from archive.writer import ArchiveWriter
+from blogarchive.web import create_app
+from blogarchive.archive.writer import ArchiveWriter
 
 from .conftest import ROOT, duck, screenshot
 
@@ -20,7 +20,7 @@ from .conftest import ROOT, duck, screenshot
 def ui(versioned_archive):
     """`blogarchive serve` on a free port; its base URL."""
     out, _ = versioned_archive
-    server = subprocess.Popen([sys.executable, "-m", "archive.cli", "serve", str(out), "--port", "0"],
+    server = subprocess.Popen([sys.executable, "-m", "blogarchive.cli", "serve", str(out), "--port", "0"],
                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = server.stdout.readline()
     assert line.startswith("serving "), server.stderr.read()
@@ -124,7 +124,7 @@ def test_page_values_are_escaped_and_unknown_pages_are_404(tmp_path):
     """Flask's own client is enough here: what is checked is the HTML the templates produce."""
     from datetime import datetime, timezone
 
-    from archive.schema import PAGES_SCHEMA
+    from blogarchive.archive.schema import PAGES_SCHEMA
 
     row = {name: None for name in PAGES_SCHEMA.names}
     row.update(url="https://x.example/p", host="x.example", crawl_id="c1", fetched_at=datetime.now(timezone.utc),
@@ -147,7 +147,7 @@ def test_the_ui_shows_what_a_crawl_commits_while_it_runs(tmp_path):
     """The view is rebuilt when the set of committed files changes: no restart needed."""
     from datetime import datetime, timezone
 
-    from archive.schema import PAGES_SCHEMA
+    from blogarchive.archive.schema import PAGES_SCHEMA
 
     def page(host: str, title: str) -> dict:
         row = {name: None for name in PAGES_SCHEMA.names}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.bylines import clean_author, is_date_line
+from blogarchive.pipelines.bylines import clean_author, is_date_line
 
 
 @pytest.mark.parametrize("byline, name", [
@@ -55,7 +55,7 @@ def test_bylines_give_the_name_alone(byline, name):
 def test_a_byline_too_long_for_a_name_is_refused():
     """The patterns are quadratic on long runs of words: a 20 KB author meta tag cost
     seconds a page. Past MAX_BYLINE characters a byline is no name, unread."""
-    from pipelines.bylines import MAX_BYLINE
+    from blogarchive.pipelines.bylines import MAX_BYLINE
 
     assert clean_author("news " * 4000) is None
     assert clean_author("Jane Roe " + " " * (MAX_BYLINE - 9)) == "Jane Roe"

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from archive.cli import build_parser
+from blogarchive.cli import build_parser
 
 from .conftest import ROOT, duck, run_blogarchive, write_site
 
@@ -134,7 +134,7 @@ def test_settings_are_checked_by_how_the_crawl_reads_them():
     """Not by their defaults alone: TELNETCONSOLE_ENABLED defaults to 1 and is read as a
     bool; DOWNLOAD_TIMEOUT defaults to a whole number and is read as a float; a log level
     is taken in any case."""
-    from crawler.overrides import check_overrides
+    from blogarchive.crawler.overrides import check_overrides
 
     assert check_overrides({"TELNETCONSOLE_ENABLED": "false", "DOWNLOAD_TIMEOUT": "2.5", "LOG_LEVEL": "debug",
                             "CONCURRENT_REQUESTS_PER_IP": "1"}) == {
@@ -169,8 +169,7 @@ def test_an_archive_that_cannot_be_written_from_the_start_is_a_failed_crawl_in_f
 
 
 def archive_settings(out) -> str:
-    import archive
-
+    from blogarchive import archive
     return archive.read_crawls(out)["settings"][0].as_py()
 
 
@@ -204,8 +203,7 @@ def test_serve_on_a_port_in_use_is_one_line(tmp_path, versioned_archive):
 
 @pytest.mark.parametrize("where", ["empty-folder", "table-folder"])
 def test_a_folder_without_an_archive_is_said_so_by_every_reader(tmp_path, versioned_archive, where):
-    import archive
-
+    from blogarchive import archive
     out, _ = versioned_archive
     folder = tmp_path / "empty" if where == "empty-folder" else out / "pages"
     folder.mkdir(exist_ok=True)
@@ -220,10 +218,11 @@ def test_a_folder_without_an_archive_is_said_so_by_every_reader(tmp_path, versio
 
 
 def test_one_exit_status_table_in_the_readme_and_in_help():
-    from archive.cli import EXIT_CODES, exit_code_help
+    from blogarchive.cli.options import exit_code_help
+    from blogarchive.exits import MEANINGS
 
     readme = (ROOT / "README.md").read_text()
-    for code, meaning in EXIT_CODES:
+    for code, meaning in MEANINGS.items():
         assert f"| `{code}` | {meaning} |" in readme
     for command in ("crawl", "get"):
         shown = " ".join(run_blogarchive(command, "--help").stdout.split())
@@ -324,8 +323,7 @@ def test_scrapy_crawl_from_the_project_root_does_the_same_crawl(serve, tmp_path)
     assert rows == [(site.url("/"), "stored"), (site.url("/other"), "stored")]
     assert duck(out, "SELECT title, author FROM pages WHERE url LIKE '%/other'") == [("A small post", "Iris Vale")]
     # without the command line, the storage pipeline takes the archive lock and records the crawl
-    import archive
-
+    from blogarchive import archive
     assert archive.read_crawls(out)["status"].to_pylist() == ["finished"]
     assert not (out / ".lock").read_text()  # released
 
@@ -363,6 +361,6 @@ def test_a_table_folder_of_an_archive_is_not_a_new_archive(versioned_archive):
 
 def test_scrapys_remote_code_server_is_off():
     """Scrapy 2.19 opens a local HTTP port that runs the Python code sent to it."""
-    from crawler.runner import project_settings
+    from blogarchive.crawler.runner import project_settings
 
     assert not project_settings().getbool("REMOTE_CONTROL_ENABLED")

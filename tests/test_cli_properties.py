@@ -15,9 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive.cli import build_parser, check_text_arguments, crawl_request, gather_urls, main, parse_settings
-from archive.cluster import check_broker, check_submitted
-from archive.errors import ArchiveError, UsageError
+from blogarchive.cli import build_parser, check_text_arguments, main
+from blogarchive.cli.crawl import crawl_request
+from blogarchive.cli.options import gather_urls, parse_settings
+from blogarchive.cli.cluster import check_broker, check_submitted
+from blogarchive.archive.errors import ArchiveError, InvalidRequest
 
 EXIT_STATUSES = {0, 1, 2, 3, 75}
 READ_COMMANDS = ["stats", "history", "export", "report", "verify"]
@@ -82,7 +84,7 @@ def test_read_commands_answer_any_arguments_with_a_status_and_one_line(workplace
 @given(_arguments(START_COMMANDS))
 def test_commands_that_would_start_work_check_any_arguments_with_a_usage_error_at_most(command_and_tokens):
     """Everything these commands check before they fetch, serve or queue anything: a
-    wrong argument is a UsageError (one line, exit 2), never another exception."""
+    wrong argument is an InvalidRequest (one line, exit 2), never another exception."""
     command, tokens = command_and_tokens
     argv = [command, *tokens]
     err = io.StringIO()
@@ -101,7 +103,7 @@ def test_commands_that_would_start_work_check_any_arguments_with_a_usage_error_a
             check_submitted({k: str(v) for k, v in parse_settings(args.set).items()})
             gather_urls(args)
             check_broker(args.broker)
-    except UsageError:
+    except InvalidRequest:
         pass
     except ArchiveError as exc:  # not expected before anything is read or written
         pytest.fail(f"{argv}: {exc}")

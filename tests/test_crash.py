@@ -15,8 +15,7 @@ from pathlib import Path
 import pyarrow.dataset as ds
 import pytest
 
-import archive
-
+from blogarchive import archive
 from .conftest import BLOGARCHIVE, duck, run_blogarchive, write_site
 
 POSTS = 30

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-import archive
-from crawler.demo.server import send
+from blogarchive import archive
+from blogarchive.crawler.demo.server import send
 
 from .conftest import FIXTURES, duck, run_blogarchive, write_site
 
@@ -97,7 +97,7 @@ def closed_port() -> int:
 
 @pytest.fixture(scope="module")
 def trouble(tmp_path_factory):
-    from crawler.demo.server import SiteServer
+    from blogarchive.crawler.demo.server import SiteServer
 
     out = tmp_path_factory.mktemp("trouble") / "archive"
     dead = f"http://127.0.0.1:{closed_port()}/"
@@ -251,7 +251,7 @@ def test_extraction_past_its_time_limit_is_recorded_and_the_crawl_goes_on(serve,
     result = run_blogarchive("crawl", site.url("/good-post"), "--out", str(out), "--depth", "0",
                              "-s", "DOWNLOAD_DELAY=0", "-s", "EXTRACTION_TIMEOUT=0.000001")
     assert result.returncode == 0, result.stderr
-    from archive.reader import read_fetches
+    from blogarchive.archive.reader import read_fetches
 
     rows = [r for r in read_fetches(out).to_pylist() if r["kind"] == "page"]
     assert rows and all(r["outcome"] == "extract_timeout" and "longer than" in r["reason"] for r in rows)

@@ -10,8 +10,8 @@ import pandas as pd
 import polars as pl
 import pytest
 
-import archive
-from crawler.demo import SITE_DIR
+from blogarchive import archive
+from blogarchive.crawler.demo import SITE_DIR
 
 from .conftest import FIXTURES, duck, run_blogarchive
 
@@ -131,7 +131,7 @@ def test_running_the_demo_again_is_an_incremental_crawl_of_the_same_urls_whateve
     folder, with the port the demo once preferred taken, finds every page again unchanged."""
     import socket
 
-    from archive.cli import DEMO_URL
+    from blogarchive.cli.crawl import DEMO_URL
 
     out = tmp_path / "demo-archive"
     first = run_blogarchive("demo", "--out", str(out))

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from crawler import discovery
+from blogarchive.crawler import discovery
 
 BASE = "https://blog.example/"
 
@@ -74,7 +74,7 @@ def test_html_is_not_mistaken_for_xml():
 
 
 def test_page_links_are_absolute_pages_without_repeats_or_fragments():
-    from crawler.links import page_links
+    from blogarchive.pipelines.links import page_links
     from urllib.parse import urljoin
 
     hrefs = [" /a ", "/a#comments", "b?x=1", "javascript:void(0)", "mailto:x@y.z", "#top", "/img/photo.JPG",
@@ -87,8 +87,8 @@ def test_page_links_are_absolute_pages_without_repeats_or_fragments():
 def test_a_link_that_is_no_url_is_skipped_not_fatal():
     """urllib refuses `http://[`, an unclosed IPv6 host: such an <a> or <link rel=alternate>
     is left out, and the page's other links and its text are still read."""
-    from crawler.links import tree_links
-    from pipelines.document import parse_html
+    from blogarchive.pipelines.links import tree_links
+    from blogarchive.pipelines.document import parse_html
 
     html = ("<html><head><link rel='alternate' type='application/rss+xml' href='http://[broken/feed'>"
             "<link rel='alternate' type='application/rss+xml' href='/feed.xml'></head>"
@@ -99,8 +99,8 @@ def test_a_link_that_is_no_url_is_skipped_not_fatal():
 
 
 def test_a_base_href_that_is_no_url_leaves_links_relative_to_the_page():
-    from crawler.links import tree_links
-    from pipelines.document import parse_html
+    from blogarchive.pipelines.links import tree_links
+    from blogarchive.pipelines.document import parse_html
 
     for base in ("http://[", "https://blog.example:99999/"):
         html = f"<html><head><base href='{base}'></head><body><a href='/fine'>z</a></body></html>"

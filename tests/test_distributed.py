@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from crawler.demo.server import SiteServer
+from blogarchive.crawler.demo.server import SiteServer
 
 from .conftest import ROOT, free_port, require_server, run_blogarchive, write_site
 
@@ -82,7 +82,7 @@ class Workers:
                  allow_private: bool = True) -> None:
         # the test sites are on loopback: workers take such start URLs only with --allow-private
         self.processes = [
-            subprocess.Popen([sys.executable, "-m", "archive.cli", "worker", "--broker", broker, "--name", f"w{n}@test",
+            subprocess.Popen([sys.executable, "-m", "blogarchive.cli", "worker", "--broker", broker, "--name", f"w{n}@test",
                               "--visibility-timeout", str(visibility_timeout), "--out", str(out), *options,
                               *(["--allow-private"] if allow_private else [])],
                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -232,7 +232,7 @@ def test_a_worker_takes_only_tasks_for_its_own_archive_and_its_own_endpoint(redi
     reaches only its own endpoint, whatever a task (from anyone who can reach the broker) says."""
     import socket as sockets
 
-    from crawler.tasks import make_app
+    from blogarchive.cluster import make_app
 
     listener = sockets.socket()
     listener.bind(("127.0.0.1", 0))
@@ -280,7 +280,7 @@ def test_cluster_commands_reject_a_bad_broker_in_one_line(tmp_path):
 
 def test_schedule_submits_every_site_again_and_again(redis_url, redis_client, tmp_path):
     sites = ["https://one.example/", "https://two.example/"]
-    beat = subprocess.Popen([sys.executable, "-m", "archive.cli", "schedule", *sites, "--every", "1s",
+    beat = subprocess.Popen([sys.executable, "-m", "blogarchive.cli", "schedule", *sites, "--every", "1s",
                              "--out", str(tmp_path / "shared"), "--broker", redis_url, "--state-file", str(tmp_path / "beat")],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

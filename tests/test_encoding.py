@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 
-from crawler.encoding import decode_body
+from blogarchive.crawler.encoding import decode_body
 
 FRENCH = "<html><body><p>Crème brûlée et café noir, une crêpe et un thé à la fenêtre.</p></body></html>"
 
@@ -44,7 +44,7 @@ def test_garbage_still_decodes():
 def test_binary_bodies_are_told_from_text():
     import random
 
-    from crawler.encoding import binary_share
+    from blogarchive.crawler.encoding import binary_share
 
     assert binary_share(random.Random(1).randbytes(10_000)) > 0.05  # an image or archive
     assert binary_share("<html><body><p>Crème brûlée\tand\r\ncafé</p></body></html>".encode("cp1252")) == 0

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 import yaml
 
-from archive.export import csv_value, markdown_document, markdown_name
+from blogarchive.archive.export import csv_value, markdown_document, markdown_name
 
 from .conftest import duck, run_blogarchive
 

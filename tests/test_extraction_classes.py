@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.document import NoContent, extract_document
+from blogarchive.pipelines.document import NoContent, extract_document
 
 _WORDS = ("harbour", "lantern", "meadow", "copper", "violet", "granite", "orchard", "falcon", "river", "cedar",
           "thistle", "amber", "willow", "quartz", "saffron", "glacier", "juniper", "marble", "pepper", "tundra")
@@ -158,7 +158,7 @@ def _never() -> str:
     ("a" * 300, lambda: "b" * 320, "r" * 1000, 1000, True, "marked_body"),
 ])
 def test_the_text_chosen_among_trafilatura_its_recall_mode_and_the_reference(text, recall, reference, pruned, marked, chosen):
-    from pipelines.document import choose_text
+    from blogarchive.pipelines.document import choose_text
 
     result, extractor = choose_text(text, recall, reference, pruned, marked)
     assert extractor == chosen
@@ -193,7 +193,7 @@ def test_text_after_an_html_comment_in_a_paragraph_is_kept():
 def test_lines_that_say_nothing_are_dropped():
     """Lines of only whitespace, and a like bar laid out as a table (`| 6 | | |`), are
     not text; a table row of figures is."""
-    from pipelines.cleanup import drop_noise_lines
+    from blogarchive.pipelines.cleanup import drop_noise_lines
 
     text = ("First line.  \n \t \n| 6 | | |\n| | |\n| 2019 | 45 | 67 |\n| 2020 | 45 | | |\n| Year | Sales |\n"
             "120 views\n    indented code\n\n    after a blank line")
@@ -312,7 +312,7 @@ def test_nested_articles_count_once_for_the_page_type():
                       for i in range(6))
     listing = extract_document(page(f"<main><article class='feed'>{teasers}</article></main>"), "https://site.example/")
     assert listing.page_type == "listing"
-    from pipelines.document import _outermost, parse_html
+    from blogarchive.pipelines.document import _outermost, parse_html
 
     tree = parse_html(page("<article id='a'>" * 1000 + "x" + "</article>" * 1000 + "<article id='b'><p>y</p></article>"))
     assert [a.get("id") for a in _outermost(tree, tree.xpath("//article"))] == ["a", "b"]
@@ -356,7 +356,7 @@ def test_the_headline_is_the_articles_h1_and_the_longer_side(title, h1, expected
 @pytest.mark.parametrize("first, author", [("Planning your first garden", "Ann"), ("By the sea, by the sea", "Pat Doe"),
                                            ("Jane went to the market", "Jane"), ("Hi, I'm Jane Roe!", "Jane Roe")])
 def test_a_first_line_that_only_mentions_the_author_stays(first, author):
-    from pipelines.document import split_byline
+    from blogarchive.pipelines.document import split_byline
 
     assert split_byline(f"{first}\nThe rest of the article.", author) == (f"{first}\nThe rest of the article.", [])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.families import FamilyBudget, path_shape, url_families
+from blogarchive.crawler.families import FamilyBudget, path_shape, url_families
 
 
 @pytest.mark.parametrize(
@@ -142,7 +142,7 @@ def test_the_last_probe_when_the_crawl_runs_out_of_work_is_one_per_closed_family
 
 
 def test_held_urls_past_what_is_kept_are_still_reported_when_the_family_reopens(monkeypatch):
-    import crawler.families as families
+    import blogarchive.crawler.families as families
 
     monkeypatch.setattr(families, "MAX_KEPT", 3)
     budget = FamilyBudget(limit=2)

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from benchmarks.measure import run as measured_run
-from crawler.demo.server import SiteServer, send
+from blogarchive.crawler.demo.server import SiteServer, send
 
 from .conftest import BLOGARCHIVE, command_env, duck, run_blogarchive
 
@@ -317,7 +317,7 @@ def test_entities_are_never_expanded_nor_files_read(hostile):
 
 
 def test_links_per_page_are_bounded(hostile):
-    from crawler import settings
+    from blogarchive.crawler import settings
 
     [(links,)] = duck(hostile["out"], "SELECT len(links) FROM pages WHERE url LIKE '%/many-links'")
     assert links == settings.CRAWL_MAX_LINKS_PER_PAGE
@@ -410,7 +410,7 @@ def test_a_proxy_the_crawl_uses_is_no_way_into_loopback(serve, tmp_path):
     result = run_blogarchive("get", "http://blog.localhost/to-local", "--out", str(tmp_path / "a"),
                              "-s", f"CRAWL_HOST_PROXIES={proxies}", "-s", "ROBOTSTXT_OBEY=false")
     assert result.returncode == 1, result.stdout + result.stderr
-    from archive import read_fetches
+    from blogarchive.archive import read_fetches
 
     [(outcome, reason)] = [(r["outcome"], r["reason"]) for r in read_fetches(tmp_path / "a").to_pylist()
                            if r["url"].endswith("/to-local")]
@@ -445,7 +445,7 @@ def test_a_crawl_stopped_early_still_reports_what_its_url_families_held(serve, t
     crawl.send_signal(signal.SIGTERM)
     stdout, stderr = crawl.communicate(timeout=60)
     assert crawl.returncode == 3, stdout + stderr
-    from archive import read_fetches
+    from blogarchive.archive import read_fetches
 
     traps = [r["reason"] for r in read_fetches(out).to_pylist() if r["outcome"] == "trap"]
     assert len(traps) == 1 and "/p?n answered 10 times in a row" in traps[0], traps

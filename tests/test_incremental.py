@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import archive
-
+from blogarchive import archive
 from .conftest import duck, run_blogarchive, write_site
 
 PARAGRAPH = "{topic} is the subject of this post, and the sentence goes on long enough to be main text for the extractor."
@@ -213,7 +212,7 @@ def test_a_crawl_that_robots_txt_denies_entirely_has_failed_and_says_why(serve, 
 
 
 def test_final_status_is_decided_by_what_the_crawl_reached():
-    from archive.crawls import final_status
+    from blogarchive.archive.crawls import final_status
 
     assert final_status({"http_error": 12}, skipped=3)[0] == "finished"
     assert final_status({"http_error": 12}) == ("failed", "no page could be fetched")
@@ -230,7 +229,7 @@ def test_final_status_is_decided_by_what_the_crawl_reached():
 
 
 def test_a_recrawl_of_a_site_that_is_down_has_failed_even_when_its_pages_were_recent(tmp_path):
-    from crawler.demo.server import SiteServer
+    from blogarchive.crawler.demo.server import SiteServer
 
     root = write_site(tmp_path / "site", {"index.html": index("a"), "a.html": post("Post A", "Apples")})
     out = tmp_path / "archive"

@@ -12,9 +12,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from archive import read_pages
-from archive.errors import DamagedFile
-from archive.web import create_app
+from blogarchive.archive import read_pages
+from blogarchive.archive.errors import DamagedFile
+from blogarchive.web import create_app
 
 from .conftest import duck, run_blogarchive
 
@@ -157,7 +157,7 @@ def test_a_disk_that_fills_mid_crawl_gives_counts_of_what_was_committed_and_one_
     stops the language model's temporary file in /tmp."""
     import subprocess
 
-    from archive import read_fetches
+    from blogarchive.archive import read_fetches
 
     from .conftest import BLOGARCHIVE, command_env
 

@@ -1,24 +1,70 @@
-"""The archive library knows nothing of Scrapy, and the right top-level packages are imported."""
+"""One import root, layers that import only downward, and a wheel that holds only `blogarchive/`."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_archive_imports_without_scrapy_or_twisted():
-    code = "import sys, archive, archive.cli; print(sorted(m for m in sys.modules if m.split('.')[0] in ('scrapy', 'twisted')))"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+def run_python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def test_archive_and_the_command_line_import_without_scrapy_or_twisted(tmp_path):
+    code = ("import sys, blogarchive.archive, blogarchive.cli; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('scrapy', 'twisted')))")
+    result = run_python(code, tmp_path)
+    assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
 
 
-def test_generic_package_names_resolve_to_this_project():
-    import archive
-    import crawler
-    import pipelines
+@pytest.mark.parametrize("name", ["archive", "crawler", "pipelines", "tests", "benchmarks"])
+def test_no_generic_top_level_name_is_installed(tmp_path, name):
+    result = run_python(f"import {name}", tmp_path)
+    assert result.returncode != 0
+    assert f"No module named '{name}'" in result.stderr
 
-    for module in (archive, crawler, pipelines):
-        assert Path(module.__file__).resolve().parent.parent == ROOT, module.__file__
+
+def test_the_readme_example_works_beside_a_folder_named_archive(tmp_path):
+    """`--out archive` makes a folder named like a package; it must not hide ours."""
+    from datetime import datetime, timezone
+
+    from blogarchive.archive.writer import ArchiveWriter
+
+    now = datetime(2024, 3, 1, tzinfo=timezone.utc)
+    with ArchiveWriter(tmp_path / "archive", "c1") as writer:
+        writer.write_page({"url": "https://blog.example/p", "host": "blog.example", "crawl_id": "c1",
+                           "fetched_at": now, "status": 200, "page_type": "post", "title": "A post",
+                           "text": "words", "word_count": 1, "content_hash": "0" * 64, "html": "<p>words</p>"})
+    code = "from blogarchive.archive import read_pages; print(read_pages('archive')['title'].to_pylist())"
+    result = run_python(code, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['A post']"
+
+
+def test_the_layers_import_only_downward():
+    """The import-linter contract in pyproject.toml (archive <- pipelines <- crawler <- application)."""
+    lint = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run([str(lint)], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_the_wheel_holds_only_the_blogarchive_package(tmp_path):
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(ROOT)],
+                           capture_output=True, text=True, timeout=600)
+    assert build.returncode == 0, build.stderr
+    (wheel,) = tmp_path.glob("blogarchive-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {name.split("/")[0] for name in names}
+    assert tops == {"blogarchive", wheel.name.split("-py")[0] + ".dist-info"}, tops
+    for expected in ("blogarchive/archive/schema.py", "blogarchive/pipelines/document.py",
+                     "blogarchive/crawler/spiders/blog.py", "blogarchive/cli/__init__.py",
+                     "blogarchive/web/templates/page.html", "blogarchive/crawler/demo/site/index.html"):
+        assert expected in names

@@ -58,7 +58,7 @@ def test_crawl_into_s3_then_recrawl_reads_back_like_a_folder(serve, s3, tmp_path
     assert f"pages      {POSTS + 1} " in stats.stdout and "crawls     1" in stats.stdout
 
     # the endpoint may come from the AWS variable instead of the option
-    again = subprocess.run([sys.executable, "-m", "archive.cli", "crawl", site.url("/"), "--out", out, *FAST],
+    again = subprocess.run([sys.executable, "-m", "blogarchive.cli", "crawl", site.url("/"), "--out", out, *FAST],
                            capture_output=True, text=True, cwd=ROOT, timeout=120,
                            env=command_env(AWS_ENDPOINT_URL=s3.endpoint))
     assert again.returncode == 0, again.stderr
@@ -77,7 +77,7 @@ def test_crawl_into_s3_then_recrawl_reads_back_like_a_folder(serve, s3, tmp_path
 def test_an_s3_archive_being_written_is_refused_until_its_lease_lapses(serve, s3, tmp_path):
     site = serve(small_blog(tmp_path), delay=0.4)
     out = s3.uri("leased")
-    first = subprocess.Popen([sys.executable, "-m", "archive.cli", "crawl", site.url("/"), "--out", out,
+    first = subprocess.Popen([sys.executable, "-m", "blogarchive.cli", "crawl", site.url("/"), "--out", out,
                               "--s3-endpoint", s3.endpoint, *FAST],
                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=command_env())
     try:
@@ -126,8 +126,8 @@ def test_s3_mistakes_get_one_line(s3, target, option, needle, status):
 def test_warc_captures_on_s3_are_uploaded_whole_and_replay_by_pointer(serve, s3, tmp_path):
     from warcio.archiveiterator import ArchiveIterator
 
-    from archive.location import locate
-    from archive.warc import read_record
+    from blogarchive.archive.location import locate
+    from blogarchive.archive.warc import read_record
 
     root = small_blog(tmp_path)
     site = serve(root)
@@ -150,7 +150,7 @@ def test_a_crawl_whose_lease_was_taken_over_stops(serve, s3, tmp_path):
     that found it stale would) must not go on writing beside the new holder."""
     site = serve(small_blog(tmp_path), delay=0.5)
     out = s3.uri("taken")
-    crawl = subprocess.Popen([sys.executable, "-m", "archive.cli", "crawl", site.url("/"), "--out", out,
+    crawl = subprocess.Popen([sys.executable, "-m", "blogarchive.cli", "crawl", site.url("/"), "--out", out,
                               "--s3-endpoint", s3.endpoint, *FAST],
                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              env=command_env(BLOGARCHIVE_LEASE_SECONDS="3"))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from crawler.items import ExtractedPage, FetchedPage, FetchRecord
-from pipelines.dedup import DedupPipeline
-from pipelines.document import Document
+from blogarchive.pipelines.items import ExtractedPage, FetchedPage, FetchRecord
+from blogarchive.pipelines.dedup import DedupPipeline
+from blogarchive.pipelines.document import Document
 
 NOW = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
@@ -35,8 +35,8 @@ def test_the_same_url_fetched_twice_is_stored_once():
 
 
 def test_archive_versions_make_unchanged_new_versions_and_cross_crawl_duplicates():
-    from archive.state import ArchiveState, KnownPage
-    from pipelines.document import content_hash
+    from blogarchive.archive.state import ArchiveState, KnownPage
+    from blogarchive.pipelines.document import content_hash
 
     state = ArchiveState()
     state.pages["https://b.example/a"] = KnownPage("https://b.example/a", content_hash("Old text."), NOW)

@@ -10,15 +10,15 @@ from datetime import datetime, timezone
 import lxml.html
 import pytest
 
-from pipelines.cleanup import block_text, prune, visible_text
-from pipelines.counters import COUNTER_KINDS, counter_value, statistic_counts
-from pipelines.document import NoContent, extract_document, largest_block
-from pipelines.language import text_language
-from pipelines.bylines import clean_author
-from pipelines.metadata import parse_date
-from pipelines.platforms import PROFILES, detect_platform
-from pipelines.platforms.generic import COUNTER_TEXT
-from pipelines.worker import extract_page
+from blogarchive.pipelines.cleanup import block_text, prune, visible_text
+from blogarchive.pipelines.counters import COUNTER_KINDS, counter_value, statistic_counts
+from blogarchive.pipelines.document import NoContent, extract_document, largest_block
+from blogarchive.pipelines.language import text_language
+from blogarchive.pipelines.bylines import clean_author
+from blogarchive.pipelines.metadata import parse_date
+from blogarchive.pipelines.platforms import PROFILES, detect_platform
+from blogarchive.pipelines.platforms.generic import COUNTER_TEXT
+from blogarchive.pipelines.worker import extract_page
 
 from .conftest import FIXTURES
 

@@ -10,10 +10,10 @@ from urllib.parse import urljoin, urlsplit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.addresses import non_public_kind
-from crawler.links import page_links
-from crawler.middlewares import host_allowed
-from pipelines.worker import extract_page
+from blogarchive.crawler.addresses import non_public_kind
+from blogarchive.pipelines.links import page_links
+from blogarchive.crawler.middlewares import host_allowed
+from blogarchive.pipelines.worker import extract_page
 
 from .conftest import FIXTURES
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from lxml import html as lxml_html
 
-import archive
-from archive.report import outcomes_per_crawl, pages_changed_per_crawl, posts_per_month, top_tags, words_per_post
+from blogarchive import archive
+from blogarchive.report import outcomes_per_crawl, pages_changed_per_crawl, posts_per_month, top_tags, words_per_post
 
 from .conftest import duck, run_blogarchive, screenshot
 

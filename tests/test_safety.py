@@ -10,10 +10,10 @@ import socket
 import pyarrow.parquet as pq
 import pytest
 
-from archive import read_fetches
-from crawler.addresses import non_public_kind
-from crawler.demo.server import send
-from crawler.links import ascii_host, without_userinfo
+from blogarchive.archive import read_fetches
+from blogarchive.crawler.addresses import non_public_kind
+from blogarchive.crawler.demo.server import send
+from blogarchive.pipelines.links import ascii_host, without_userinfo
 
 from .conftest import duck, run_blogarchive
 from .test_hostile import html, page
@@ -282,7 +282,7 @@ def test_numbers_no_column_can_hold_never_cost_a_batch_of_rows(serve, tmp_path):
 
 
 def test_fit_record_nulls_what_a_column_cannot_hold():
-    from archive.schema import fit_record
+    from blogarchive.archive.schema import fit_record
 
     row = {"url": "u", "status": 2**40, "reading_time": 2**31, "view_count": 10**20, "like_count": 5, "word_count": -2**40}
     assert fit_record("pages", row) == {"url": "u", "status": 2**31 - 1, "reading_time": None, "view_count": None,

@@ -9,8 +9,8 @@ import pytest
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from pipelines import cleanup, document
-from pipelines.platforms import GENERIC, PROFILES, IndexedTree, select, select_first
+from blogarchive.pipelines import cleanup, document
+from blogarchive.pipelines.platforms import GENERIC, PROFILES, IndexedTree, select, select_first
 
 from .conftest import FIXTURES
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.warc import Exchange, WarcSegments, payload_digest, read_record
-from crawler.demo.server import send
+from blogarchive.archive.warc import Exchange, WarcSegments, payload_digest, read_record
+from blogarchive.crawler.demo.server import send
 
 from .conftest import BLOGARCHIVE, duck, run_blogarchive, write_site
 

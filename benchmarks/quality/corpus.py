@@ -110,8 +110,8 @@ def score(extraction: Extraction, truth: dict) -> Scores:
 
 
 def blogarchive(raw: bytes, url: str) -> Extraction:
-    from crawler.encoding import decode_body
-    from pipelines.worker import extract_page
+    from blogarchive.crawler.encoding import decode_body
+    from blogarchive.pipelines.worker import extract_page
 
     html, _, _ = decode_body(raw, "text/html")
     result = extract_page(html, url, timeout=30)
@@ -248,8 +248,8 @@ def speed(pages: list[str], code: Path | None, runs: int) -> None:
         sys.path.remove(str(ROOT))
         sys.path.insert(0, str(code.resolve()))
     logging.disable(logging.WARNING)
-    from crawler.encoding import decode_body
-    from pipelines.worker import extract_page
+    from blogarchive.crawler.encoding import decode_body
+    from blogarchive.pipelines.worker import extract_page
 
     documents = []
     for path in pages:

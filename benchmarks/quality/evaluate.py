@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 import trafilatura  # noqa: E402
 
-from pipelines.document import NoContent, extract_document  # noqa: E402
+from blogarchive.pipelines.document import NoContent, extract_document  # noqa: E402
 
 FIELDS = ("title", "author", "published", "language")
 

@@ -40,21 +40,21 @@ from twisted.internet.error import DNSLookupError
 from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from w3lib.url import canonicalize_url, safe_url_string, url_query_cleaner
 
-from crawler import discovery
-from crawler.addresses import PublicAddressResolver
-from crawler import signals as project_signals
-from crawler.stats import PAGE_OUTCOME, SKIPPED_DATED, SKIPPED_RECENT
-from crawler.encoding import binary_share, decode_body
-from crawler.download import MalformedResponse
-from crawler.families import FamilyBudget
-from crawler.items import ExtractedPage, FetchedPage, FetchRecord
-from crawler.links import ascii_host, effective_port, without_userinfo
-from crawler.middlewares import FamilyHeld, OverPageBudget, TrapURL, host_allowed
+from blogarchive.crawler import discovery
+from blogarchive.crawler.addresses import PublicAddressResolver
+from blogarchive.pipelines import signals as project_signals
+from blogarchive.pipelines.stats import PAGE_OUTCOME, SKIPPED_DATED, SKIPPED_RECENT
+from blogarchive.crawler.encoding import binary_share, decode_body
+from blogarchive.crawler.download import MalformedResponse
+from blogarchive.crawler.families import FamilyBudget
+from blogarchive.pipelines.items import ExtractedPage, FetchedPage, FetchRecord
+from blogarchive.pipelines.links import ascii_host, effective_port, without_userinfo
+from blogarchive.crawler.middlewares import FamilyHeld, OverPageBudget, TrapURL, host_allowed
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-    from archive.state import ArchiveState, KnownPage
+    from blogarchive.archive.state import ArchiveState, KnownPage
     from scrapy.http import Response
     from twisted.python.failure import Failure
 

@@ -10,3 +10,9 @@ SKIPPED_RECENT = "crawl/skipped_recent"
 #: prefix of the stats that count page outcomes as the spider saw them, with or without an
 #: archive (`get --print` decides its exit status from them)
 PAGE_OUTCOME = "crawl/page_outcome/"
+
+#: why WARC capture stopped, when it did (the crawl's summary line names it)
+WARC_ERROR = "archive/warc_error"
+
+#: why `--print` could not write the text (stdout on a full disk): the command fails
+PRINT_ERROR = "print/error"

@@ -14,9 +14,9 @@ import pyarrow.compute as pc
 
 from flask import Flask, Response, abort, render_template, request, url_for
 
-from ..errors import ArchiveError
-from ..location import Location, Root, locate
-from ..reader import committed_files, latest_per_key, read_page_html, read_table
+from blogarchive.archive.errors import ArchiveError
+from blogarchive.archive.location import Location, Root, locate
+from blogarchive.archive.reader import committed_files, latest_per_key, read_page_html, read_table
 
 __all__ = ["ArchiveView", "create_app", "diff_lines"]
 

@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from archive.warc import WarcPointer
-    from pipelines.document import Document
+    from blogarchive.archive.warc import WarcPointer
+    from .document import Document
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Crawls of many sites on many machines: Celery tasks over a Redis broker, one site per task.
 
-A task runs one site's crawl as its own process (`python -m archive.cli crawl`: the
+A task runs one site's crawl as its own process (`python -m blogarchive.cli crawl`: the
 Twisted reactor cannot restart, and a crawl that dies takes nothing else with it)
 into that site's own archive, `OUT/sites/<host>_<port>/`, with the same semantics as
 `blogarchive crawl`: incremental, crash-safe, one `pages` row per version.
@@ -34,7 +34,8 @@ from urllib.parse import urlsplit
 
 from celery import Celery
 
-from archive.location import is_remote
+from blogarchive.archive.location import is_remote
+from blogarchive.exits import STATUS_FOR, Exit
 
 __all__ = ["make_app", "refused_settings", "site_folder", "site_key", "LOCK_PREFIX", "STATUS_KEY"]
 
@@ -43,8 +44,6 @@ LOCK_PREFIX = "blogarchive:site-lock:"
 STATUS_KEY = "blogarchive:site-status"
 #: seconds a site lock lives without renewal (a dead worker's lock lapses after this)
 LOCK_SECONDS = 60
-#: exit status of `blogarchive crawl` when another crawl holds the archive
-EXIT_LOCK_HELD = 75
 
 
 #: the settings a submitted crawl may set (by name, or by a prefix ending in "_"): they tune
@@ -135,7 +134,7 @@ def make_app(broker: str, visibility_timeout: float = 3600, allow_private: bool 
         renewer = threading.Thread(target=_renew, args=(lock, stop, lost, crawl), daemon=True)
         renewer.start()
         try:
-            command = [sys.executable, "-m", "archive.cli", "crawl", "--out", site_folder(out, url)]
+            command = [sys.executable, "-m", "blogarchive.cli", "crawl", "--out", site_folder(out, url)]
             refused = refused_settings(settings or {})
             for name, value in (settings or {}).items():
                 if name not in refused:  # `submit` refuses them; a task may come from elsewhere
@@ -159,9 +158,9 @@ def make_app(broker: str, visibility_timeout: float = 3600, allow_private: bool 
             stop.set()
             renewer.join()
             _release(lock)
-        if result.returncode == EXIT_LOCK_HELD or lost.is_set():
+        if result.returncode == Exit.LOCKED or lost.is_set():
             raise task.retry(countdown=2)
-        outcome = {0: "finished", 1: "failed", 3: "interrupted"}.get(result.returncode, f"exit {result.returncode}")
+        outcome = STATUS_FOR.get(result.returncode, f"exit {result.returncode}")
         _status(redis, key, outcome, url, (result.stdout or result.stderr).strip().splitlines()[-1:], worker=worker)
         return outcome
 

@@ -21,8 +21,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .location import Root, locate
-from .reader import latest_per_key, read_crawls, read_fetches, read_pages, summarize
+from blogarchive.archive.location import Root, locate
+from blogarchive.archive.reader import latest_per_key, read_crawls, read_fetches, read_pages, summarize
 
 __all__ = [
     "Chart", "build_report", "outcomes_per_crawl", "pages_changed_per_crawl", "platforms", "posts_per_month",

@@ -11,10 +11,10 @@ import argparse
 import json
 import os
 import socket
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from .errors import UsageError
+from .options import UsageError, add_s3_option, add_settings_option, duration, gather_urls, parse_settings
 
 __all__ = ["cmd_schedule", "cmd_status", "cmd_submit", "cmd_worker"]
 
@@ -42,14 +42,14 @@ def shown_broker(url: str) -> str:
 
 def _app(broker: str, visibility_timeout: float = 3600, allow_private: bool = False,
          archive: tuple[str, str | None] | None = None) -> Any:
-    from crawler.tasks import make_app
+    from blogarchive.cluster import make_app
 
     return make_app(check_broker(broker), visibility_timeout, allow_private, archive)
 
 
 def check_submitted(settings: dict[str, str]) -> dict[str, str]:
     """The settings of a submitted crawl; UsageError naming those only a worker decides."""
-    from crawler.tasks import refused_settings
+    from blogarchive.cluster import refused_settings
 
     if refused := refused_settings(settings):
         raise UsageError(f"a submitted crawl cannot set {', '.join(refused)}: it would load code, name files, "
@@ -82,8 +82,8 @@ def shared_archive(args: argparse.Namespace) -> tuple[str, str | None]:
     """The shared archive as workers on any machine should name it, and its S3 endpoint:
     an absolute path (on a shared file system), or an s3:// prefix checked here, so a
     mistake fails now, with the endpoint this machine found (option or environment)."""
-    from .location import is_remote, locate
-    from .writer import check_archive_dir
+    from blogarchive.archive.location import is_remote, locate
+    from blogarchive.archive.writer import check_archive_dir
 
     if not is_remote(args.out):
         return os.path.abspath(args.out), None
@@ -91,9 +91,9 @@ def shared_archive(args: argparse.Namespace) -> tuple[str, str | None]:
     return location.uri, location.endpoint
 
 
-def cmd_submit(args: argparse.Namespace, urls: list[str], settings: dict[str, str]) -> int:
+def cmd_submit(args: argparse.Namespace) -> int:
     """Queue one crawl task per site."""
-    check_submitted(settings)
+    urls, settings = site_request(args)
     _reachable(check_broker(args.broker))
     out, endpoint = shared_archive(args)
     app = _app(args.broker)
@@ -103,11 +103,11 @@ def cmd_submit(args: argparse.Namespace, urls: list[str], settings: dict[str, st
     return 0
 
 
-def cmd_schedule(args: argparse.Namespace, urls: list[str], settings: dict[str, str]) -> int:
+def cmd_schedule(args: argparse.Namespace) -> int:
     """Celery beat: submit every site again each `--every` seconds, until stopped."""
-    check_submitted(settings)
+    urls, settings = site_request(args)
     _reachable(check_broker(args.broker))
-    from crawler.tasks import site_key
+    from blogarchive.cluster import site_key
 
     out, endpoint = shared_archive(args)
     app = _app(args.broker)
@@ -123,9 +123,15 @@ def cmd_schedule(args: argparse.Namespace, urls: list[str], settings: dict[str, 
     return 0
 
 
+def site_request(args: argparse.Namespace) -> tuple[list[str], dict[str, str]]:
+    """The sites and settings `submit` or `schedule` names, checked; UsageError for the first mistake."""
+    settings = check_submitted({k: str(v) for k, v in parse_settings(args.set).items()})
+    return gather_urls(args), settings
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     """Queued, running and finished sites, as the broker knows them."""
-    from crawler.tasks import LOCK_PREFIX, STATUS_KEY
+    from blogarchive.cluster import LOCK_PREFIX, STATUS_KEY
 
     client = _reachable(check_broker(args.broker))
     queued = client.llen("blogarchive")
@@ -149,19 +155,19 @@ def _add_broker(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--broker", required=True, metavar="URL", help="the Redis broker, redis://HOST:PORT/N")
 
 
-def _add_site_options(parser: argparse.ArgumentParser, add_settings: Any, add_s3: Any) -> None:
+def _add_site_options(parser: argparse.ArgumentParser) -> None:
     """What `submit` and `schedule` share: the sites, the shared archive, the broker, the settings."""
     parser.add_argument("urls", nargs="*", metavar="URL", help="start URL of a site")
     parser.add_argument("--sites", dest="input_file", metavar="FILE", help="read start URLs from FILE, one a line")
     parser.add_argument("--out", "-o", required=True, metavar="DIR",
                         help="shared archive: a folder every worker sees, or s3://bucket/prefix; "
                              "each site is archived in DIR/sites/HOST_PORT")
-    add_s3(parser)
+    add_s3_option(parser)
     _add_broker(parser)
-    add_settings(parser, "a setting for each site's crawl")
+    add_settings_option(parser, "a setting for each site's crawl")
 
 
-def add_parsers(commands: Any, add_settings: Any, add_s3: Any, duration: Any) -> None:
+def add_parsers(commands: Any) -> dict[str, Callable[[argparse.Namespace], int]]:
     """The `worker`, `submit`, `schedule` and `status` subcommands."""
     worker = commands.add_parser("worker", help="run site crawls from a Redis queue (a Celery worker)",
                                  epilog="example: blogarchive worker --out /shared/archive --broker redis://queue.example:6379/0")
@@ -173,7 +179,7 @@ def add_parsers(commands: Any, add_settings: Any, add_s3: Any, duration: Any) ->
     worker.add_argument("--out", "-o", required=True, metavar="DIR",
                         help="the shared archive this worker writes (a folder or s3://bucket/prefix): it takes only "
                              "tasks submitted with the same --out, and uses its own --s3-endpoint, never a task's")
-    add_s3(worker)
+    add_s3_option(worker)
     worker.add_argument("--allow-private", action="store_true",
                         help="crawl start URLs at private and loopback addresses, and let crawls lead there "
                              "(default: every address must be public; link-local and metadata ones never are)")
@@ -181,11 +187,11 @@ def add_parsers(commands: Any, add_settings: Any, add_s3: Any, duration: Any) ->
 
     submit = commands.add_parser("submit", help="queue one crawl task per site",
                                  epilog="example: blogarchive submit --sites sites.txt --out /shared/archive --broker redis://queue:6379/0")
-    _add_site_options(submit, add_settings, add_s3)
+    _add_site_options(submit)
 
     schedule = commands.add_parser("schedule", help="submit sites again and again (Celery beat)",
                                    epilog="example: blogarchive schedule --sites sites.txt --every 6h --out /shared/archive --broker redis://queue:6379/0")
-    _add_site_options(schedule, add_settings, add_s3)
+    _add_site_options(schedule)
     schedule.add_argument("--every", required=True, type=duration, metavar="DURATION", help="interval: 90s, 30m, 6h, 2d, 1w")
     schedule.add_argument("--state-file", default="blogarchive-beat-schedule", metavar="FILE",
                           help="where beat remembers when each site was last submitted (default: ./blogarchive-beat-schedule)")
@@ -194,3 +200,4 @@ def add_parsers(commands: Any, add_settings: Any, add_s3: Any, duration: Any) ->
     status = commands.add_parser("status", help="show queued, running and finished sites",
                                  epilog="example: blogarchive status --broker redis://queue:6379/0")
     _add_broker(status)
+    return {"worker": cmd_worker, "submit": cmd_submit, "schedule": cmd_schedule, "status": cmd_status}

@@ -1,0 +1,72 @@
+"""The library API the command line, the workers and the tests call.
+
+`crawl_into` runs one crawl into an archive and is the one place that decides who holds
+the archive's lock; `crawl_pages` runs one without an archive (`get --print`). The Scrapy
+project is loaded only when a crawl runs, so importing this module costs no Scrapy.
+"""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from blogarchive.archive.integrity import check_footers
+from blogarchive.archive.location import locate
+from blogarchive.archive.lock import ArchiveLock
+from blogarchive.archive.writer import new_crawl_id, prepare_archive_dir
+from blogarchive.pipelines.stats import WARC_ERROR
+
+if TYPE_CHECKING:
+    from blogarchive.crawler.runner import CrawlReport
+
+__all__ = ["CrawlResult", "crawl_into", "crawl_pages"]
+
+
+@dataclass(frozen=True)
+class CrawlResult:
+    """What a crawl into an archive did: its status (finished, failed or interrupted),
+    one line saying so for people and logs, and the crawl's Scrapy stats."""
+
+    status: str
+    line: str
+    stats: dict[str, Any]
+
+
+def crawl_into(
+    out: str, urls: list[str], *, follow: bool = True, settings: dict[str, Any] | None = None,
+    s3_endpoint: str | None = None,
+) -> CrawlResult:
+    """Crawl `urls` into the archive at `out` (a folder or s3://bucket/prefix), holding its lock.
+
+    With ARCHIVE_LOCK_HELD true in `settings` the caller holds the lock already (a worker
+    holds its site's Redis lock) and no archive lock is taken. Raises ArchiveError (and its
+    subclasses: LockHeld, DamagedFile, ...) when the crawl cannot start.
+    """
+    settings = dict(settings or {})
+    root = prepare_archive_dir(locate(out, s3_endpoint))
+    check_footers(root)  # a damaged archive: one line naming the file, and no crawl
+    crawl_id = settings.get("ARCHIVE_CRAWL_ID") or new_crawl_id()
+    caller_holds_lock = str(settings.get("ARCHIVE_LOCK_HELD", "")).lower() in ("1", "true", "yes")
+    with nullcontext() if caller_holds_lock else ArchiveLock(root, crawl_id):
+        report = crawl_pages(urls, follow=follow, settings={
+            **settings, "ARCHIVE_DIR": root.uri, "ARCHIVE_S3_ENDPOINT": root.endpoint,
+            "ARCHIVE_CRAWL_ID": crawl_id, "ARCHIVE_LOCK_HELD": True,
+        })
+    status = report.stats.get("archive/crawl_status", "failed")
+    parts = [f"{k} {v}" for k, v in {**report.outcome_counts(), **report.skipped_counts()}.items() if v]
+    line = f"crawl {crawl_id} {status}: {' · '.join(parts) or 'nothing archived'} in {report.seconds:.1f}s -> {out}"
+    notes = [report.stats.get("archive/crawl_reason", "the crawl did not finish")] if status != "finished" else []
+    if warc_error := report.stats.get(WARC_ERROR):
+        notes.append(f"WARC capture stopped: {warc_error}")
+    if notes:
+        line += f" ({'; '.join(notes)})"
+    return CrawlResult(status, line, report.stats)
+
+
+def crawl_pages(urls: list[str], *, follow: bool = True, settings: dict[str, Any] | None = None) -> CrawlReport:
+    """Crawl `urls` in this process with the project's settings and `settings` on top.
+    One crawl per process: Twisted's reactor cannot restart."""
+    from blogarchive.crawler.runner import run_crawl  # the Scrapy project, loaded only to crawl
+
+    return run_crawl(urls, follow=follow, overrides=settings)
