@@ -10,20 +10,11 @@ from typing import Any, Mapping, Sequence
 import pyarrow.compute as pc
 
 from .location import Root
+from .outcomes import REACHED, UNANSWERED
 from .reader import read_crawls
 from .writer import ArchiveWriter
 
-__all__ = ["REACHED", "UNANSWERED", "crawl_row", "final_status", "mark_dead_crawls"]
-
-#: page outcomes that show the site answered with a page
-REACHED = frozenset({
-    "stored", "unchanged", "not_modified", "duplicate", "gone", "no_content", "not_html", "extract_error", "extract_timeout",
-})
-
-
-#: outcomes of requests the site never answered
-UNANSWERED = frozenset({"fetch_error", "timeout", "blocked", "offsite", "trap"})
-
+__all__ = ["crawl_row", "final_status", "mark_dead_crawls"]
 
 def final_status(
     page_outcomes: Mapping[str, int], *, skipped: int = 0, failure: str | None = None, finish_reason: str = "finished",

@@ -10,6 +10,8 @@ from typing import Any, Mapping
 
 import pyarrow as pa
 
+from .outcomes import OUTCOMES
+
 #: 2 added `comment_count`, `view_count`, `like_count`, `reading_time` and `extractor`
 #: to `pages`; 3 added the WARC pointers (`warc_filename`, `warc_record_offset`,
 #: `warc_record_length`) to `pages` and `fetches`, and `payload_digest` to `fetches`.
@@ -20,31 +22,6 @@ SCHEMA_VERSION_KEY = b"blogarchive.schema_version"
 TABLE_KEY = b"blogarchive.table"
 
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
-
-#: Every outcome a `fetches` row may record.
-OUTCOMES = {
-    "stored": "the page was extracted and written to `pages`",
-    "duplicate": "the page's clean text equals a page already stored in this crawl",
-    "redirected": "the URL redirected; the target has its own row",
-    "discovered": "a robots.txt, sitemap or feed that was read for links",
-    "not_html": "the response was not an HTML page (PDF, image, ...)",
-    "no_content": "the page was fetched but had no main text (empty body, no article)",
-    "unchanged": "the page was fetched again and its clean text has not changed: no new `pages` row",
-    "not_modified": "the server answered 304 to a conditional request: nothing stored",
-    "gone": "the page answered 404 or 410 where it had been stored before; its history stays",
-    "extract_error": "the extractor raised on this page",
-    "extract_timeout": "extraction took longer than EXTRACTION_TIMEOUT seconds and was abandoned",
-    "parse_error": "the response could not be read as what it claimed to be (a broken gzip sitemap, ...)",
-    "http_error": "the server answered 4xx or 5xx",
-    "timeout": "the server did not answer in time",
-    "fetch_error": "the connection failed (refused, reset, DNS, TLS, ...)",
-    "redirect_loop": "the URL redirected too many times",
-    "robots_denied": "robots.txt forbids this URL",
-    "offsite": "the URL (or a redirect) left the allowed hosts",
-    "blocked": "the URL (or a redirect) led to a private, loopback, link-local or metadata address",
-    "trap": "the URL was not requested: too long, too many query parameters, a path that repeats itself (a calendar or session trap), or its URL family answered CRAWL_FAMILY_BUDGET times in a row with nothing new (one row per family, with the count)",
-    "too_large": "the response was larger than the download size limit",
-}
 
 #: Page types the extractor assigns.
 PAGE_TYPES = ("post", "listing", "other")

@@ -16,12 +16,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .location import Root, locate
+from .outcomes import CAPTURED
 from .reader import latest_per_key, read_fetches, read_pages
 
 __all__ = ["ArchiveState", "KnownPage", "load_state"]
 
-#: fetch outcomes that mean "we have this URL's current content"
-CAPTURED = ("stored", "unchanged", "not_modified")
 
 
 @dataclass
@@ -51,7 +50,7 @@ def load_state(root: Root) -> ArchiveState:
     root = locate(root)
     pages = read_pages(root, ["url", "fetched_at", "content_hash", "etag", "last_modified", "links"], latest=True)
     fetches = read_fetches(root, ["url", "fetched_at", "outcome", "etag", "last_modified", "payload_digest"])
-    fetches = latest_per_key(fetches.filter(pc.is_in(fetches["outcome"], value_set=pa.array(CAPTURED))), "url", "fetched_at")
+    fetches = latest_per_key(fetches.filter(pc.is_in(fetches["outcome"], value_set=pa.array(sorted(CAPTURED)))), "url", "fetched_at")
     latest_fetch = {row["url"]: row for row in fetches.to_pylist()}
     state = ArchiveState()
     for row in pages.to_pylist():

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from blogarchive.archive.location import Root, locate
+from blogarchive.archive.outcomes import UNCHANGED
 from blogarchive.archive.reader import latest_per_key, read_crawls, read_fetches, read_pages, summarize
 
 __all__ = [
@@ -34,8 +35,6 @@ TOP_SITES = 8
 TOP_TAGS = 20
 #: the word-count bins of "words per post"
 WORD_BINS = [0, 100, 250, 500, 750, 1000, 1500, 2000, 3000, 5000]
-#: fetch outcomes that mean "this crawl found the page as it was"
-SAME = ("unchanged", "not_modified")
 
 
 @dataclass
@@ -115,7 +114,7 @@ def pages_changed_per_crawl(fetches: pa.Table, crawls: pa.Table) -> Chart:
     for crawl_id, outcome in zip(pages["crawl_id"].to_pylist(), pages["outcome"].to_pylist()):
         if outcome == "stored":
             counts[crawl_id]["stored"] += 1
-        elif outcome in SAME:
+        elif outcome in UNCHANGED:
             counts[crawl_id]["unchanged"] += 1
     order = _crawl_order(crawls, counts)
     return Chart("pages-changed", "Pages changed per crawl",

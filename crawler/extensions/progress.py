@@ -13,21 +13,19 @@ from typing import TYPE_CHECKING, TextIO
 from scrapy import signals
 from twisted.internet import task
 
+from blogarchive.archive.outcomes import PROBLEMS
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
-ERROR_OUTCOMES = (
-    "http_error", "timeout", "fetch_error", "redirect_loop", "too_large",
-    "no_content", "extract_error", "not_html", "robots_denied", "offsite",
-)
 
 
 def progress_line(stats: dict[str, object], elapsed: float) -> str:
     """'fetched 120 · stored 97 · errors 3 · 14.2 pages/s' from Scrapy stats."""
     fetched = int(stats.get("response_received_count", 0) or 0)
     stored = int(stats.get("archive/outcome/stored", 0) or 0)
-    errors = sum(int(stats.get(f"archive/outcome/{o}", 0) or 0) for o in ERROR_OUTCOMES)
+    errors = sum(int(stats.get(f"archive/outcome/{o}", 0) or 0) for o in sorted(PROBLEMS))
     rate = fetched / elapsed if elapsed > 0 else 0.0
     return f"fetched {fetched} · stored {stored} · errors {errors} · {rate:.1f} pages/s"
 
