@@ -14,6 +14,7 @@ from w3lib.encoding import html_body_declared_encoding, http_content_type_encodi
 from w3lib.html import get_base_url, get_meta_refresh
 
 from .addresses import blocked_reason, other_service_reason
+from .failures import BlockedAddress, InvalidAddress, Offsite
 from blogarchive.pipelines.items import FetchRecord
 from blogarchive.pipelines.links import ascii_host, effective_port, valid_host, without_userinfo
 
@@ -61,20 +62,20 @@ class ScopeMiddleware:
             return request.replace(url=url)
         allowed = getattr(spider, "allowed_domains", None) or []
         if not valid_host(urlsplit(request.url).hostname or ""):  # a redirect to http://loc%61lhost/
-            raise IgnoreRequest(f"not a valid host name: {urlsplit(request.url).netloc[:100]}")
+            raise InvalidAddress(f"not a valid host name: {urlsplit(request.url).netloc[:100]}")
         if not host_allowed(request.url, allowed):
             self.crawler.stats.inc_value("scope/offsite")
-            raise IgnoreRequest(f"offsite: {urlsplit(request.url).hostname} is not an allowed host")
+            raise Offsite(f"offsite: {urlsplit(request.url).hostname} is not an allowed host")
         parts = urlsplit(request.url)
         host = parts.hostname or ""
         reason = blocked_reason(self.crawler, host, host)  # an address written in the URL
         if reason is None:
             if (port := effective_port(request.url)) is None:  # past 65535: nothing to connect to
-                raise IgnoreRequest(f"not a valid port: {parts.netloc[:100]}")
+                raise InvalidAddress(f"not a valid port: {parts.netloc[:100]}")
             reason = other_service_reason(self.crawler, host, port)
         if reason is not None:
             self.crawler.stats.inc_value("scope/blocked")
-            raise IgnoreRequest(reason)
+            raise BlockedAddress(reason)
 
 
 class RedirectCredentialsMiddleware:
@@ -93,18 +94,6 @@ class RedirectCredentialsMiddleware:
         headers = response.headers.copy()
         headers["Location"] = clean.encode("latin-1", "replace")
         return response.replace(headers=headers)
-
-
-class FamilyHeld(IgnoreRequest):
-    """A page request dropped because its URL family is closed (crawler.families)."""
-
-
-class TrapURL(IgnoreRequest):
-    """A redirect to a URL that the trap guards refuse (its message says which)."""
-
-
-class OverPageBudget(IgnoreRequest):
-    """A page request dropped past CRAWL_MAX_PAGES or CRAWL_MAX_PAGES_PER_HOST."""
 
 
 class PageAdmissionMiddleware:

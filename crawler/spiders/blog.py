@@ -19,37 +19,28 @@ A skipped or 304 page still leads on through the links stored with it.
 from __future__ import annotations
 
 import logging
-from collections import Counter, deque
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 from scrapy import Request, Spider, signals
-from scrapy.exceptions import (
-    CannotResolveHostError,
-    DontCloseSpider,
-    DownloadCancelledError,
-    DownloadTimeoutError,
-    IgnoreRequest,
-)
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import HtmlResponse, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.defer import CancelledError
-from twisted.internet.error import DNSLookupError
-from twisted.internet.error import TimeoutError as TwistedTimeoutError
-from w3lib.url import canonicalize_url, safe_url_string, url_query_cleaner
+from w3lib.url import safe_url_string
 
-from blogarchive.crawler import discovery
-from blogarchive.crawler.addresses import PublicAddressResolver
 from blogarchive.pipelines import signals as project_signals
-from blogarchive.pipelines.stats import PAGE_OUTCOME, SKIPPED_DATED, SKIPPED_RECENT
-from blogarchive.crawler.encoding import binary_share, decode_body
-from blogarchive.crawler.download import MalformedResponse
-from blogarchive.crawler.families import FamilyBudget
 from blogarchive.pipelines.items import ExtractedPage, FetchedPage, FetchRecord
 from blogarchive.pipelines.links import ascii_host, effective_port, without_userinfo
-from blogarchive.crawler.middlewares import FamilyHeld, OverPageBudget, TrapURL, host_allowed
+from blogarchive.pipelines.stats import PAGE_OUTCOME, SKIPPED_DATED, SKIPPED_RECENT
+
+from .. import discovery
+from ..addresses import PublicAddressResolver
+from ..encoding import binary_share, decode_body
+from ..failures import FamilyHeld, OverPageBudget, TrapURL, classify
+from ..families import FamilyBudget
+from ..frontier import Fresh, Frontier, PageBudget, RevisitPolicy, Trap, TrapGuards, host_of
+from ..middlewares import host_allowed
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -67,8 +58,6 @@ NEW_PAGE_PRIORITY = 1000
 BINARY_SHARE = 0.02
 #: HTTP statuses of a server that is busy or failing: neutral to URL families
 _UNAVAILABLE = frozenset({429, *range(500, 600)})
-#: normalised links kept for reuse (a few MB at most)
-LINK_CACHE_SIZE = 8192
 
 
 def _now() -> datetime:
@@ -102,14 +91,18 @@ class BlogSpider(Spider):
         # spelling, the one Scrapy sends and the scope rules compare
         self.start_urls = [safe_url_string(without_userinfo(url.strip())) for url in given]
         self._follow_arg = follow
-        self.seen_pages: set[str] = set()
-        self.requested_pages = 0
-        self.known: dict[str, KnownPage] = {}
-        #: known pages no sitemap or feed has dated yet: asked for once the crawl is idle
-        self.deferred: dict[str, int] = {}
-        self.orphans_checked = False
-        self.host_pages: Counter[str] = Counter()
-        self._normalised = lru_cache(maxsize=LINK_CACHE_SIZE)(self._normalise)
+        self.follow = True
+        self.frontier = Frontier()
+        self.budget = PageBudget()
+        self.families = FamilyBudget(0)
+        self.allowed_domains: list[str] = []
+        self.maxsize = 0
+        self.max_sitemap_nesting = 0
+        self.max_sitemap_urls = 0
+        self.conditional = True
+        self.seed_hosts: set[str] = set()
+        self.seed_ports: dict[str, set[int | None]] = {}
+        self.proxy_hosts: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> BlogSpider:
@@ -119,18 +112,20 @@ class BlogSpider(Spider):
         if isinstance(follow, str):
             follow = follow.strip().lower() not in ("0", "false", "no", "off")
         spider.follow = settings.getbool("CRAWL_FOLLOW") if follow is None else bool(follow)
-        spider.max_pages = settings.getint("CRAWL_MAX_PAGES")
-        spider.max_depth = settings.getint("CRAWL_DEPTH")
-        spider.max_pages_per_host = settings.getint("CRAWL_MAX_PAGES_PER_HOST")
-        spider.max_url_length = settings.getint("CRAWL_MAX_URL_LENGTH")
-        spider.max_query_params = settings.getint("CRAWL_MAX_QUERY_PARAMS")
-        spider.max_path_repeats = settings.getint("CRAWL_MAX_PATH_REPEATS")
+        spider.budget = PageBudget(settings.getint("CRAWL_MAX_PAGES"), settings.getint("CRAWL_MAX_PAGES_PER_HOST"))
+        spider.frontier = Frontier(
+            follow=spider.follow,
+            max_depth=settings.getint("CRAWL_DEPTH"),
+            guards=TrapGuards(settings.getint("CRAWL_MAX_URL_LENGTH"), settings.getint("CRAWL_MAX_QUERY_PARAMS"),
+                              settings.getint("CRAWL_MAX_PATH_REPEATS")),
+            # at most a century: a longer timedelta would overflow when taken from today
+            policy=RevisitPolicy(timedelta(seconds=min(settings.getfloat("CRAWL_REVISIT_AFTER"), 36500 * 86400))),
+            strip_params=settings.getlist("CRAWL_STRIP_PARAMS"),
+            allowed=spider._allowed,
+        )
         spider.max_sitemap_nesting = settings.getint("CRAWL_MAX_SITEMAP_NESTING")
         spider.max_sitemap_urls = settings.getint("CRAWL_MAX_SITEMAP_URLS")
         spider.maxsize = settings.getint("DOWNLOAD_MAXSIZE")
-        spider.strip_params = settings.getlist("CRAWL_STRIP_PARAMS")
-        # at most a century: a longer timedelta would overflow when taken from today
-        spider.revisit_after = timedelta(seconds=min(settings.getfloat("CRAWL_REVISIT_AFTER"), 36500 * 86400))
         spider.families = FamilyBudget(settings.getint("CRAWL_FAMILY_BUDGET") if spider.follow else 0)
         crawler.signals.connect(spider.item_scraped, signal=signals.item_scraped)
         # printing needs every body: no 304s then
@@ -142,7 +137,6 @@ class BlogSpider(Spider):
         #: the hosts this crawl may find at private addresses: the ones it was given
         spider.seed_hosts = {(urlsplit(u).hostname or "").lower() for u in spider.start_urls}
         #: and the ports they were given on: a private start host's other ports are other services
-        spider.seed_ports = {}
         for url in spider.start_urls:
             spider.seed_ports.setdefault((urlsplit(url).hostname or "").lower(), set()).add(effective_port(url))
         #: the proxies it was told to use for some hosts (CRAWL_HOST_PROXIES: the demo's server):
@@ -154,7 +148,12 @@ class BlogSpider(Spider):
         return spider
 
     def archive_opened(self, state: ArchiveState) -> None:
-        self.known = state.pages
+        self.frontier.known = state.pages
+
+    @property
+    def known(self) -> dict[str, KnownPage]:
+        """What the archive holds, by URL (empty without an archive, or a new one)."""
+        return self.frontier.known
 
     # --- requests -------------------------------------------------------------
 
@@ -172,50 +171,15 @@ class BlogSpider(Spider):
                 yield from self._discovery_requests(root + "/sitemap.xml", "sitemap")
 
     def _page_requests(self, url: str, depth: int, changed: datetime | None = None) -> Iterator[Request]:
-        """The request for a page, unless it was seen, is past the limits, or is known
-        and fresh; then the requests its stored links lead to (breadth-first).
-
-        `changed` is when a sitemap or feed says the page last changed. A known page
-        without such a date waits in `deferred` until the crawl is idle, so that a
-        sitemap read meanwhile can still spare its request.
-        """
-        queue = deque([(url, depth, changed)])
-        while queue:
-            url, depth, changed = queue.popleft()
-            url, key = self._normalised(url, depth > 0)
-            if key in self.seen_pages and not (changed is not None and url in self.deferred):
-                continue
-            if self.max_depth >= 0 and depth > self.max_depth:
-                continue
-            self.seen_pages.add(key)
-            if (trap := self._trap(url)) is not None:
-                self._refuse(url, "trap", trap)
-                continue
-            known = self.known.get(url)
-            if known is not None and self._fresh(known, changed):
-                self.deferred.pop(url, None)
-                self.crawler.stats.inc_value(SKIPPED_DATED if changed is not None else SKIPPED_RECENT)
-                if self.follow:
-                    queue.extend((link, depth + 1, None) for link in known.links if self._allowed(link))
-                continue
-            if known is not None and changed is None and self.follow:
-                self.deferred.setdefault(url, depth)
-                continue
-            self.deferred.pop(url, None)
-            yield self._page_request(url, depth, known)  # its page slot is taken as it leaves the scheduler
-
-    def _trap(self, url: str) -> str | None:
-        """Why `url` looks like a trap that generates URLs without end (calendars,
-        session ids, relative links that nest), or None."""
-        if len(url) > self.max_url_length:
-            return f"URL longer than {self.max_url_length} characters (CRAWL_MAX_URL_LENGTH)"
-        parts = urlsplit(url)
-        if parts.query and parts.query.count("&") + 1 > self.max_query_params:
-            return f"more than {self.max_query_params} query parameters (CRAWL_MAX_QUERY_PARAMS)"
-        segments = Counter(segment for segment in parts.path.split("/") if segment)
-        if segments and (repeat := segments.most_common(1)[0])[1] > self.max_path_repeats:
-            return f"path repeats {repeat[0]!r} {repeat[1]} times (CRAWL_MAX_PATH_REPEATS)"
-        return None
+        """The requests the frontier decides on for `url` (and for the links stored with
+        the known pages it spares); `changed`: when a sitemap or feed says it last changed."""
+        for step in self.frontier.visit(url, depth, changed, _now()):
+            if isinstance(step, Trap):
+                self._refuse(step.url, "trap", step.reason)
+            elif isinstance(step, Fresh):
+                self.crawler.stats.inc_value(SKIPPED_DATED if step.dated else SKIPPED_RECENT)
+            else:  # its page slot is taken as it leaves the scheduler
+                yield self._page_request(step.url, step.depth, step.known)
 
     def _refuse(self, url: str, outcome: str, reason: str) -> None:
         """Record a URL the crawl will not request (it has no response to yield from)."""
@@ -223,16 +187,6 @@ class BlogSpider(Spider):
         self.crawler.stats.inc_value(PAGE_OUTCOME + outcome)
         record = FetchRecord(url=url, kind="page", outcome=outcome, fetched_at=_now(), reason=reason)
         self.crawler.signals.send_catch_log(project_signals.fetch_recorded, record=record)
-
-    def _normalise(self, url: str, discovered: bool) -> tuple[str, str]:
-        """(the URL to fetch, the key that tells it seen): share and tracking parameters
-        stripped from discovered links (what the user gave is fetched as given), then
-        canonicalised. Cached per spider: a blog's sidebar repeats the same links on
-        every page."""
-        url = without_userinfo(url)
-        if self.strip_params and discovered:
-            url = url_query_cleaner(url, self.strip_params, remove=True, keep_fragments=False)
-        return url, canonicalize_url(url)
 
     def admit(self, request: Request) -> type[IgnoreRequest] | IgnoreRequest | None:
         """What drops a page request as it leaves the scheduler (PageAdmissionMiddleware),
@@ -244,17 +198,17 @@ class BlogSpider(Spider):
         if request.meta.get("kind") != "page":
             return None
         url = request.url
-        if request.meta.get("redirect_times") and (why := self._trap(url)) is not None:
+        if request.meta.get("redirect_times") and (why := self.frontier.guards.reason(url)) is not None:
             return TrapURL(why)  # a redirect is held to the same guards as a link
         if url not in self.known and not request.meta.get("family_probe") and self.families.hold(url, (url, request.meta.get("hops", 0))):
             if (host := request.meta.pop("page_slot", None)) is not None:  # a redirect leg: give its slot back
-                self.requested_pages -= 1
-                self.host_pages[host] -= 1
+                self.budget.give_back(host)
             return FamilyHeld
         if "page_slot" not in request.meta:
-            if not self._take_page_slot(url):
+            if (limit := self.budget.take(url)) is not None:
+                self.crawler.stats.inc_value(f"crawl/skipped_{limit}")
                 return OverPageBudget
-            request.meta["page_slot"] = (urlsplit(url).hostname or "").lower()
+            request.meta["page_slot"] = host_of(url)
         return None
 
     def item_scraped(self, item: Any) -> None:
@@ -278,7 +232,7 @@ class BlogSpider(Spider):
         redirected = url != (item.page.url if isinstance(item, ExtractedPage) else item.url)
         released = self.families.answered(url, "duplicate" if redirected and outcome == "unchanged" else outcome)
         for held_url, depth in released:  # a probe brought something new: its family reopened
-            self.seen_pages.add(canonicalize_url(held_url))  # a redirect target, maybe: not found twice
+            self.frontier.mark_seen(held_url)  # a redirect target, maybe: not found twice
             self.crawler.engine.crawl(self._page_request(held_url, depth, None))
 
     def spider_idle(self) -> None:
@@ -287,15 +241,11 @@ class BlogSpider(Spider):
         is no longer linked is still found `gone`); then one last probe for each closed
         URL family."""
         scheduled = False
-        if self.follow and not self.orphans_checked:
-            self.orphans_checked = True
-            for url in self.known:
-                if canonicalize_url(url) not in self.seen_pages and self._allowed(url):
-                    for request in self._page_requests(url, 1):
-                        self.crawler.engine.crawl(request)
-                        scheduled = True
-        waiting, self.deferred = self.deferred, {}
-        for url, depth in waiting.items():
+        for url in self.frontier.orphans():
+            for request in self._page_requests(url, 1):
+                self.crawler.engine.crawl(request)
+                scheduled = True
+        for url, depth in self.frontier.undated().items():
             self.crawler.engine.crawl(self._page_request(url, depth, self.known[url]))
             scheduled = True
         for url, depth in self.families.last_probes():  # closed families: one last chance each
@@ -312,26 +262,6 @@ class BlogSpider(Spider):
         for family in self.families.unreported():
             self._refuse(family.url, "trap", family.reason)
 
-    def _take_page_slot(self, url: str) -> bool:
-        """Count one more page request, unless CRAWL_MAX_PAGES are requested already,
-        or CRAWL_MAX_PAGES_PER_HOST on this URL's host."""
-        if self.max_pages and self.requested_pages >= self.max_pages:
-            self.crawler.stats.inc_value("crawl/skipped_max_pages")
-            return False
-        host = (urlsplit(url).hostname or "").lower()
-        if self.max_pages_per_host and self.host_pages[host] >= self.max_pages_per_host:
-            self.crawler.stats.inc_value("crawl/skipped_max_pages_per_host")
-            return False
-        self.requested_pages += 1
-        self.host_pages[host] += 1
-        return True
-
-    def _fresh(self, known: KnownPage, changed: datetime | None) -> bool:
-        """Whether a known page needs no request: its date (or, without one, its age) says so."""
-        if changed is not None:
-            return changed <= known.last_captured
-        return bool(self.revisit_after) and _now() - known.last_captured < self.revisit_after
-
     def _page_request(self, url: str, depth: int, known: KnownPage | None) -> Request:
         headers = {}
         if known is not None and self.conditional:
@@ -346,7 +276,7 @@ class BlogSpider(Spider):
             headers=headers,
             meta={"kind": "page", "hops": depth, "handle_httpstatus_list": [304]},
             priority=-depth + (0 if known is not None else NEW_PAGE_PRIORITY),
-            # seen_pages dedups; Scrapy's filter would also drop redirects back to a
+            # the frontier dedups; Scrapy's filter would also drop redirects back to a
             # seen URL, so loops would vanish instead of ending as `redirect_loop`.
             dont_filter=True,
         )
@@ -355,10 +285,8 @@ class BlogSpider(Spider):
         """The request for a robots.txt, sitemap or feed, unless the URL was seen (as a
         page link too: a feed is often linked as well as announced). `nesting` counts
         the sitemap indexes above a sitemap."""
-        key = canonicalize_url(url)
-        if key in self.seen_pages:
+        if not self.frontier.first_visit(url):
             return
-        self.seen_pages.add(key)
         yield Request(
             url,
             callback=self.parse,
@@ -504,78 +432,25 @@ class BlogSpider(Spider):
     # --- failures -------------------------------------------------------------
 
     def on_error(self, failure: Failure) -> Iterator[FetchRecord]:
+        """The `fetches` row of a request that failed (crawler.failures classifies it)."""
         request = failure.request  # type: ignore[attr-defined]
         kind = request.meta.get("kind", "page")
         chain = request.meta.get("redirect_urls") or []
         url = chain[0] if chain else request.url
-        status = None
-        capture = None
         exc = failure.value
-        if failure.check(FamilyHeld, OverPageBudget):
-            return  # counted (by the family, reported once for all of them; in the stats)
-        if failure.check(TrapURL):
-            yield FetchRecord(url=url, kind=kind, outcome="trap", fetched_at=_now(), status=None,
-                              reason=f"redirected to a URL the trap guards refuse: {exc}", requested_url=url)
-            return
-        if failure.check(HttpError):
-            status = exc.response.status
+        capture = None
+        if isinstance(exc, HttpError):
             capture = exc.response.meta.get("warc")
-            outcome, reason = "http_error", f"HTTP {status}"
             yield from self._redirects(exc.response, kind)
             url = exc.response.url
-            if status in (404, 410) and (url in self.known or request.url in self.known):
-                outcome, reason = "gone", f"HTTP {status}; the archive keeps its history"
-        elif failure.check(IgnoreRequest):
-            message = str(exc)
-            if message.startswith("blocked:"):
-                outcome = "blocked"
-            elif "DOWNLOAD_MAXSIZE" in message:  # a compressed body that grew past the limit
-                outcome = "too_large"
-            elif "robots.txt" in message:
-                outcome = "robots_denied"
-            elif "redirection" in message:
-                outcome = "redirect_loop"
-            elif "offsite" in message.lower():
-                outcome = "offsite"
-            else:
-                outcome = "fetch_error"
-            reason = message or "request ignored"
-            if outcome == "redirect_loop":
-                reason = f"more than {len(chain)} redirects, last to {request.url}"
-        elif failure.check(DNSLookupError, CannotResolveHostError) and (host := (urlsplit(request.url).hostname or "").lower()) in PublicAddressResolver.blocked:
-            outcome, reason = "blocked", PublicAddressResolver.blocked[host]
-        elif failure.check(DownloadTimeoutError, TwistedTimeoutError):
-            outcome, reason = "timeout", str(exc) or "download timed out"
-        elif failure.check(DownloadCancelledError, CancelledError) and self._over_size(exc):
-            outcome, reason = "too_large", f"larger than DOWNLOAD_MAXSIZE ({self.maxsize} bytes)"
-        elif (malformed := _malformed(exc)) is not None:
-            outcome, reason = "fetch_error", str(malformed)
-        else:  # refused, reset, DNS, TLS, cancelled, data loss, ...
-            outcome, reason = "fetch_error", f"{type(exc).__name__}: {exc}"
-        if kind != "page" and outcome == "http_error":
-            logger.info("no %s at %s (%s)", kind, url, reason)
-        yield FetchRecord(url=url, kind=kind, outcome=outcome, fetched_at=_now(), status=status, reason=reason,
-                          warc=capture, requested_url=chain[0] if chain else None)
-
-    def _over_size(self, exc: BaseException) -> bool:
-        message = str(exc)
-        return "max size" in message or not message
-
-
-def _malformed(exc: BaseException) -> MalformedResponse | None:
-    """The MalformedResponse behind a failed download (Twisted wraps it in ResponseFailed,
-    Scrapy that in DownloadFailedError), or None."""
-    pending: list[BaseException] = [exc]
-    for _ in range(20):  # wrappers nest two or three deep
-        if not pending:
-            break
-        error = pending.pop()
-        if isinstance(error, MalformedResponse):
-            return error
-        failures = list(getattr(error, "reasons", ()))
-        if error.args and isinstance(error.args[0], list):
-            failures += error.args[0]
-        pending += [f.value for f in failures if isinstance(getattr(f, "value", None), BaseException)]
-        if error.__cause__ is not None:
-            pending.append(error.__cause__)
-    return None
+        failed = classify(
+            exc, redirects=len(chain), request_url=request.url, maxsize=self.maxsize,
+            blocked_reason=PublicAddressResolver.blocked.get(host_of(request.url)),
+            known=isinstance(exc, HttpError) and (url in self.known or request.url in self.known),
+        )
+        if failed is None:
+            return  # counted (by the family, reported once for all of them; in the stats)
+        if kind != "page" and failed.outcome == "http_error":
+            logger.info("no %s at %s (%s)", kind, url, failed.reason)
+        yield FetchRecord(url=url, kind=kind, outcome=failed.outcome, fetched_at=_now(), status=failed.status,
+                          reason=failed.reason, warc=capture, requested_url=chain[0] if chain else None)
