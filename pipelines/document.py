@@ -16,12 +16,9 @@ from typing import TYPE_CHECKING, Callable
 from urllib.parse import urlsplit
 
 import lxml.html
-import trafilatura
-from htmldate import find_date
 from lxml import etree
-from trafilatura.metadata import extract_author, extract_catstags, extract_sitename, extract_title
-from trafilatura.settings import set_date_params
 
+from . import heuristics
 from .cleanup import (
     MarkupFacts, block_text, comment_regions, drop_noise_lines, find_body, markup_counts, normalize_space, prune,
     read_markup,
@@ -264,19 +261,19 @@ def _guess_metadata(
     is the meta tags' one, which `read_meta_tags` has read already.)"""
     guesses = _Guesses()
     if not (json_ld.title or meta_tags.title or markup.title):
-        guesses.title = extract_title(tree)
+        guesses.title = heuristics.guess_title(tree)
     person, _ = _author_names([json_ld.author, meta_tags.author], [markup.author], markup.comment_authors,
                               json_ld.sitename or meta_tags.sitename)
     if person is None:  # the page names no one but perhaps itself: trafilatura's guess
-        guesses.author = extract_author(tree)  # works on its own copy
+        guesses.author = heuristics.guess_author(tree)
     if not (json_ld.published or meta_tags.published):
-        guesses.date = find_date(tree, **{**set_date_params(True), "url": url})  # works on its own copy
+        guesses.date = heuristics.guess_date(tree, url)
     if not (json_ld.sitename or meta_tags.sitename):
-        guesses.sitename = extract_sitename(tree)
+        guesses.sitename = heuristics.guess_sitename(tree)
     if not (json_ld.categories or markup.categories or meta_tags.categories):
-        guesses.categories = extract_catstags("category", tree)
+        guesses.categories = heuristics.guess_terms("category", tree)
     if not (markup.tags or meta_tags.tags or json_ld.tags):
-        guesses.tags = extract_catstags("tag", tree)
+        guesses.tags = heuristics.guess_terms("tag", tree)
     return guesses
 
 
@@ -571,16 +568,7 @@ def _light_text(tree: HtmlElement, body: HtmlElement | None) -> tuple[str, str]:
 
 def _trafilatura_text(source: HtmlElement, url: str, favor_recall: bool = False) -> str:
     """trafilatura's main text (it works on copies of `source`), without counter lines."""
-    result = trafilatura.bare_extraction(
-        source,
-        url=url,
-        include_comments=False,
-        include_tables=True,
-        with_metadata=False,
-        deduplicate=False,
-        favor_recall=favor_recall,
-    )
-    return drop_noise_lines((result.text if result is not None else "") or "").strip()
+    return drop_noise_lines(heuristics.main_text(source, url, favor_recall)).strip()
 
 
 def largest_block(tree: HtmlElement, outside: list[HtmlElement] = ()) -> HtmlElement | None:

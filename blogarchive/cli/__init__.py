@@ -20,6 +20,10 @@ from .options import PROG, Parser, UsageError
 
 __all__ = ["build_parser", "main"]
 
+#: the optional libraries a command may need, and the extra (pyproject.toml) that installs each
+EXTRA_OF = {"celery": "cluster", "kombu": "cluster", "redis": "cluster",
+            "flask": "ui", "werkzeug": "ui", "jinja2": "ui", "matplotlib": "ui"}
+
 
 def build_parser() -> Parser:
     parser = Parser(prog=PROG, description="Archive blogs as clean text and metadata in Parquet.")
@@ -62,6 +66,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ArchiveError as exc:  # a usage mistake (exit 2), a held lock (75), a failure (1)
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return exit_for(exc)
+    except ModuleNotFoundError as exc:
+        if (extra := EXTRA_OF.get((exc.name or "").split(".")[0])) is None:
+            raise
+        print(f"{PROG}: error: '{PROG} {args.command}' needs the [{extra}] extra ({exc.name} is not installed): "
+              f"pip install 'blogarchive[{extra}]'", file=sys.stderr)
+        return Exit.FAILED
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return Exit.INTERRUPTED
