@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import pyarrow.compute as pc
 
@@ -16,8 +17,13 @@ from .writer import ArchiveWriter
 
 __all__ = ["crawl_row", "final_status", "mark_dead_crawls"]
 
+
 def final_status(
-    page_outcomes: Mapping[str, int], *, skipped: int = 0, failure: str | None = None, finish_reason: str = "finished",
+    page_outcomes: Mapping[str, int],
+    *,
+    skipped: int = 0,
+    failure: str | None = None,
+    finish_reason: str = "finished",
     outcomes: Mapping[str, int] | None = None,
 ) -> tuple[str, str]:
     """(status, reason) of a crawl that ended: its `fetches` rows of pages per outcome,
@@ -36,7 +42,9 @@ def final_status(
         return "interrupted", "stopped by a signal (Ctrl-C or SIGTERM); what was fetched is stored"
     attempted = sum(n for outcome, n in page_outcomes.items() if outcome != "redirected")  # the target has its own
     if outcomes and not set(k for k, n in outcomes.items() if n) - UNANSWERED:
-        return "failed", "the site answered none of the crawl's requests (" + ", ".join(sorted(k for k, n in outcomes.items() if n)) + ")"
+        return "failed", "the site answered none of the crawl's requests (" + ", ".join(
+            sorted(k for k, n in outcomes.items() if n)
+        ) + ")"
     if skipped or not attempted or any(page_outcomes.get(outcome) for outcome in REACHED):
         return "finished", finish_reason
     if page_outcomes.get("robots_denied") == attempted:
@@ -86,10 +94,12 @@ def mark_dead_crawls(root: Root, writer: ArchiveWriter) -> list[str]:
     crawls = read_crawls(root)
     dead = crawls.filter(pc.equal(crawls["status"], "running")).to_pylist()
     for row in dead:
-        writer.write_crawl({
-            **row,
-            "status": "interrupted",
-            "recorded_at": datetime.now(timezone.utc),
-            "reason": f"the process died; found by crawl {writer.crawl_id}",
-        })
+        writer.write_crawl(
+            {
+                **row,
+                "status": "interrupted",
+                "recorded_at": datetime.now(timezone.utc),
+                "reason": f"the process died; found by crawl {writer.crawl_id}",
+            }
+        )
     return [row["crawl_id"] for row in dead]

@@ -19,30 +19,39 @@ import json
 import os
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any
 from urllib.parse import unquote, urlsplit
-
-import pyarrow.compute as pc
 
 from .errors import ArchiveError, InvalidRequest
 from .location import Root, locate
-from .reader import iter_pages
+from .reader import page_rows
+from .schema import PAGE_TEXT_COLUMNS
 
-__all__ = ["EXPORT_COLUMNS", "ExportResult", "csv_value", "export", "markdown_document", "markdown_name", "page_rows"]
+__all__ = ["EXPORT_COLUMNS", "ExportResult", "csv_value", "export", "markdown_document", "markdown_name"]
 
 #: what an export carries: every `pages` column but the raw `html` (export it as WARC)
-EXPORT_COLUMNS = [
-    "url", "host", "crawl_id", "fetched_at", "status", "platform", "page_type", "title", "author",
-    "published", "modified", "sitename", "description", "language", "categories", "tags", "text",
-    "comments", "comment_count", "view_count", "like_count", "reading_time", "extractor", "word_count",
-    "content_hash", "content_type", "encoding", "etag", "last_modified", "links",
-]
+EXPORT_COLUMNS = PAGE_TEXT_COLUMNS
 #: front matter of a Markdown file, in this order
-FRONT_MATTER = ["title", "url", "author", "published", "modified", "sitename", "platform", "language",
-                "categories", "tags", "word_count", "fetched_at", "crawl_id", "content_hash"]
+FRONT_MATTER = [
+    "title",
+    "url",
+    "author",
+    "published",
+    "modified",
+    "sitename",
+    "platform",
+    "language",
+    "categories",
+    "tags",
+    "word_count",
+    "fetched_at",
+    "crawl_id",
+    "content_hash",
+]
 
 
 @dataclass
@@ -99,14 +108,6 @@ def _export_replacing(rows: Iterator[dict[str, Any]], fmt: str, path: Path) -> E
     finally:
         partial.unlink(missing_ok=True)
     return result
-
-
-def page_rows(root: Root, columns: list[str], *, history: bool, posts_only: bool) -> Iterator[dict[str, Any]]:
-    """The rows of `columns` (which hold `page_type`) to export, one archive file at a time."""
-    batches = iter_pages(root, columns, latest=not history)  # a missing archive fails here, not at the first row
-    if posts_only:
-        batches = (batch.filter(pc.equal(batch["page_type"], "post")) for batch in batches)
-    return (row for batch in batches for row in batch.to_pylist())
 
 
 def _export_stream(rows: Iterator[dict[str, Any]], fmt: str, stream: IO[str]) -> ExportResult:
@@ -178,8 +179,10 @@ class _FolderWriter:
                 self.subfolders[name] = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=self.root)
             except OSError as exc:
                 if exc.errno in (errno.ELOOP, errno.ENOTDIR) and os.path.islink(self.folder / name):
-                    raise SymlinkInExport(f"{self.folder / name} is a symbolic link: an export never writes through one "
-                                          "(remove it, or export to another folder)") from None
+                    raise SymlinkInExport(
+                        f"{self.folder / name} is a symbolic link: an export never writes through one "
+                        "(remove it, or export to another folder)"
+                    ) from None
                 raise
         return self.subfolders[name]
 
@@ -244,7 +247,7 @@ def markdown_name(row: dict[str, Any], taken: set[str]) -> str:
     parts = urlsplit(row["url"])
     host = _UNSAFE.sub("_", (parts.hostname or "") + (f"_{parts.port}" if parts.port else "")).strip(".") or "site"
     if len(host) > MAX_HOST_CHARS:  # a legal host name has 253 characters; a file name at most 255 bytes
-        host = f"{host[:MAX_HOST_CHARS - 13]}--{hashlib.sha256(host.encode()).hexdigest()[:11]}"
+        host = f"{host[: MAX_HOST_CHARS - 13]}--{hashlib.sha256(host.encode()).hexdigest()[:11]}"
     segments = [s for s in unquote(parts.path).split("/") if s]
     if segments and segments[-1].lower() in ("index.html", "index.htm", "index.php"):
         segments.pop()

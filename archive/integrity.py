@@ -26,7 +26,16 @@ from .errors import DamagedFile
 from .location import Location, Root, locate
 from .schema import SCHEMAS, TABLE_KEY
 
-__all__ = ["QUARANTINE", "READ_ERRORS", "VerifyReport", "check_footers", "damaged", "open_parquet", "read_parquet", "verify"]
+__all__ = [
+    "QUARANTINE",
+    "READ_ERRORS",
+    "VerifyReport",
+    "check_footers",
+    "damaged",
+    "open_parquet",
+    "read_parquet",
+    "verify",
+]
 
 #: the folder, at the archive's root, that `verify --quarantine` moves damaged files into
 QUARANTINE = "quarantine"
@@ -41,7 +50,10 @@ def damaged(location: Location, path: str, reason: Any) -> DamagedFile:
     text = " ".join(str(reason).split())[:200] or type(reason).__name__
     return DamagedFile(
         f"{shown} is damaged ({text}): 'blogarchive verify {location.uri}' checks every file, "
-        f"and with --quarantine sets the damaged ones aside", path=path, reason=text)
+        f"and with --quarantine sets the damaged ones aside",
+        path=path,
+        reason=text,
+    )
 
 
 def open_parquet(location: Location, path: str, table: str) -> pq.ParquetFile:
@@ -66,7 +78,9 @@ def open_parquet(location: Location, path: str, table: str) -> pq.ParquetFile:
         raise damaged(location, path, f"not a file of the {table} table: no {', '.join(missing)} column")
     for column in expected:
         if column.name in schema.names and not schema.field(column.name).type.equals(column.type):
-            raise damaged(location, path, f"column {column.name} is {schema.field(column.name).type}, not {column.type}")
+            raise damaged(
+                location, path, f"column {column.name} is {schema.field(column.name).type}, not {column.type}"
+            )
     return parquet
 
 
@@ -177,8 +191,11 @@ def _quarantine(location: Location, table: str, path: str) -> str:
     if location.local:
         for part in (location.path(QUARANTINE), folder):
             if os.path.islink(part):
-                raise DamagedFile(f"{part} is a symbolic link: verify moves no file through one", path=path,
-                                  reason="quarantine is a link")
+                raise DamagedFile(
+                    f"{part} is a symbolic link: verify moves no file through one",
+                    path=path,
+                    reason="quarantine is a link",
+                )
     try:
         location.fs.create_dir(folder, recursive=True)
         location.fs.move(path, target)
@@ -187,4 +204,3 @@ def _quarantine(location: Location, table: str, path: str) -> str:
     if location.local:
         return target
     return f"s3://{target}"
-

@@ -67,8 +67,10 @@ class Location:
         except OSError as exc:
             raise ArchiveError(f"cannot list {self.uri}/{folder}: {_short(exc)}") from None
         return sorted(
-            info.path for info in infos
-            if info.type == pafs.FileType.File and info.base_name.endswith(suffix)
+            info.path
+            for info in infos
+            if info.type == pafs.FileType.File
+            and info.base_name.endswith(suffix)
             and not info.base_name.startswith((".", "_"))
         )
 

@@ -59,7 +59,9 @@ class ArchiveLock:
     def acquire(self) -> None:
         """Take the lock or raise LockHeld naming who has it. Never waits for a holder."""
         record = {
-            "crawl_id": self.crawl_id, "pid": os.getpid(), "hostname": socket.gethostname(),
+            "crawl_id": self.crawl_id,
+            "pid": os.getpid(),
+            "hostname": socket.gethostname(),
             "since": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
         if not self.location.local:

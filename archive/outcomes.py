@@ -35,31 +35,66 @@ class Outcome:
 
 _S, _U, _N, _E, _R = Family.STORED, Family.UNCHANGED, Family.NOTED, Family.ERROR, Family.REFUSED
 
-OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
-    Outcome("stored", _S, True, True, "the page was extracted and written to `pages`"),
-    Outcome("duplicate", _N, True, True, "the page's clean text equals a page already stored in this crawl"),
-    Outcome("redirected", _N, False, True, "the URL redirected; the target has its own row"),
-    Outcome("discovered", _N, False, True, "a robots.txt, sitemap or feed that was read for links"),
-    Outcome("not_html", _E, True, True, "the response was not an HTML page (PDF, image, ...)"),
-    Outcome("no_content", _E, True, True, "the page was fetched but had no main text (empty body, no article)"),
-    Outcome("unchanged", _U, True, True, "the page was fetched again and its clean text has not changed: no new `pages` row"),
-    Outcome("not_modified", _U, True, True, "the server answered 304 to a conditional request: nothing stored"),
-    Outcome("gone", _N, True, True, "the page answered 404 or 410 where it had been stored before; its history stays"),
-    Outcome("extract_error", _E, True, True, "the extractor raised on this page"),
-    Outcome("extract_timeout", _E, True, True, "extraction took longer than EXTRACTION_TIMEOUT seconds and was abandoned"),
-    Outcome("parse_error", _E, False, True, "the response could not be read as what it claimed to be (a broken gzip sitemap, ...)"),
-    Outcome("http_error", _E, False, True, "the server answered 4xx or 5xx"),
-    Outcome("timeout", _E, False, False, "the server did not answer in time"),
-    Outcome("fetch_error", _E, False, False, "the connection failed (refused, reset, DNS, TLS, ...)"),
-    Outcome("redirect_loop", _E, False, True, "the URL redirected too many times"),
-    Outcome("robots_denied", _R, False, True, "robots.txt forbids this URL"),
-    Outcome("offsite", _R, False, False, "the URL (or a redirect) left the allowed hosts"),
-    Outcome("blocked", _R, False, False, "the URL (or a redirect) led to a private, loopback, link-local or metadata address"),
-    Outcome("trap", _R, False, False, "the URL was not requested: too long, too many query parameters, a path that repeats "
+OUTCOMES: dict[str, Outcome] = {
+    o.name: o
+    for o in (
+        Outcome("stored", _S, True, True, "the page was extracted and written to `pages`"),
+        Outcome("duplicate", _N, True, True, "the page's clean text equals a page already stored in this crawl"),
+        Outcome("redirected", _N, False, True, "the URL redirected; the target has its own row"),
+        Outcome("discovered", _N, False, True, "a robots.txt, sitemap or feed that was read for links"),
+        Outcome("not_html", _E, True, True, "the response was not an HTML page (PDF, image, ...)"),
+        Outcome("no_content", _E, True, True, "the page was fetched but had no main text (empty body, no article)"),
+        Outcome(
+            "unchanged",
+            _U,
+            True,
+            True,
+            "the page was fetched again and its clean text has not changed: no new `pages` row",
+        ),
+        Outcome("not_modified", _U, True, True, "the server answered 304 to a conditional request: nothing stored"),
+        Outcome(
+            "gone", _N, True, True, "the page answered 404 or 410 where it had been stored before; its history stays"
+        ),
+        Outcome("extract_error", _E, True, True, "the extractor raised on this page"),
+        Outcome(
+            "extract_timeout",
+            _E,
+            True,
+            True,
+            "extraction took longer than EXTRACTION_TIMEOUT seconds and was abandoned",
+        ),
+        Outcome(
+            "parse_error",
+            _E,
+            False,
+            True,
+            "the response could not be read as what it claimed to be (a broken gzip sitemap, ...)",
+        ),
+        Outcome("http_error", _E, False, True, "the server answered 4xx or 5xx"),
+        Outcome("timeout", _E, False, False, "the server did not answer in time"),
+        Outcome("fetch_error", _E, False, False, "the connection failed (refused, reset, DNS, TLS, ...)"),
+        Outcome("redirect_loop", _E, False, True, "the URL redirected too many times"),
+        Outcome("robots_denied", _R, False, True, "robots.txt forbids this URL"),
+        Outcome("offsite", _R, False, False, "the URL (or a redirect) left the allowed hosts"),
+        Outcome(
+            "blocked",
+            _R,
+            False,
+            False,
+            "the URL (or a redirect) led to a private, loopback, link-local or metadata address",
+        ),
+        Outcome(
+            "trap",
+            _R,
+            False,
+            False,
+            "the URL was not requested: too long, too many query parameters, a path that repeats "
             "itself (a calendar or session trap), or its URL family answered CRAWL_FAMILY_BUDGET times in a row with "
-            "nothing new (one row per family, with the count)"),
-    Outcome("too_large", _E, False, True, "the response was larger than the download size limit"),
-)}
+            "nothing new (one row per family, with the count)",
+        ),
+        Outcome("too_large", _E, False, True, "the response was larger than the download size limit"),
+    )
+}
 
 
 def family_of(outcome: str) -> Family:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -15,7 +16,17 @@ from .location import Location, Root, locate
 from .schema import SCHEMAS
 
 __all__ = [
-    "ArchiveSummary", "committed_files", "iter_pages", "read_page_html", "page_history", "read_crawls", "read_fetches", "read_pages", "read_table", "summarize",
+    "page_rows",
+    "ArchiveSummary",
+    "committed_files",
+    "iter_pages",
+    "read_page_html",
+    "page_history",
+    "read_crawls",
+    "read_fetches",
+    "read_pages",
+    "read_table",
+    "summarize",
 ]
 
 
@@ -26,9 +37,7 @@ def _files(root: Root, table: str) -> tuple[Location, list[str]]:
     return location, location.files(table, ".parquet")
 
 
-def read_table(
-    root: Root, table: str, columns: Sequence[str] | None = None
-) -> pa.Table:
+def read_table(root: Root, table: str, columns: Sequence[str] | None = None) -> pa.Table:
     """The whole `table` ("pages", "fetches" or "crawls") of the archive at `root`.
 
     Plain Parquet file reads (no pyarrow.dataset, which would import pandas: a
@@ -75,9 +84,7 @@ def count_rows(root: Root, table: str) -> int:
     return sum(open_parquet(location, path, table).metadata.num_rows for path in files)
 
 
-def read_pages(
-    root: Root, columns: Sequence[str] | None = None, *, latest: bool = False
-) -> pa.Table:
+def read_pages(root: Root, columns: Sequence[str] | None = None, *, latest: bool = False) -> pa.Table:
     """The stored pages of the archive at `root` as a pyarrow Table.
 
     Every version of every page by default; with `latest=True`, only the newest
@@ -102,7 +109,9 @@ def iter_pages(root: Root, columns: Sequence[str] | None = None, *, latest: bool
     return _iter_pages(location, files, columns, latest)
 
 
-def _iter_pages(location: Location, files: list[str], columns: Sequence[str] | None, latest: bool) -> Iterator[pa.Table]:
+def _iter_pages(
+    location: Location, files: list[str], columns: Sequence[str] | None, latest: bool
+) -> Iterator[pa.Table]:
     wanted = list(columns) if columns else list(SCHEMAS["pages"].names)
     keys = [c for c in ("url", "fetched_at") if c not in wanted]
     schema = pa.schema([SCHEMAS["pages"].field(name) for name in wanted + keys])
@@ -179,9 +188,15 @@ def summarize(root: Root) -> ArchiveSummary:
         summary.words = pc.sum(pages["word_count"]).as_py() or 0
         bounds = pc.min_max(pages["published"]).as_py()
         summary.first_published, summary.last_published = bounds["min"], bounds["max"]
-        summary.platforms = Counter(
-            p or "unknown" for p in pages["platform"].to_pylist()
-        )
+        summary.platforms = Counter(p or "unknown" for p in pages["platform"].to_pylist())
     summary.crawls = read_crawls(root).to_pylist()
     summary.outcomes = Counter(fetches["outcome"].to_pylist())
     return summary
+
+
+def page_rows(root: Root, columns: list[str], *, history: bool, posts_only: bool) -> Iterator[dict[str, Any]]:
+    """The rows of `columns` (which hold `page_type`) to export, one archive file at a time."""
+    batches = iter_pages(root, columns, latest=not history)  # a missing archive fails here, not at the first row
+    if posts_only:
+        batches = (batch.filter(pc.equal(batch["page_type"], "post")) for batch in batches)
+    return (row for batch in batches for row in batch.to_pylist())

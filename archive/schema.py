@@ -6,7 +6,8 @@ documents itself: the README's column tables are checked against it.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import pyarrow as pa
 
@@ -38,23 +39,53 @@ PAGES_FIELDS = [
     _field("fetched_at", UTC_TIMESTAMP, "when the response arrived (UTC)", False),
     _field("status", pa.int32(), "HTTP status code of the response", False),
     _field("platform", pa.string(), "blog platform detected from the page: wix, wordpress, blogger, ... or null"),
-    _field("page_type", pa.string(), "`post` (a blog post or article), `listing` (index, tag, category, archive page) or `other`", False),
+    _field(
+        "page_type",
+        pa.string(),
+        "`post` (a blog post or article), `listing` (index, tag, category, archive page) or `other`",
+        False,
+    ),
     _field("title", pa.string(), "title of the post"),
-    _field("author", pa.string(), "author of the post: names only (no label, date or job title); the site's name only when the page names no person"),
+    _field(
+        "author",
+        pa.string(),
+        "author of the post: names only (no label, date or job title); the site's name only when the page names no person",
+    ),
     _field("published", UTC_TIMESTAMP, "publication time (UTC); a date-only value is midnight UTC"),
     _field("modified", UTC_TIMESTAMP, "last modification time the page declares (UTC)"),
     _field("sitename", pa.string(), "name of the site or blog"),
     _field("description", pa.string(), "the page's summary (meta description or og:description)"),
-    _field("language", pa.string(), "language of `text` (e.g. `en`, `de`): the one the page declares, unless the text is long enough to tell and is plainly in another"),
+    _field(
+        "language",
+        pa.string(),
+        "language of `text` (e.g. `en`, `de`): the one the page declares, unless the text is long enough to tell and is plainly in another",
+    ),
     _field("categories", pa.list_(pa.string()), "categories of the post", False),
     _field("tags", pa.list_(pa.string()), "tags, labels or hashtags of the post", False),
-    _field("text", pa.string(), "clean main text, one paragraph (or list item, heading) per line; no boilerplate, no comments", False),
+    _field(
+        "text",
+        pa.string(),
+        "clean main text, one paragraph (or list item, heading) per line; no boilerplate, no comments",
+        False,
+    ),
     _field("comments", pa.list_(pa.string()), "reader comments, one string each (kept out of `text`)", False),
-    _field("comment_count", pa.int64(), "number of comments the page states (its counter or structured data), null when it states none"),
+    _field(
+        "comment_count",
+        pa.int64(),
+        "number of comments the page states (its counter or structured data), null when it states none",
+    ),
     _field("view_count", pa.int64(), "number of views the page states, null when it states none"),
     _field("like_count", pa.int64(), "number of likes (claps, hearts) the page states, null when it states none"),
-    _field("reading_time", pa.int32(), "reading time in minutes the page states (\"3 min read\", `timeRequired`), null when it states none"),
-    _field("extractor", pa.string(), "strategy that produced `text`: `trafilatura`, `trafilatura_recall`, `marked_body`, `largest_block` or `listing` (see README); null in rows written before schema 2"),
+    _field(
+        "reading_time",
+        pa.int32(),
+        'reading time in minutes the page states ("3 min read", `timeRequired`), null when it states none',
+    ),
+    _field(
+        "extractor",
+        pa.string(),
+        "strategy that produced `text`: `trafilatura`, `trafilatura_recall`, `marked_body`, `largest_block` or `listing` (see README); null in rows written before schema 2",
+    ),
     _field("word_count", pa.int32(), "number of words in `text`", False),
     _field("content_hash", pa.string(), "SHA-256 (hex) of `text` with whitespace normalised", False),
     _field("content_type", pa.string(), "Content-Type header of the response"),
@@ -63,7 +94,11 @@ PAGES_FIELDS = [
     _field("last_modified", pa.string(), "Last-Modified header of the response"),
     _field("links", pa.list_(pa.string()), "absolute URLs of the page's links, in order, without repeats", False),
     _field("html", pa.large_string(), "the raw response body decoded to UTF-8, for re-extraction", False),
-    _field("warc_filename", pa.string(), "WARC file (in the archive's `warc/`) holding the raw capture, for crawls with `--warc`; null otherwise"),
+    _field(
+        "warc_filename",
+        pa.string(),
+        "WARC file (in the archive's `warc/`) holding the raw capture, for crawls with `--warc`; null otherwise",
+    ),
     _field("warc_record_offset", pa.int64(), "byte offset of the response (or revisit) record in `warc_filename`"),
     _field("warc_record_length", pa.int64(), "byte length of that record (one gzip member)"),
 ]
@@ -77,13 +112,25 @@ FETCHES_FIELDS = [
     _field("status", pa.int32(), "HTTP status code, null when no response arrived"),
     _field("outcome", pa.string(), "what happened: " + ", ".join(OUTCOMES), False),
     _field("reason", pa.string(), "human-readable detail of the outcome"),
-    _field("content_hash", pa.string(), "`content_hash` of the page's clean text, for `stored`, `unchanged` and `duplicate`"),
+    _field(
+        "content_hash",
+        pa.string(),
+        "`content_hash` of the page's clean text, for `stored`, `unchanged` and `duplicate`",
+    ),
     _field("etag", pa.string(), "ETag header of the response"),
     _field("last_modified", pa.string(), "Last-Modified header of the response"),
-    _field("warc_filename", pa.string(), "WARC file (in the archive's `warc/`) holding the raw capture, for crawls with `--warc`; null otherwise"),
+    _field(
+        "warc_filename",
+        pa.string(),
+        "WARC file (in the archive's `warc/`) holding the raw capture, for crawls with `--warc`; null otherwise",
+    ),
     _field("warc_record_offset", pa.int64(), "byte offset of the response (or revisit) record in `warc_filename`"),
     _field("warc_record_length", pa.int64(), "byte length of that record (one gzip member)"),
-    _field("payload_digest", pa.string(), "WARC-Payload-Digest (`sha1:` base32) of the response body as received, for crawls with `--warc`; a later identical body is stored as a revisit record"),
+    _field(
+        "payload_digest",
+        pa.string(),
+        "WARC-Payload-Digest (`sha1:` base32) of the response body as received, for crawls with `--warc`; a later identical body is stored as a revisit record",
+    ),
 ]
 
 #: Crawl statuses, in the order a crawl goes through them.
@@ -91,15 +138,33 @@ CRAWL_STATUSES = ("running", "finished", "interrupted", "failed")
 
 CRAWLS_FIELDS = [
     _field("crawl_id", pa.string(), "identifier of the crawl run", False),
-    _field("status", pa.string(), "`running`, then `finished`, `interrupted` (Ctrl-C, SIGTERM, or found dead by a later run) or `failed`", False),
-    _field("recorded_at", UTC_TIMESTAMP, "when this status was written (UTC); the latest row of a crawl is its status", False),
+    _field(
+        "status",
+        pa.string(),
+        "`running`, then `finished`, `interrupted` (Ctrl-C, SIGTERM, or found dead by a later run) or `failed`",
+        False,
+    ),
+    _field(
+        "recorded_at",
+        UTC_TIMESTAMP,
+        "when this status was written (UTC); the latest row of a crawl is its status",
+        False,
+    ),
     _field("started_at", UTC_TIMESTAMP, "when the crawl started (UTC)", False),
     _field("finished_at", UTC_TIMESTAMP, "when the crawl ended (UTC), null while running"),
     _field("seeds", pa.list_(pa.string()), "start URLs", False),
     _field("settings", pa.string(), "the settings that shape the crawl, as a JSON object", False),
     _field("counts", pa.map_(pa.string(), pa.int64()), "`fetches` rows per outcome written by the crawl"),
-    _field("skipped_dated", pa.int64(), "known pages not requested because a sitemap `<lastmod>` or feed date says they have not changed since their last capture (no `fetches` row)"),
-    _field("skipped_recent", pa.int64(), "known pages without such a date not requested because their last capture is younger than `--revisit-after` (no `fetches` row)"),
+    _field(
+        "skipped_dated",
+        pa.int64(),
+        "known pages not requested because a sitemap `<lastmod>` or feed date says they have not changed since their last capture (no `fetches` row)",
+    ),
+    _field(
+        "skipped_recent",
+        pa.int64(),
+        "known pages without such a date not requested because their last capture is younger than `--revisit-after` (no `fetches` row)",
+    ),
     _field("reason", pa.string(), "why the crawl ended (Scrapy's finish reason, or what failed)"),
     _field("pid", pa.int64(), "process id of the crawl", False),
     _field("hostname", pa.string(), "machine the crawl ran on", False),
@@ -120,6 +185,11 @@ CRAWLS_SCHEMA = _schema("crawls", CRAWLS_FIELDS)
 
 SCHEMAS = {"pages": PAGES_SCHEMA, "fetches": FETCHES_SCHEMA, "crawls": CRAWLS_SCHEMA}
 
+#: the columns of `pages` and `fetches` that point into the archive's WARC files
+WARC_COLUMNS = ("warc_filename", "warc_record_offset", "warc_record_length")
+#: every `pages` column but the raw page and its WARC pointer: what an export carries of a page
+PAGE_TEXT_COLUMNS = [name for name in PAGES_SCHEMA.names if name != "html" and name not in WARC_COLUMNS]
+
 
 def _int_bounds(schema: pa.Schema) -> dict[str, tuple[int, int, bool]]:
     """name -> (least, greatest, nullable) of each integer column."""
@@ -127,7 +197,9 @@ def _int_bounds(schema: pa.Schema) -> dict[str, tuple[int, int, bool]]:
     for f in schema:
         if pa.types.is_integer(f.type):
             bits = f.type.bit_width
-            least, greatest = (0, 2**bits - 1) if pa.types.is_unsigned_integer(f.type) else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+            least, greatest = (
+                (0, 2**bits - 1) if pa.types.is_unsigned_integer(f.type) else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+            )
             bounds[f.name] = (least, greatest, f.nullable)
     return bounds
 
@@ -150,7 +222,4 @@ def fit_record(table: str, record: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def column_docs(table: str) -> list[tuple[str, str, str]]:
     """(name, type, description) for each column of `table`, for documentation."""
-    return [
-        (f.name, str(f.type), f.metadata[b"description"].decode())
-        for f in SCHEMAS[table]
-    ]
+    return [(f.name, str(f.type), f.metadata[b"description"].decode()) for f in SCHEMAS[table]]

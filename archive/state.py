@@ -22,7 +22,6 @@ from .reader import latest_per_key, read_fetches, read_pages
 __all__ = ["ArchiveState", "KnownPage", "load_state"]
 
 
-
 @dataclass
 class KnownPage:
     url: str
@@ -50,22 +49,26 @@ def load_state(root: Root) -> ArchiveState:
     root = locate(root)
     pages = read_pages(root, ["url", "fetched_at", "content_hash", "etag", "last_modified", "links"], latest=True)
     fetches = read_fetches(root, ["url", "fetched_at", "outcome", "etag", "last_modified", "payload_digest"])
-    fetches = latest_per_key(fetches.filter(pc.is_in(fetches["outcome"], value_set=pa.array(sorted(CAPTURED)))), "url", "fetched_at")
+    fetches = latest_per_key(
+        fetches.filter(pc.is_in(fetches["outcome"], value_set=pa.array(sorted(CAPTURED)))), "url", "fetched_at"
+    )
     latest_fetch = {row["url"]: row for row in fetches.to_pylist()}
     state = ArchiveState()
     for row in pages.to_pylist():
         url = row["url"]
         fetch = latest_fetch.get(url)
-        newer = fetch is not None and fetch["fetched_at"] > row["fetched_at"]
+        # a capture after the page row (a 304, or the same text again) has the newer validators
+        newer = fetch if fetch is not None and fetch["fetched_at"] > row["fetched_at"] else None
         state.pages[url] = KnownPage(
             url=url,
             content_hash=row["content_hash"],
-            last_captured=fetch["fetched_at"] if newer else row["fetched_at"],
-            etag=(fetch["etag"] or row["etag"]) if newer else row["etag"],
-            last_modified=(fetch["last_modified"] or row["last_modified"]) if newer else row["last_modified"],
+            last_captured=newer["fetched_at"] if newer is not None else row["fetched_at"],
+            etag=(newer["etag"] or row["etag"]) if newer is not None else row["etag"],
+            last_modified=(newer["last_modified"] or row["last_modified"])
+            if newer is not None
+            else row["last_modified"],
             links=row["links"] or [],
             payload_digest=fetch["payload_digest"] if fetch is not None else None,
         )
         state.hashes.setdefault(row["content_hash"], url)
     return state
-

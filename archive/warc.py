@@ -23,10 +23,11 @@ import tempfile
 import threading
 import uuid
 import zlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any, Iterable, Sequence
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 from warcio.statusandheaders import StatusAndHeaders
@@ -89,8 +90,14 @@ def _warc_date(value: datetime) -> str:
 class WarcSegments:
     """The WARC files of one crawl: records appended to a segment, segments published whole."""
 
-    def __init__(self, root: Root, crawl_id: str, max_bytes: int = 100 * 1024 * 1024, software: str = "blogarchive",
-                 folder: str = FOLDER) -> None:
+    def __init__(
+        self,
+        root: Root,
+        crawl_id: str,
+        max_bytes: int = 100 * 1024 * 1024,
+        software: str = "blogarchive",
+        folder: str = FOLDER,
+    ) -> None:
         self.location = locate(root)
         self.folder = folder
         self.crawl_id = crawl_id
@@ -140,8 +147,11 @@ class WarcSegments:
             return pointer
 
     def _response_record(self, writer: WARCWriter, exchange: Exchange, digest: str | None) -> Any:
-        headers = StatusAndHeaders(f"{exchange.status} {exchange.reason}".strip(), _stored_headers(exchange.response_headers),
-                                   protocol=exchange.protocol)
+        headers = StatusAndHeaders(
+            f"{exchange.status} {exchange.reason}".strip(),
+            _stored_headers(exchange.response_headers),
+            protocol=exchange.protocol,
+        )
         warc_headers = {"WARC-Date": _warc_date(exchange.date)}
         if exchange.ip:
             warc_headers["WARC-IP-Address"] = exchange.ip
@@ -149,14 +159,26 @@ class WarcSegments:
         # without --warc) stays a plain response record: a revisit must say what it revisits
         if (exchange.status == 304 and exchange.previous) or (exchange.previous and exchange.previous[0] == digest):
             previous_date = exchange.previous[1] if exchange.previous else exchange.date
-            record = writer.create_revisit_record(exchange.url, digest or payload_digest(b""), exchange.url,
-                                                  _warc_date(previous_date), http_headers=headers,
-                                                  warc_headers_dict=warc_headers)
+            record = writer.create_revisit_record(
+                exchange.url,
+                digest or payload_digest(b""),
+                exchange.url,
+                _warc_date(previous_date),
+                http_headers=headers,
+                warc_headers_dict=warc_headers,
+            )
             record.rec_headers.replace_header(
-                "WARC-Profile", SERVER_NOT_MODIFIED if exchange.status == 304 else IDENTICAL_PAYLOAD)
+                "WARC-Profile", SERVER_NOT_MODIFIED if exchange.status == 304 else IDENTICAL_PAYLOAD
+            )
             return record
-        return writer.create_warc_record(exchange.url, "response", payload=io.BytesIO(exchange.body),
-                                         length=len(exchange.body), http_headers=headers, warc_headers_dict=warc_headers)
+        return writer.create_warc_record(
+            exchange.url,
+            "response",
+            payload=io.BytesIO(exchange.body),
+            length=len(exchange.body),
+            http_headers=headers,
+            warc_headers_dict=warc_headers,
+        )
 
     def _request_record(self, writer: WARCWriter, exchange: Exchange, concurrent_to: str) -> Any:
         parts = urlsplit(exchange.url)
@@ -165,10 +187,14 @@ class WarcSegments:
         if not any(name.lower() == "host" for name, _ in headers):
             headers.insert(0, ("Host", parts.netloc))
         http = StatusAndHeaders(f"{exchange.method} {target} {exchange.protocol}", headers, is_http_request=True)
-        return writer.create_warc_record(exchange.url, "request", payload=io.BytesIO(exchange.request_body),
-                                         length=len(exchange.request_body), http_headers=http,
-                                         warc_headers_dict={"WARC-Date": _warc_date(exchange.date),
-                                                            "WARC-Concurrent-To": concurrent_to})
+        return writer.create_warc_record(
+            exchange.url,
+            "request",
+            payload=io.BytesIO(exchange.request_body),
+            length=len(exchange.request_body),
+            http_headers=http,
+            warc_headers_dict={"WARC-Date": _warc_date(exchange.date), "WARC-Concurrent-To": concurrent_to},
+        )
 
     def _open(self) -> None:
         self._sequence += 1
@@ -185,10 +211,19 @@ class WarcSegments:
         except OSError as exc:
             raise ArchiveError(f"cannot write WARC segment {self._name}: {exc.strerror or exc}") from exc
         writer = WARCWriter(io.BytesIO(), gzip=False, warc_version="1.1")
-        self._file.write(_member(writer.create_warcinfo_record(self._name, {
-            "software": self.software, "format": "WARC File Format 1.1",
-            "isPartOf": self.crawl_id, "description": "captured by a blogarchive crawl",
-        })))
+        self._file.write(
+            _member(
+                writer.create_warcinfo_record(
+                    self._name,
+                    {
+                        "software": self.software,
+                        "format": "WARC File Format 1.1",
+                        "isPartOf": self.crawl_id,
+                        "description": "captured by a blogarchive crawl",
+                    },
+                )
+            )
+        )
         self._records = 0
 
     # --- publishing -------------------------------------------------------------------
@@ -307,22 +342,32 @@ def _stored_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]
 # --- export from the html column --------------------------------------------------------
 
 
-def export_warc(root: Root, out: str | None, *, history: bool = False, posts_only: bool = False,
-                max_bytes: int = 100 * 1024 * 1024) -> tuple[int, list[str]]:
+def export_warc(
+    root: Root, out: str | None, *, history: bool = False, posts_only: bool = False, max_bytes: int = 100 * 1024 * 1024
+) -> tuple[int, list[str]]:
     """WARC files in folder `out` built from the archive's `html` column: one response
     record per page version. The body is the decoded page as UTF-8 (the column), so the
     records say `charset=utf-8`; a crawl with `--warc` keeps the original bytes instead."""
-    from .export import page_rows
+    from .reader import page_rows
 
     if not out or out == "-":
         raise InvalidRequest("--format warc writes WARC files: give --out FOLDER")
-    rows = page_rows(locate(root), ["url", "fetched_at", "status", "content_type", "etag", "last_modified", "page_type",
-                                    "html"], history=history, posts_only=posts_only)
+    rows = page_rows(
+        locate(root),
+        ["url", "fetched_at", "status", "content_type", "etag", "last_modified", "page_type", "html"],
+        history=history,
+        posts_only=posts_only,
+    )
     target = Path(out)
     if target.exists() and not target.is_dir():
         raise InvalidRequest(f"{out} is a file: give a folder for --format warc")
-    segments = WarcSegments(target.parent, f"export-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}", max_bytes=max_bytes,
-                            software="blogarchive export --format warc", folder=target.name)
+    segments = WarcSegments(
+        target.parent,
+        f"export-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}",
+        max_bytes=max_bytes,
+        software="blogarchive export --format warc",
+        folder=target.name,
+    )
     count = 0
     try:
         target.mkdir(parents=True, exist_ok=True)
@@ -343,5 +388,13 @@ def _exchange_from_row(row: dict[str, Any]) -> Exchange:
         headers.append(("ETag", row["etag"]))
     if row["last_modified"]:
         headers.append(("Last-Modified", row["last_modified"]))
-    return Exchange(url=row["url"], method="GET", request_headers=[], status=row["status"] or 200, reason="",
-                    response_headers=headers, body=body, date=row["fetched_at"])
+    return Exchange(
+        url=row["url"],
+        method="GET",
+        request_headers=[],
+        status=row["status"] or 200,
+        reason="",
+        response_headers=headers,
+        body=body,
+        date=row["fetched_at"],
+    )

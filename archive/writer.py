@@ -17,10 +17,11 @@ import tempfile
 import time
 import uuid
 from collections import Counter, deque
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -252,8 +253,13 @@ class ArchiveWriter:
 
     def _write_parquet(self, arrow_table: pa.Table, where: Any) -> None:
         """Every data page with a CRC-32 checksum, which readers verify (archive.integrity)."""
-        pq.write_table(arrow_table, where, compression=self.compression, row_group_size=self.row_group_rows,
-                       write_page_checksum=True)
+        pq.write_table(
+            arrow_table,
+            where,
+            compression=self.compression,
+            row_group_size=self.row_group_rows,
+            write_page_checksum=True,
+        )
 
     def _commit_local(self, table: str, name: str, arrow_table: pa.Table) -> str:
         """Write a hidden temporary, fsync it, rename it into place."""

@@ -25,8 +25,9 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-from blogarchive.crawler.demo.server import SiteServer  # noqa: E402
 from sitegen import make_site  # noqa: E402
+
+from blogarchive.crawler.demo.server import SiteServer  # noqa: E402
 
 BLOGARCHIVE = str(Path(sys.executable).with_name("blogarchive"))
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16"]
@@ -58,23 +59,31 @@ def main() -> None:
             posts = make_site(site_dir, args.posts, site.base_url)
             out = tmp / "archive"
             first = crawl(site.url("/"), out)
-            edited = sorted(site_dir.rglob("*.html"))[:: 10]
+            edited = sorted(site_dir.rglob("*.html"))[::10]
             for path in edited:
                 text = path.read_text(encoding="utf-8")
                 path.write_text(text.replace("</p>", " An edit made after the first crawl.</p>", 1), encoding="utf-8")
             second = crawl(site.url("/"), out)
         size = sum(f.stat().st_size for f in out.rglob("*.parquet")) / 1e6
-        print(f"{args.posts} posts ({len(posts)} URLs): first crawl {first:.1f}s, second crawl {second:.1f}s "
-              f"({len(edited)} files edited); archive {size:.0f} MB of Parquet\n")
+        print(
+            f"{args.posts} posts ({len(posts)} URLs): first crawl {first:.1f}s, second crawl {second:.1f}s "
+            f"({len(edited)} files edited); archive {size:.0f} MB of Parquet\n"
+        )
 
         runs = []
         for _ in range(3):
             started = time.perf_counter()
-            result = subprocess.run([BLOGARCHIVE, "report", str(out), "-o", str(tmp / "report.html")],
-                                    check=True, capture_output=True, text=True)
+            result = subprocess.run(
+                [BLOGARCHIVE, "report", str(out), "-o", str(tmp / "report.html")],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
             runs.append(time.perf_counter() - started)
-        print(f"report: median {statistics.median(runs):.2f}s for the whole command (runs {', '.join(f'{r:.2f}' for r in runs)}); "
-              f"{result.stdout.strip()}\n")
+        print(
+            f"report: median {statistics.median(runs):.2f}s for the whole command (runs {', '.join(f'{r:.2f}' for r in runs)}); "
+            f"{result.stdout.strip()}\n"
+        )
 
         server = subprocess.Popen([BLOGARCHIVE, "serve", str(out), "--port", "0"], stdout=subprocess.PIPE, text=True)
         try:
@@ -82,6 +91,7 @@ def main() -> None:
             import pyarrow.compute as pc
 
             from blogarchive import archive
+
             pages = archive.read_pages(out, ["url", "host", "fetched_at"])
             counts = pages.group_by("url").aggregate([("fetched_at", "count")])
             versioned = counts.filter(pc.greater(counts["fetched_at_count"], 1))["url"][0].as_py()

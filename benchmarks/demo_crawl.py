@@ -26,8 +26,10 @@ def main() -> None:
             start = time.perf_counter()
             subprocess.run([command, "demo", "--out", f"{tmp}/a"], check=True, capture_output=True)
             samples.append(time.perf_counter() - start)
-    print(f"blogarchive demo: median {statistics.median(samples):.2f}s over {args.runs} runs "
-          f"(min {min(samples):.2f}s, max {max(samples):.2f}s)")
+    print(
+        f"blogarchive demo: median {statistics.median(samples):.2f}s over {args.runs} runs "
+        f"(min {min(samples):.2f}s, max {max(samples):.2f}s)"
+    )
 
 
 if __name__ == "__main__":

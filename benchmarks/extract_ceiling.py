@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from blogarchive.pipelines.worker import extract_page  # noqa: E402
+from blogarchive.pipelines.worker import extract_page
 
 
 def extract(page: tuple[str, str]) -> int:
@@ -29,7 +29,10 @@ def main() -> None:
     parser.add_argument("site", type=Path)
     parser.add_argument("--processes", type=int, default=1)
     args = parser.parse_args()
-    pages = [(f.read_text(encoding="utf-8"), f"http://bench/{f.parent.name}/") for f in sorted(args.site.glob("post-*/index.html"))]
+    pages = [
+        (f.read_text(encoding="utf-8"), f"http://bench/{f.parent.name}/")
+        for f in sorted(args.site.glob("post-*/index.html"))
+    ]
     start = time.perf_counter()
     if args.processes == 1:
         words = sum(map(extract, pages))

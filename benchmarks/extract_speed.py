@@ -22,7 +22,8 @@ from blogarchive.pipelines.document import extract_document  # noqa: E402
 
 def pages() -> list[tuple[str, str]]:
     files = sorted((ROOT / "crawler" / "demo" / "site").rglob("*.html")) + sorted(
-        (ROOT / "tests" / "fixtures" / "pages").glob("*.html"))
+        (ROOT / "tests" / "fixtures" / "pages").glob("*.html")
+    )
     return [(f.relative_to(ROOT).as_posix(), f.read_text(encoding="utf-8")) for f in files]
 
 
@@ -54,13 +55,17 @@ def main() -> None:
     rows = []
     for name, html in pages():
         url = "https://blog.example/" + name
-        rows.append((name, len(html) // 1024, median_ms(ours, html, url, args.repeat), median_ms(plain, html, url, args.repeat)))
+        rows.append(
+            (name, len(html) // 1024, median_ms(ours, html, url, args.repeat), median_ms(plain, html, url, args.repeat))
+        )
     print(f"{'page':<75} {'KB':>4} {'ours ms':>8} {'trafilatura ms':>15}")
     for name, kb, a, b in rows:
         print(f"{name:<75} {kb:>4} {a:>8.1f} {b:>15.1f}")
     total_ours = statistics.median(r[2] for r in rows)
     total_plain = statistics.median(r[3] for r in rows)
-    print(f"median over {len(rows)} pages: ours {total_ours:.1f} ms, trafilatura.extract {total_plain:.1f} ms, ratio {total_ours / total_plain:.2f}")
+    print(
+        f"median over {len(rows)} pages: ours {total_ours:.1f} ms, trafilatura.extract {total_plain:.1f} ms, ratio {total_ours / total_plain:.2f}"
+    )
 
 
 if __name__ == "__main__":

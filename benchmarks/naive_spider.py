@@ -1,6 +1,6 @@
 """The spider users would write first: Scrapy's SitemapSpider with trafilatura inline.
 
-    scrapy runspider benchmarks/naive_spider.py -a sitemap=http://host/sitemap.xml
+scrapy runspider benchmarks/naive_spider.py -a sitemap=http://host/sitemap.xml
 """
 
 import trafilatura

@@ -29,14 +29,15 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pyarrow.compute as pc  # noqa: E402
+from static_server import NginxServer, free_port, nginx_available  # noqa: E402
 
 import archive  # noqa: E402
 from blogarchive.crawler.demo.server import SiteServer  # noqa: E402
 
-from static_server import NginxServer, free_port, nginx_available  # noqa: E402
-
-WORDS = ("river valley morning train station harbour window market bread coffee letter garden "
-         "mountain evening lantern bridge village orchard ferry island library").split()
+WORDS = (
+    "river valley morning train station harbour window market bread coffee letter garden "
+    "mountain evening lantern bridge village orchard ferry island library"
+).split()
 
 
 def paragraph(seed: int, length: int = 70) -> str:
@@ -51,7 +52,9 @@ def make_site(root: Path, posts: int, base: str) -> None:
         body = "".join(f"<p>{paragraph(n * 13 + k)}</p>" for k in range(8))
         comments = "".join(
             f"<li class='comment'><div class='comment-author'><cite class='fn'>Reader {k}</cite></div>"
-            f"<div class='comment-content'><p>{paragraph(n + k, 25)}</p></div></li>" for k in range(4))
+            f"<div class='comment-content'><p>{paragraph(n + k, 25)}</p></div></li>"
+            for k in range(4)
+        )
         filler = "<script>var config = " + "{" + ",".join(f'"k{i}": {i}' for i in range(900)) + "};</script>"
         page = (
             f"<!DOCTYPE html><html lang='en'><head><meta name='generator' content='WordPress 6.4.2'>"
@@ -72,20 +75,35 @@ def make_site(root: Path, posts: int, base: str) -> None:
     links = "".join(f"<li><a href='/post-{n}/'>Post {n}</a></li>" for n in range(posts))
     (root / "index.html").write_text(
         "<html><head><link rel='alternate' type='application/rss+xml' href='/feed.xml'></head>"
-        f"<body class='home blog'><main><ul>{links}</ul></main></body></html>")
+        f"<body class='home blog'><main><ul>{links}</ul></main></body></html>"
+    )
     urls = "".join(f"<url><loc>{base}/post-{n}/</loc></url>" for n in range(posts))
     (root / "sitemap.xml").write_text(
-        f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>')
+        f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
+    )
     items = "".join(f"<item><title>Post {n}</title><link>{base}/post-{n}/</link></item>" for n in range(min(posts, 20)))
-    (root / "feed.xml").write_text(f'<?xml version="1.0"?><rss version="2.0"><channel><title>Bench</title>{items}</channel></rss>')
+    (root / "feed.xml").write_text(
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Bench</title>{items}</channel></rss>'
+    )
     (root / "robots.txt").write_text(f"User-agent: *\nSitemap: {base}/sitemap.xml\n")
 
 
 def crawl(url: str, out: Path) -> tuple[float, str, float]:
     """(wall seconds of the whole command, crawl id, seconds of the crawl itself as the
     summary line reports them: without interpreter start-up and imports)"""
-    command = [str(Path(sys.executable).with_name("blogarchive")), "crawl", url, "--out", str(out),
-               "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8"]
+    command = [
+        str(Path(sys.executable).with_name("blogarchive")),
+        "crawl",
+        url,
+        "--out",
+        str(out),
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=False",
+        "-s",
+        "CONCURRENT_REQUESTS_PER_DOMAIN=8",
+    ]
     start = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True, check=True)
     wall = time.perf_counter() - start
@@ -139,18 +157,22 @@ def main() -> None:
                 second = fetches.filter(pc.equal(fetches["crawl_id"], second_id))["outcome"].to_pylist()
                 discovery = sum(1 for path, _ in requests if path in ("/robots.txt", "/sitemap.xml", "/feed.xml"))
                 conditional = sum(1 for _, cond in requests if cond)
-                print(f"run {run + 1}: first crawl {first_time:.2f}s ({first_inner:.1f}s crawling), {first_requests} requests; "
-                      f"re-crawl {second_time:.2f}s ({second_inner:.1f}s crawling), {len(requests)} requests "
-                      f"({discovery} robots/sitemap/feed + {conditional} conditional), "
-                      f"{new_rows} new page rows, not_modified {second.count('not_modified')}, "
-                      f"ratio {second_time / first_time:.3f}")
+                print(
+                    f"run {run + 1}: first crawl {first_time:.2f}s ({first_inner:.1f}s crawling), {first_requests} requests; "
+                    f"re-crawl {second_time:.2f}s ({second_inner:.1f}s crawling), {len(requests)} requests "
+                    f"({discovery} robots/sitemap/feed + {conditional} conditional), "
+                    f"{new_rows} new page rows, not_modified {second.count('not_modified')}, "
+                    f"ratio {second_time / first_time:.3f}"
+                )
                 firsts.append(first_time)
                 seconds.append(second_time)
                 ratios.append(second_time / first_time)
                 inner_ratios.append(second_inner / first_inner)
-    print(f"median over {args.runs} runs, {args.posts} posts: first {statistics.median(firsts):.2f}s, "
-          f"re-crawl {statistics.median(seconds):.2f}s, ratio {statistics.median(ratios):.3f} whole command, "
-          f"{statistics.median(inner_ratios):.3f} crawling only (target < 0.1)")
+    print(
+        f"median over {args.runs} runs, {args.posts} posts: first {statistics.median(firsts):.2f}s, "
+        f"re-crawl {statistics.median(seconds):.2f}s, ratio {statistics.median(ratios):.3f} whole command, "
+        f"{statistics.median(inner_ratios):.3f} crawling only (target < 0.1)"
+    )
 
 
 if __name__ == "__main__":

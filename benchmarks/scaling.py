@@ -11,13 +11,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import urllib.request
-import uuid
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+import uuid
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 import redis  # noqa: E402
 
 from blogarchive.crawler.demo.server import SiteServer  # noqa: E402
+
 sys.path.insert(0, str(HERE))
 from static_server import free_port  # noqa: E402
 
@@ -41,7 +42,8 @@ def make_blog(root: Path, posts: int) -> Path:
     for n in range(posts):
         (root / f"post-{n}.html").write_text(
             f"<html><head><title>Post {n}</title></head><body><article><h1>Post {n}</h1><p>{n}: {filler}</p>"
-            f"<p>{filler} {n}</p></article></body></html>")
+            f"<p>{filler} {n}</p></article></body></html>"
+        )
     return root
 
 
@@ -51,8 +53,11 @@ class MotoServer:
     def __init__(self) -> None:
         port = free_port()
         self.endpoint = f"http://127.0.0.1:{port}"
-        self.process = subprocess.Popen([str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         while True:
             try:
                 urllib.request.urlopen(self.endpoint, timeout=1).close()
@@ -65,7 +70,9 @@ class MotoServer:
         from pyarrow import fs
 
         bucket = f"bench-{uuid.uuid4().hex[:8]}"
-        fs.S3FileSystem(endpoint_override=self.endpoint, region="us-east-1", allow_bucket_creation=True).create_dir(bucket)
+        fs.S3FileSystem(endpoint_override=self.endpoint, region="us-east-1", allow_bucket_creation=True).create_dir(
+            bucket
+        )
         return f"s3://{bucket}/shared"
 
     def stop(self) -> None:
@@ -75,7 +82,9 @@ class MotoServer:
 
 def run(workers: int, sites: list[SiteServer], tmp: Path, s3: MotoServer | None = None) -> float:
     port = free_port()
-    server = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL
+    )
     broker = f"redis://127.0.0.1:{port}/0"
     client = redis.Redis(port=port)
     while True:
@@ -86,15 +95,52 @@ def run(workers: int, sites: list[SiteServer], tmp: Path, s3: MotoServer | None 
             time.sleep(0.05)
     out = s3.new_bucket() if s3 else str(tmp / f"out-{workers}")
     store = ["--s3-endpoint", s3.endpoint] if s3 else []
-    processes = [subprocess.Popen([sys.executable, "-m", "blogarchive.cli", "worker", "--broker", broker, "--name", f"w{n}@bench",
-                                   "--out", out, *store, "--allow-private"],  # the sites are on loopback
-                                  cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for n in range(workers)]
+    processes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "blogarchive.cli",
+                "worker",
+                "--broker",
+                broker,
+                "--name",
+                f"w{n}@bench",
+                "--out",
+                out,
+                *store,
+                "--allow-private",
+            ],  # the sites are on loopback
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for n in range(workers)
+    ]
     try:
         time.sleep(2)  # let the workers connect
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "blogarchive.cli", "submit", *(s.url("/") for s in sites), "--out", out,
-                        "--broker", broker, *store, *SETTINGS], cwd=ROOT, check=True, capture_output=True)
-        while sum(json.loads(v)["status"] == "finished" for v in client.hgetall("blogarchive:site-status").values()) < len(sites):
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "blogarchive.cli",
+                "submit",
+                *(s.url("/") for s in sites),
+                "--out",
+                out,
+                "--broker",
+                broker,
+                *store,
+                *SETTINGS,
+            ],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        while sum(
+            json.loads(v)["status"] == "finished" for v in client.hgetall("blogarchive:site-status").values()
+        ) < len(sites):
             time.sleep(0.1)
         return time.perf_counter() - started
     finally:
@@ -123,7 +169,9 @@ def main() -> None:
         try:
             pages = args.sites * (args.posts + 1)
             store = "a moto S3 bucket" if s3 else "a folder"
-            print(f"{args.sites} sites of {args.posts + 1} pages each, into {store}\n\nworkers  seconds  sites/min  pages/s")
+            print(
+                f"{args.sites} sites of {args.posts + 1} pages each, into {store}\n\nworkers  seconds  sites/min  pages/s"
+            )
             for workers in args.workers:
                 seconds = run(workers, sites, tmp, s3)
                 print(f"{workers:>7}  {seconds:>7.1f}  {args.sites / seconds * 60:>9.1f}  {pages / seconds:>7.1f}")

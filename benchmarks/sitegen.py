@@ -15,9 +15,11 @@ import json
 import random
 from pathlib import Path
 
-WORDS = ("river valley morning train station harbour window market bread coffee letter garden mountain "
-         "evening lantern bridge village orchard ferry island library kitchen winter summer autumn spring "
-         "harvest journey border museum theatre cathedral canal meadow forest lighthouse shore").split()
+WORDS = (
+    "river valley morning train station harbour window market bread coffee letter garden mountain "
+    "evening lantern bridge village orchard ferry island library kitchen winter summer autumn spring "
+    "harvest journey border museum theatre cathedral canal meadow forest lighthouse shore"
+).split()
 
 
 def sentence(rng: random.Random, n: int) -> str:
@@ -32,11 +34,23 @@ def paragraphs(seed: int, count: int = 8) -> list[str]:
 def wix_post(n: int, base: str, posts: int) -> str:
     rng = random.Random(n)
     body = "".join(f'<p class="_1dRdL" dir="auto"><span>{p}</span></p>' for p in paragraphs(n))
-    model = {"siteFeatures": [f"feature{i}" for i in range(400)],
-             "components": {f"comp-{i:05d}": {"type": "Container", "skin": "wysiwyg.viewer.skins.area.DefaultAreaSkin",
-                                              "layout": {"x": i, "y": i * 2, "width": 980, "height": rng.randint(10, 900)},
-                                              "props": {"id": f"dataItem-{i:06x}", "alt": sentence(rng, 6)}} for i in range(1400)}}
-    warmup = {"blog": {"posts": [{"id": f"{n}-{i}", "title": sentence(rng, 6), "excerpt": sentence(rng, 20)} for i in range(120)]}}
+    model = {
+        "siteFeatures": [f"feature{i}" for i in range(400)],
+        "components": {
+            f"comp-{i:05d}": {
+                "type": "Container",
+                "skin": "wysiwyg.viewer.skins.area.DefaultAreaSkin",
+                "layout": {"x": i, "y": i * 2, "width": 980, "height": rng.randint(10, 900)},
+                "props": {"id": f"dataItem-{i:06x}", "alt": sentence(rng, 6)},
+            }
+            for i in range(1400)
+        },
+    }
+    warmup = {
+        "blog": {
+            "posts": [{"id": f"{n}-{i}", "title": sentence(rng, 6), "excerpt": sentence(rng, 20)} for i in range(120)]
+        }
+    }
     return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <meta name="generator" content="Wix.com Website Builder"><title>Post {n} | Wix Bench</title>
 <meta property="og:type" content="article"><meta property="og:site_name" content="Wix Bench">
@@ -63,9 +77,17 @@ def wordpress_post(n: int, base: str, posts: int) -> str:
     body = "".join(f"<p>{p}</p>" for p in paragraphs(n))
     comments = "".join(
         f"<li class='comment'><article class='comment-body'><footer class='comment-meta'><b class='fn'>Reader {k}</b></footer>"
-        f"<div class='comment-content'><p>{sentence(rng, 25)}</p></div></article></li>" for k in range(6))
-    widgets = "".join(f"<section class='widget'><h2>Widget {w}</h2><ul>" + "".join(
-        f"<li><a href='{base}/post-{(n * 3 + w + i) % posts}/'>{sentence(rng, 5)}</a></li>" for i in range(12)) + "</ul></section>" for w in range(5))
+        f"<div class='comment-content'><p>{sentence(rng, 25)}</p></div></article></li>"
+        for k in range(6)
+    )
+    widgets = "".join(
+        f"<section class='widget'><h2>Widget {w}</h2><ul>"
+        + "".join(
+            f"<li><a href='{base}/post-{(n * 3 + w + i) % posts}/'>{sentence(rng, 5)}</a></li>" for i in range(12)
+        )
+        + "</ul></section>"
+        for w in range(5)
+    )
     scripts = "".join(f"<script>window.wp{i}={json.dumps({'k': sentence(rng, 40)})};</script>" for i in range(300))
     return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="generator" content="WordPress 6.4.2">
 <title>Post {n} &#8211; WP Bench</title><meta property="og:type" content="article"><meta property="og:site_name" content="WP Bench">
@@ -82,10 +104,20 @@ def wordpress_post(n: int, base: str, posts: int) -> str:
 def blogger_post(n: int, base: str, posts: int) -> str:
     rng = random.Random(n)
     body = "<br /><br />".join(paragraphs(n))
-    comments = "".join(f"<li class='comment'><div class='comment-header'><cite class='user'>Reader {k}</cite></div>"
-                       f"<p class='comment-content'>{sentence(rng, 20)}</p></li>" for k in range(5))
-    widgets = "".join("<div class='widget PopularPosts'><h3>Popular</h3><ul>" + "".join(
-        f"<li><a href='{base}/post-{(n * 5 + i) % posts}/'>{sentence(rng, 5)}</a><p>{sentence(rng, 15)}</p></li>" for i in range(10)) + "</ul></div>" for _ in range(4))
+    comments = "".join(
+        f"<li class='comment'><div class='comment-header'><cite class='user'>Reader {k}</cite></div>"
+        f"<p class='comment-content'>{sentence(rng, 20)}</p></li>"
+        for k in range(5)
+    )
+    widgets = "".join(
+        "<div class='widget PopularPosts'><h3>Popular</h3><ul>"
+        + "".join(
+            f"<li><a href='{base}/post-{(n * 5 + i) % posts}/'>{sentence(rng, 5)}</a><p>{sentence(rng, 15)}</p></li>"
+            for i in range(10)
+        )
+        + "</ul></div>"
+        for _ in range(4)
+    )
     return f"""<!DOCTYPE html><html><head><meta content='blogger' name='generator'/><title>Blogger Bench: Post {n}</title>
 <meta property="og:site_name" content="Blogger Bench"><style>{"".join(f".b{i}{{padding:{i % 9}px}}" for i in range(6000))}</style></head>
 <body class='item-view'><div class='main section' id='main'><div class='widget Blog'><div class='post hentry'>
@@ -108,13 +140,19 @@ def make_site(root: Path, posts: int, base: str) -> list[str]:
         (folder / "index.html").write_text(PLATFORMS[n % 3](n, base, posts), encoding="utf-8")
         urls.append(f"{base}/post-{n}/")
     entries = "".join(f"<url><loc>{url}</loc></url>" for url in urls)
-    (root / "sitemap.xml").write_text(f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>')
+    (root / "sitemap.xml").write_text(
+        f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'
+    )
     items = "".join(f"<item><title>Post {n}</title><link>{base}/post-{n}/</link></item>" for n in range(min(posts, 25)))
-    (root / "feed.xml").write_text(f'<?xml version="1.0"?><rss version="2.0"><channel><title>Bench</title>{items}</channel></rss>')
+    (root / "feed.xml").write_text(
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Bench</title>{items}</channel></rss>'
+    )
     (root / "robots.txt").write_text(f"User-agent: *\nSitemap: {base}/sitemap.xml\n")
     (root / "index.html").write_text(
         f"<html><head><link rel='alternate' type='application/rss+xml' href='{base}/feed.xml'></head><body class='home blog'><main>"
-        + "".join(f"<a href='{base}/post-{n}/'>Post {n}</a> " for n in range(min(posts, 30))) + "</main></body></html>")
+        + "".join(f"<a href='{base}/post-{n}/'>Post {n}</a> " for n in range(min(posts, 30)))
+        + "</main></body></html>"
+    )
     return urls
 
 

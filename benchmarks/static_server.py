@@ -66,8 +66,11 @@ class NginxServer:
         conf = self._tmp / "nginx.conf"
         # workers run as this user, so they can read a private temporary folder
         conf.write_text(NGINX_CONF.format(tmp=self._tmp, port=self.port, root=self.root, user=getpass.getuser()))
-        self._process = subprocess.Popen([shutil.which("nginx"), "-c", str(conf), "-p", str(self._tmp)],
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self._process = subprocess.Popen(
+            [shutil.which("nginx"), "-c", str(conf), "-p", str(self._tmp)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:

@@ -33,20 +33,36 @@ from sitegen import make_site  # noqa: E402
 from static_server import NginxServer, free_port, nginx_available  # noqa: E402
 
 BIN = Path(sys.executable).parent
-FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16",
-        "-s", "ROBOTSTXT_OBEY=False"]
-TRAFILATURA_CONFIG = "[DEFAULT]\nDOWNLOAD_TIMEOUT = 30\nMAX_FILE_SIZE = 20000000\nMIN_FILE_SIZE = 10\nSLEEP_TIME = 0\n" \
-    "USER_AGENTS =\nCOOKIE =\nMAX_REDIRECTS = 2\nSSRF_PROTECTION = off\nINSECURE_SSL_FALLBACK = on\n" \
-    "MIN_EXTRACTED_SIZE = 250\nMIN_EXTRACTED_COMM_SIZE = 1\nMIN_OUTPUT_SIZE = 1\nMIN_OUTPUT_COMM_SIZE = 1\n" \
-    "EXTRACTION_TIMEOUT = 0\nMIN_DUPLCHECK_SIZE = 100\nMAX_REPETITIONS = 2\nEXTENSIVE_DATE_SEARCH = on\n" \
+FAST = [
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "AUTOTHROTTLE_ENABLED=False",
+    "-s",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=16",
+    "-s",
+    "ROBOTSTXT_OBEY=False",
+]
+TRAFILATURA_CONFIG = (
+    "[DEFAULT]\nDOWNLOAD_TIMEOUT = 30\nMAX_FILE_SIZE = 20000000\nMIN_FILE_SIZE = 10\nSLEEP_TIME = 0\n"
+    "USER_AGENTS =\nCOOKIE =\nMAX_REDIRECTS = 2\nSSRF_PROTECTION = off\nINSECURE_SSL_FALLBACK = on\n"
+    "MIN_EXTRACTED_SIZE = 250\nMIN_EXTRACTED_COMM_SIZE = 1\nMIN_OUTPUT_SIZE = 1\nMIN_OUTPUT_COMM_SIZE = 1\n"
+    "EXTRACTION_TIMEOUT = 0\nMIN_DUPLCHECK_SIZE = 100\nMAX_REPETITIONS = 2\nEXTENSIVE_DATE_SEARCH = on\n"
     "EXTERNAL_URLS = off\nMAX_TREE_SIZE =\nMAX_TREE_DEPTH =\nURL_PRUNING = on\n"
+)
 
 
 def row(name: str, pages: int, m: Measurement) -> dict:
     if m.returncode != 0:
         print(f"{name} exited {m.returncode}:\n{m.stderr[-2000:]}")
-    return {"name": name, "pages": pages, "seconds": m.seconds, "rate": pages / m.seconds,
-            "cpu": m.cpu_seconds / pages, "peak": m.peak_mb}
+    return {
+        "name": name,
+        "pages": pages,
+        "seconds": m.seconds,
+        "rate": pages / m.seconds,
+        "cpu": m.cpu_seconds / pages,
+        "peak": m.peak_mb,
+    }
 
 
 def compare(posts: int, tmp: Path) -> None:
@@ -60,16 +76,49 @@ def compare(posts: int, tmp: Path) -> None:
     with NginxServer(site, port):
         m = run([str(BIN / "blogarchive"), "crawl", base + "/", "--out", str(tmp / "ours"), *FAST])
         rows.append(row("blogarchive crawl", posts, m))
-        m = run([str(BIN / "scrapy"), "runspider", str(HERE / "naive_spider.py"), "-a", f"sitemap={base}/sitemap.xml",
-                 "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16"], cwd=tmp)
+        m = run(
+            [
+                str(BIN / "scrapy"),
+                "runspider",
+                str(HERE / "naive_spider.py"),
+                "-a",
+                f"sitemap={base}/sitemap.xml",
+                "-s",
+                "CONCURRENT_REQUESTS_PER_DOMAIN=16",
+            ],
+            cwd=tmp,
+        )
         rows.append(row("naive Scrapy + trafilatura", posts, m))
-        m = run([str(BIN / "scrapy"), "runspider", str(HERE / "floor_spider.py"), "-a", f"sitemap={base}/sitemap.xml",
-                 "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16"], cwd=tmp)
+        m = run(
+            [
+                str(BIN / "scrapy"),
+                "runspider",
+                str(HERE / "floor_spider.py"),
+                "-a",
+                f"sitemap={base}/sitemap.xml",
+                "-s",
+                "CONCURRENT_REQUESTS_PER_DOMAIN=16",
+            ],
+            cwd=tmp,
+        )
         rows.append(row("Scrapy alone (fetch, no extraction)", posts, m))
-        m = run([str(BIN / "trafilatura"), "-i", str(tmp / "urls.txt"), "--parallel", str(os.cpu_count() or 2),
-                 "-o", str(tmp / "trafilatura-out"), "--config-file", str(tmp / "trafilatura.cfg")])
+        m = run(
+            [
+                str(BIN / "trafilatura"),
+                "-i",
+                str(tmp / "urls.txt"),
+                "--parallel",
+                str(os.cpu_count() or 2),
+                "-o",
+                str(tmp / "trafilatura-out"),
+                "--config-file",
+                str(tmp / "trafilatura.cfg"),
+            ]
+        )
         rows.append(row(f"trafilatura CLI --parallel {os.cpu_count()}", posts, m))
-        m = run([str(BIN / "blogarchive"), "get", "--input-file", str(tmp / "urls.txt"), "--out", str(tmp / "get"), *FAST])
+        m = run(
+            [str(BIN / "blogarchive"), "get", "--input-file", str(tmp / "urls.txt"), "--out", str(tmp / "get"), *FAST]
+        )
         rows.append(row("blogarchive get --input-file", posts, m))
     for processes in (1, os.cpu_count() or 2):
         m = run([sys.executable, str(HERE / "extract_ceiling.py"), str(site), "--processes", str(processes)])
@@ -81,8 +130,10 @@ def compare(posts: int, tmp: Path) -> None:
     ours, naive, floor, cli, get, single, ceiling = rows
     cores = os.cpu_count() or 2
     bound = cores / (floor["cpu"] + single["cpu"])
-    print(f"\nScrapy's own CPU per page plus extraction's, on {cores} cores, bound any Scrapy crawl "
-          f"with extraction to {bound:.0f} pages/s here ({bound / ceiling['rate']:.0%} of the ceiling)")
+    print(
+        f"\nScrapy's own CPU per page plus extraction's, on {cores} cores, bound any Scrapy crawl "
+        f"with extraction to {bound:.0f} pages/s here ({bound / ceiling['rate']:.0%} of the ceiling)"
+    )
     print(f"\ncrawl vs naive spider:        {ours['rate'] / naive['rate']:.2f}x (target 2.4x)")
     print(f"get vs trafilatura CLI:       {get['rate'] / cli['rate']:.2f}x (target 1.7x)")
     print(f"crawl vs extraction ceiling:  {ours['rate'] / ceiling['rate']:.0%} (target 75%)")

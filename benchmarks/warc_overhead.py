@@ -56,7 +56,9 @@ def main() -> None:
         print(f"{args.posts} posts, {html_mb:.0f} MB of HTML; WARC files {warc_mb:.0f} MB\n")
         print("crawl     median wall s   median CPU s")
         for name, runs in results.items():
-            print(f"{name:<8}{statistics.median(w for w, _ in runs):>15.1f}{statistics.median(c for _, c in runs):>15.1f}")
+            print(
+                f"{name:<8}{statistics.median(w for w, _ in runs):>15.1f}{statistics.median(c for _, c in runs):>15.1f}"
+            )
         wall = statistics.median(w for w, _ in results["--warc"]) / statistics.median(w for w, _ in results["plain"])
         print(f"\n--warc / plain wall time: {wall:.2f}")
 

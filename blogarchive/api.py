@@ -34,7 +34,11 @@ class CrawlResult:
 
 
 def crawl_into(
-    out: str, urls: list[str], *, follow: bool = True, settings: dict[str, Any] | None = None,
+    out: str,
+    urls: list[str],
+    *,
+    follow: bool = True,
+    settings: dict[str, Any] | None = None,
     s3_endpoint: str | None = None,
 ) -> CrawlResult:
     """Crawl `urls` into the archive at `out` (a folder or s3://bucket/prefix), holding its lock.
@@ -49,10 +53,17 @@ def crawl_into(
     crawl_id = settings.get("ARCHIVE_CRAWL_ID") or new_crawl_id()
     caller_holds_lock = str(settings.get("ARCHIVE_LOCK_HELD", "")).lower() in ("1", "true", "yes")
     with nullcontext() if caller_holds_lock else ArchiveLock(root, crawl_id):
-        report = crawl_pages(urls, follow=follow, settings={
-            **settings, "ARCHIVE_DIR": root.uri, "ARCHIVE_S3_ENDPOINT": root.endpoint,
-            "ARCHIVE_CRAWL_ID": crawl_id, "ARCHIVE_LOCK_HELD": True,
-        })
+        report = crawl_pages(
+            urls,
+            follow=follow,
+            settings={
+                **settings,
+                "ARCHIVE_DIR": root.uri,
+                "ARCHIVE_S3_ENDPOINT": root.endpoint,
+                "ARCHIVE_CRAWL_ID": crawl_id,
+                "ARCHIVE_LOCK_HELD": True,
+            },
+        )
     status = report.stats.get("archive/crawl_status", "failed")
     parts = [f"{k} {v}" for k, v in {**report.outcome_counts(), **report.skipped_counts()}.items() if v]
     line = f"crawl {crawl_id} {status}: {' · '.join(parts) or 'nothing archived'} in {report.seconds:.1f}s -> {out}"

@@ -51,10 +51,24 @@ LOCK_SECONDS = 60
 #: middlewares, handlers), names a file (LOG_FILE), an archive or a proxy, or lifts the
 #: address rules would hand whoever can submit a URL the worker's machine and network.
 SUBMITTABLE_SETTINGS = (
-    "CRAWL_", "EXTRACTION_", "AUTOTHROTTLE_", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN",
-    "DOWNLOAD_DELAY", "DOWNLOAD_TIMEOUT", "DOWNLOAD_MAXSIZE", "RANDOMIZE_DOWNLOAD_DELAY", "RETRY_TIMES",
-    "REDIRECT_MAX_TIMES", "ROBOTSTXT_OBEY", "USER_AGENT", "LOG_LEVEL", "ARCHIVE_FLUSH_", "ARCHIVE_ROW_GROUP_ROWS",
-    "ARCHIVE_WARC", "ARCHIVE_WARC_MAX_BYTES",
+    "CRAWL_",
+    "EXTRACTION_",
+    "AUTOTHROTTLE_",
+    "CONCURRENT_REQUESTS",
+    "CONCURRENT_REQUESTS_PER_DOMAIN",
+    "DOWNLOAD_DELAY",
+    "DOWNLOAD_TIMEOUT",
+    "DOWNLOAD_MAXSIZE",
+    "RANDOMIZE_DOWNLOAD_DELAY",
+    "RETRY_TIMES",
+    "REDIRECT_MAX_TIMES",
+    "ROBOTSTXT_OBEY",
+    "USER_AGENT",
+    "LOG_LEVEL",
+    "ARCHIVE_FLUSH_",
+    "ARCHIVE_ROW_GROUP_ROWS",
+    "ARCHIVE_WARC",
+    "ARCHIVE_WARC_MAX_BYTES",
 )
 #: ... except these, which only the worker's own `--allow-private` decides, or which route requests
 WORKER_ONLY_SETTINGS = frozenset({"CRAWL_ALLOW_PRIVATE", "CRAWL_PRIVATE_SEEDS", "CRAWL_HOST_PROXIES"})
@@ -62,9 +76,12 @@ WORKER_ONLY_SETTINGS = frozenset({"CRAWL_ALLOW_PRIVATE", "CRAWL_PRIVATE_SEEDS", 
 
 def refused_settings(settings: dict[str, str]) -> list[str]:
     """The names in `settings` that a submitted crawl may not set, sorted."""
+
     def allowed(name: str) -> bool:
         return name not in WORKER_ONLY_SETTINGS and any(
-            name.startswith(entry) if entry.endswith("_") else name == entry for entry in SUBMITTABLE_SETTINGS)
+            name.startswith(entry) if entry.endswith("_") else name == entry for entry in SUBMITTABLE_SETTINGS
+        )
+
     return sorted(name for name in settings if not allowed(name))
 
 
@@ -89,8 +106,12 @@ def _die_with_parent() -> None:
         pass  # not Linux: the crawl outlives a killed worker, and its lock tells the next one to wait
 
 
-def make_app(broker: str, visibility_timeout: float = 3600, allow_private: bool = False,
-             archive: tuple[str, str | None] | None = None) -> Celery:
+def make_app(
+    broker: str,
+    visibility_timeout: float = 3600,
+    allow_private: bool = False,
+    archive: tuple[str, str | None] | None = None,
+) -> Celery:
     """The Celery app on `broker` (redis://host:port/db), with the crawl task. A worker
     whose app has `allow_private` crawls start URLs at private addresses too; one given
     `archive` (the shared archive and its S3 endpoint, the worker's own) takes only tasks
@@ -120,8 +141,14 @@ def make_app(broker: str, visibility_timeout: float = 3600, allow_private: bool 
         key = site_key(url)
         if archive is not None:
             if out != archive[0]:  # a task may come from anyone who can reach the broker
-                _status(redis, key, "refused", url, [f"this worker writes {archive[0]}, not {out}"],
-                        worker=task.request.hostname or "")
+                _status(
+                    redis,
+                    key,
+                    "refused",
+                    url,
+                    [f"this worker writes {archive[0]}, not {out}"],
+                    worker=task.request.hostname or "",
+                )
                 return "refused"
             s3_endpoint = archive[1]
         lock = redis.lock(LOCK_PREFIX + key, timeout=LOCK_SECONDS, blocking=False)
@@ -149,8 +176,9 @@ def make_app(broker: str, visibility_timeout: float = 3600, allow_private: bool 
             else:
                 Path(out, "sites").mkdir(parents=True, exist_ok=True)
             command += ["--", url]  # whatever it holds, the task's URL is no option
-            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                       preexec_fn=_die_with_parent)
+            process = subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_die_with_parent
+            )
             crawl.append(process)
             stdout, stderr = process.communicate()
             result = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
@@ -164,7 +192,7 @@ def make_app(broker: str, visibility_timeout: float = 3600, allow_private: bool 
         _status(redis, key, outcome, url, (result.stdout or result.stderr).strip().splitlines()[-1:], worker=worker)
         return outcome
 
-    app.crawl_site = crawl_site  # type: ignore[attr-defined]
+    app.crawl_site = crawl_site
     return app
 
 

@@ -23,10 +23,10 @@ class Exit(IntEnum):
 #: what each exit status means, for every command
 MEANINGS = {
     Exit.FINISHED: "done: a crawl finished (whatever single pages did: each URL's outcome is in fetches; "
-                   "a re-crawl that finds nothing new has finished too)",
+    "a re-crawl that finds nothing new has finished too)",
     Exit.FAILED: "failed: the site answered none of a crawl's requests, or the crawl asked for pages and none "
-                 "could be fetched or was vouched for, or robots.txt denied every one; or an archive could not be "
-                 "read or written, or the crawl could not start",
+    "could be fetched or was vouched for, or robots.txt denied every one; or an archive could not be "
+    "read or written, or the crawl could not start",
     Exit.USAGE: "a usage mistake: a bad option, URL, setting, path or port; nothing was done",
     Exit.INTERRUPTED: "interrupted (Ctrl-C, SIGTERM): what was fetched is stored",
     Exit.LOCKED: "another crawl holds the archive (EX_TEMPFAIL): try again later",
@@ -34,7 +34,7 @@ MEANINGS = {
 
 #: a crawl's status (its row in `crawls`) and the exit status that says it
 FOR_STATUS = {"finished": Exit.FINISHED, "failed": Exit.FAILED, "interrupted": Exit.INTERRUPTED}
-STATUS_FOR = {code: status for status, code in FOR_STATUS.items()}
+STATUS_FOR: dict[int, str] = {code: status for status, code in FOR_STATUS.items()}
 
 
 def exit_for(error: BaseException) -> Exit:

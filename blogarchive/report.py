@@ -26,8 +26,14 @@ from blogarchive.archive.outcomes import UNCHANGED
 from blogarchive.archive.reader import latest_per_key, read_crawls, read_fetches, read_pages, summarize
 
 __all__ = [
-    "Chart", "build_report", "outcomes_per_crawl", "pages_changed_per_crawl", "platforms", "posts_per_month",
-    "top_tags", "words_per_post",
+    "Chart",
+    "build_report",
+    "outcomes_per_crawl",
+    "pages_changed_per_crawl",
+    "platforms",
+    "posts_per_month",
+    "top_tags",
+    "words_per_post",
 ]
 
 #: sites drawn on their own in "posts per month"; the rest are summed as "other sites"
@@ -67,24 +73,35 @@ def posts_per_month(latest: pa.Table) -> Chart:
         if rest:
             row.append(sum(counts[h][month] for h in rest))
         rows.append(row)
-    return Chart("posts-per-month", "Posts per month", "dated posts, latest version of each, by publication month",
-                 columns, rows)
+    return Chart(
+        "posts-per-month", "Posts per month", "dated posts, latest version of each, by publication month", columns, rows
+    )
 
 
 def words_per_post(latest: pa.Table) -> Chart:
     posts = latest.filter(pc.equal(latest["page_type"], "post"))
-    bins = Counter()
+    bins: Counter[int] = Counter()
     for words in posts["word_count"].to_pylist():
         bins[_bin(words)] += 1
     labels = [_bin_label(i) for i in range(len(WORD_BINS))]
-    return Chart("words-per-post", "Words per post", "latest version of each post",
-                 ["words", "posts"], [[labels[i], bins[i]] for i in range(len(WORD_BINS))])
+    return Chart(
+        "words-per-post",
+        "Words per post",
+        "latest version of each post",
+        ["words", "posts"],
+        [[labels[i], bins[i]] for i in range(len(WORD_BINS))],
+    )
 
 
 def platforms(latest: pa.Table) -> Chart:
     counts = Counter(p or "unknown" for p in latest["platform"].to_pylist())
-    return Chart("platforms", "Platforms", "pages (latest versions) per detected platform",
-                 ["platform", "pages"], [[k, v] for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))])
+    return Chart(
+        "platforms",
+        "Platforms",
+        "pages (latest versions) per detected platform",
+        ["platform", "pages"],
+        [[k, v] for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))],
+    )
 
 
 def top_tags(latest: pa.Table) -> Chart:
@@ -92,8 +109,13 @@ def top_tags(latest: pa.Table) -> Chart:
     for tags in latest["tags"].to_pylist():
         counts.update({t.strip().lower() for t in tags or [] if t.strip()})  # a page counts once per tag
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TAGS]
-    return Chart("top-tags", "Top tags", f"the {TOP_TAGS} most used tags (case folded), pages per tag",
-                 ["tag", "pages"], [[k, v] for k, v in ranked])
+    return Chart(
+        "top-tags",
+        "Top tags",
+        f"the {TOP_TAGS} most used tags (case folded), pages per tag",
+        ["tag", "pages"],
+        [[k, v] for k, v in ranked],
+    )
 
 
 def outcomes_per_crawl(fetches: pa.Table, crawls: pa.Table) -> Chart:
@@ -103,8 +125,13 @@ def outcomes_per_crawl(fetches: pa.Table, crawls: pa.Table) -> Chart:
         counts[crawl_id][outcome] += 1
     order = _crawl_order(crawls, counts)
     outcomes = sorted({o for c in counts.values() for o in c}, key=lambda o: (-sum(c[o] for c in counts.values()), o))
-    return Chart("outcomes-per-crawl", "Fetch outcomes per crawl", "one row per crawl; every URL a crawl tried",
-                 ["crawl", *outcomes], [[cid, *(counts[cid][o] for o in outcomes)] for cid in order])
+    return Chart(
+        "outcomes-per-crawl",
+        "Fetch outcomes per crawl",
+        "one row per crawl; every URL a crawl tried",
+        ["crawl", *outcomes],
+        [[cid, *(counts[cid][o] for o in outcomes)] for cid in order],
+    )
 
 
 def pages_changed_per_crawl(fetches: pa.Table, crawls: pa.Table) -> Chart:
@@ -117,9 +144,13 @@ def pages_changed_per_crawl(fetches: pa.Table, crawls: pa.Table) -> Chart:
         elif outcome in UNCHANGED:
             counts[crawl_id]["unchanged"] += 1
     order = _crawl_order(crawls, counts)
-    return Chart("pages-changed", "Pages changed per crawl",
-                 "stored: a new page or a new version; unchanged: fetched (or 304) and found the same",
-                 ["crawl", "stored", "unchanged"], [[cid, counts[cid]["stored"], counts[cid]["unchanged"]] for cid in order])
+    return Chart(
+        "pages-changed",
+        "Pages changed per crawl",
+        "stored: a new page or a new version; unchanged: fetched (or 304) and found the same",
+        ["crawl", "stored", "unchanged"],
+        [[cid, counts[cid]["stored"], counts[cid]["unchanged"]] for cid in order],
+    )
 
 
 def _crawl_order(crawls: pa.Table, counts: dict[str, Any]) -> list[str]:
@@ -155,8 +186,16 @@ def _svg(chart: Chart) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": chart.key, "font.size": 9, "text.parse_math": False,
-                         "axes.spines.top": False, "axes.spines.right": False})
+    plt.rcParams.update(
+        {
+            "svg.fonttype": "none",
+            "svg.hashsalt": chart.key,
+            "font.size": 9,
+            "text.parse_math": False,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        }
+    )
     labels = [str(row[0]) for row in chart.rows]
     series = chart.columns[1:]
     horizontal = chart.key in ("platforms", "top-tags")
@@ -186,7 +225,7 @@ def _svg(chart: Chart) -> str:
     finally:
         plt.close(figure)
     text = buffer.getvalue()
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 def _table(chart: Chart) -> str:
@@ -207,17 +246,32 @@ def build_report(root: Root) -> tuple[str, float]:
     fetches = read_fetches(root, ["crawl_id", "kind", "outcome"])
     crawls = read_crawls(root)
     summary = summarize(root)
-    charts = [posts_per_month(latest), words_per_post(latest), platforms(latest), top_tags(latest),
-              outcomes_per_crawl(fetches, crawls), pages_changed_per_crawl(fetches, crawls)]
+    charts = [
+        posts_per_month(latest),
+        words_per_post(latest),
+        platforms(latest),
+        top_tags(latest),
+        outcomes_per_crawl(fetches, crawls),
+        pages_changed_per_crawl(fetches, crawls),
+    ]
     sections = "\n".join(
         f'<section id="{c.key}"><h2>{html.escape(c.title)}</h2><p class="note">{html.escape(c.note)}</p>'
-        f"{_svg(c)}{_table(c)}</section>" for c in charts
+        f"{_svg(c)}{_table(c)}</section>"
+        for c in charts
     )
-    span = (f"{summary.first_published:%Y-%m-%d} to {summary.last_published:%Y-%m-%d}"
-            if summary.first_published else "none dated")
-    facts = [("Pages", f"{summary.pages:,} ({summary.posts:,} posts)"), ("Versions", f"{summary.versions:,}"),
-             ("Sites", f"{len(summary.sites):,}"), ("Published", span), ("Words", f"{summary.words:,}"),
-             ("Crawls", f"{len(summary.crawls):,}")]
+    span = (
+        f"{summary.first_published:%Y-%m-%d} to {summary.last_published:%Y-%m-%d}"
+        if summary.first_published
+        else "none dated"
+    )
+    facts = [
+        ("Pages", f"{summary.pages:,} ({summary.posts:,} posts)"),
+        ("Versions", f"{summary.versions:,}"),
+        ("Sites", f"{len(summary.sites):,}"),
+        ("Published", span),
+        ("Words", f"{summary.words:,}"),
+        ("Crawls", f"{len(summary.crawls):,}"),
+    ]
     facts_html = "".join(f"<dt>{k}</dt><dd>{html.escape(v)}</dd>" for k, v in facts)
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     document = _PAGE.format(archive=html.escape(str(root)), generated=generated, facts=facts_html, sections=sections)

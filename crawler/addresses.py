@@ -14,7 +14,8 @@ worker); CRAWL_ALLOW_PRIVATE lifts the rule.
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from scrapy.resolver import CachingHostnameResolver
 from twisted.internet.interfaces import IResolutionReceiver
@@ -152,7 +153,7 @@ class _PublicAddresses:
     them all, says why in PublicAddressResolver.blocked (the connection then fails as a
     DNS lookup with no results)."""
 
-    def __init__(self, receiver: IResolutionReceiver, name: str, crawler: Crawler | Any) -> None:
+    def __init__(self, receiver: Any, name: str, crawler: Crawler | Any) -> None:  # an IResolutionReceiver
         self.receiver = receiver
         self.name = name
         self.crawler = crawler
@@ -202,4 +203,6 @@ class PublicAddressResolver(CachingHostnameResolver):
         transportSemantics: str = "TCP",
     ) -> IHostResolution:
         receiver = _PublicAddresses(resolutionReceiver, hostName, self.crawler)
-        return super().resolveHostName(receiver, hostName, portNumber, addressTypes, transportSemantics)
+        return super().resolveHostName(
+            cast(IResolutionReceiver, receiver), hostName, portNumber, addressTypes, transportSemantics
+        )

@@ -27,9 +27,8 @@ from scrapy.exceptions import NotConfigured
 
 from blogarchive.archive.errors import ArchiveError
 from blogarchive.archive.warc import Exchange, WarcSegments
-from blogarchive.pipelines.stats import WARC_ERROR
-
 from blogarchive.pipelines import signals as project_signals
+from blogarchive.pipelines.stats import WARC_ERROR
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -39,8 +38,6 @@ if TYPE_CHECKING:
     from blogarchive.archive.state import ArchiveState
 
 logger = logging.getLogger(__name__)
-
-
 
 
 class WarcCaptureMiddleware:
@@ -60,8 +57,9 @@ class WarcCaptureMiddleware:
 
     def archive_opened(self, state: ArchiveState, warc: WarcSegments | None = None) -> None:
         self.segments = warc
-        self.previous = {url: (page.payload_digest, page.last_captured)
-                         for url, page in state.pages.items() if page.payload_digest}
+        self.previous = {
+            url: (page.payload_digest, page.last_captured) for url, page in state.pages.items() if page.payload_digest
+        }
 
     def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
         request.meta.pop("warc", None)  # a pointer copied from the request this one came from (a redirect, a retry)

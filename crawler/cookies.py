@@ -10,17 +10,19 @@ snapshot in its package, never a URL, and keeps no cache.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
 from scrapy.utils.httpobj import urlparse_cached
 from tldextract import TLDExtract
 
 if TYPE_CHECKING:
-    from http.cookiejar import Cookie, CookieJar
+    from http.cookiejar import Cookie
 
     from scrapy import Request
+    from scrapy.http.cookies import CookieJar
 
 __all__ = ["OfflineCookiesMiddleware", "is_public_suffix"]
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin
 
 from lxml import etree
 from scrapy.utils.gz import gunzip
+
+from blogarchive.pipelines.dates import parse_date
 
 #: what a body is, judged from its first bytes
 _SNIFF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(urlset|sitemapindex|rss|feed|RDF)\b")
@@ -43,7 +44,7 @@ def ungzip(body: bytes, max_size: int) -> bytes:
 
 
 def xml_kind(body: bytes) -> str | None:
-    """"sitemap", "sitemapindex" or "feed" when the body is one, else None."""
+    """ "sitemap", "sitemapindex" or "feed" when the body is one, else None."""
     match = _SNIFF.search(body[:2048])
     if not match:
         return None
@@ -91,20 +92,9 @@ def feed_entries(body: bytes, base_url: str) -> list[tuple[str, datetime | None]
 
 
 def parse_feed_date(value: str | None) -> datetime | None:
-    """A W3C/ISO 8601 or RFC 822 date as an aware UTC datetime, or None."""
-    text = (value or "").strip()
-    if not text:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            parsed = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    """A sitemap's or feed's date (W3C/ISO 8601 or RFC 822) as an aware UTC datetime, or None."""
+    parsed = parse_date(value, plausible=False)
+    return parsed.astimezone(timezone.utc) if parsed is not None else None
 
 
 def robots_sitemaps(text: str, base_url: str) -> list[str]:
@@ -114,7 +104,7 @@ def robots_sitemaps(text: str, base_url: str) -> list[str]:
 
 
 def is_feed_link_type(content_type: str | None) -> bool:
-    return bool(content_type) and content_type.split(";")[0].strip().lower() in _FEED_TYPES
+    return bool(content_type) and (content_type or "").split(";")[0].strip().lower() in _FEED_TYPES
 
 
 def _absolute_entries(entries: list[tuple[str, datetime | None]], base_url: str) -> list[tuple[str, datetime | None]]:

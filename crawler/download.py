@@ -66,7 +66,9 @@ class _BoundedParser(_LenientHTTPClientParser):
     def statusReceived(self, status: bytes) -> None:
         parts = status.split(b" ", 2)
         if len(parts) > 1 and parts[1].isdigit() and not 100 <= int(parts[1][:10]) <= 999:
-            raise BadStatus(f"the response's status code {parts[1][:20].decode('ascii')} is not an HTTP status (100-999)")
+            raise BadStatus(
+                f"the response's status code {parts[1][:20].decode('ascii')} is not an HTTP status (100-999)"
+            )
         super().statusReceived(status)
 
     def lineLengthExceeded(self, line: bytes) -> None:
@@ -89,10 +91,14 @@ class BoundedHTTPDownloadHandler(HTTP11DownloadHandler):
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        parser = type("BoundedParser", (_BoundedParser,), {
-            "max_bytes": crawler.settings.getint("CRAWL_MAX_HEADER_BYTES"),
-            "max_lines": crawler.settings.getint("CRAWL_MAX_HEADERS"),
-        })
+        parser = type(
+            "BoundedParser",
+            (_BoundedParser,),
+            {
+                "max_bytes": crawler.settings.getint("CRAWL_MAX_HEADER_BYTES"),
+                "max_lines": crawler.settings.getint("CRAWL_MAX_HEADERS"),
+            },
+        )
 
         class Factory(_LenientHTTP11ClientFactory):
             def buildProtocol(self, addr: Any) -> _BoundedProtocol:

@@ -17,11 +17,11 @@ from w3lib.encoding import html_body_declared_encoding, http_content_type_encodi
 def decode_body(body: bytes, content_type: str | None) -> tuple[str, str, str | None]:
     """(text, encoding used, note when it differs from what was declared)."""
     bom_encoding, bom = read_bom(body)
-    if bom_encoding:
-        return body[len(bom):].decode(bom_encoding, errors="replace"), bom_encoding, None
+    if bom_encoding and bom is not None:
+        return body[len(bom) :].decode(bom_encoding, errors="replace"), bom_encoding, None
     header = http_content_type_encoding(content_type) if content_type else None
     meta = html_body_declared_encoding(body[:4096])
-    declared = [resolve_encoding(e) for e in (header, meta) if e and resolve_encoding(e)]
+    declared = [resolved for e in (header, meta) if e and (resolved := resolve_encoding(e))]
     if declared and _single_byte(declared[0]) and not body.isascii():
         try:
             text = body.decode("utf-8")
@@ -45,10 +45,10 @@ def decode_body(body: bytes, content_type: str | None) -> tuple[str, str, str | 
             continue
         note = f"declared {first}, decoded as {encoding}" if first and first != encoding else None
         return text, encoding, note
-    for fallback in (first, "cp1252"):
+    for fallback in [e for e in (first, "cp1252") if e]:
         try:
             return body.decode(fallback, errors="replace"), fallback, f"undecodable bytes replaced ({fallback})"
-        except (UnicodeError, LookupError, TypeError):  # no charset declared, or one that is no text codec
+        except (UnicodeError, LookupError):  # a charset that is no text codec
             continue
     raise AssertionError("cp1252 decodes any bytes")
 

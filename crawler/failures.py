@@ -81,8 +81,13 @@ class Failed:
 
 
 def classify(
-    exc: BaseException, *, redirects: int = 0, request_url: str = "", blocked_reason: str | None = None,
-    maxsize: int = 0, known: bool = False,
+    exc: BaseException,
+    *,
+    redirects: int = 0,
+    request_url: str = "",
+    blocked_reason: str | None = None,
+    maxsize: int = 0,
+    known: bool = False,
 ) -> Failed | None:
     """The outcome of a request that failed with `exc`, or None for a drop that writes no row
     (FamilyHeld, OverPageBudget). `redirects`: the redirect legs before it; `blocked_reason`:

@@ -64,7 +64,7 @@ def url_families(url: str) -> tuple[str, ...]:
         host = f"{host}:{parts.port}"
     names = sorted({name for name, _ in parse_qsl(parts.query, keep_blank_values=True)})
     query = "?" + "&".join(names) if names else ""
-    families = (f"{host}{path_shape(parts.path) or '/'}{query}",)
+    families: tuple[str, ...] = (f"{host}{path_shape(parts.path) or '/'}{query}",)
     if query:
         families += (f"{host}/*{query}",)
     return families
@@ -208,8 +208,12 @@ class FamilyBudget:
             if family.held > family.reported:
                 count, family.reported = family.held - family.reported, family.held
                 answers = " · ".join(f"{outcome} {n}" for outcome, n in sorted(family.run.items()))
-                probes = f", and {family.probes} probe{'s' if family.probes != 1 else ''} since" if family.probes else ""
-                reason = (f"URL family {key} answered {sum(family.run.values())} times in a row with nothing new "
-                          f"({answers}{probes}); {count} more of its URLs not requested ({self.setting})")
+                probes = (
+                    f", and {family.probes} probe{'s' if family.probes != 1 else ''} since" if family.probes else ""
+                )
+                reason = (
+                    f"URL family {key} answered {sum(family.run.values())} times in a row with nothing new "
+                    f"({answers}{probes}); {count} more of its URLs not requested ({self.setting})"
+                )
                 found.append(HeldFamily(key, family.first_held or key, count, reason))
         return found

@@ -13,10 +13,11 @@ Plain classes, no Scrapy: the spider turns their answers into requests, stats an
 from __future__ import annotations
 
 from collections import Counter, deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING, Callable, Iterator, Union
+from typing import TYPE_CHECKING, Union
 from urllib.parse import urlsplit
 
 from w3lib.url import canonicalize_url, url_query_cleaner

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
@@ -13,10 +14,11 @@ from scrapy.http import HtmlResponse
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 from w3lib.html import get_base_url, get_meta_refresh
 
-from .addresses import blocked_reason, other_service_reason
-from .failures import BlockedAddress, InvalidAddress, Offsite
 from blogarchive.pipelines.items import FetchRecord
 from blogarchive.pipelines.links import ascii_host, effective_port, valid_host, without_userinfo
+
+from .addresses import blocked_reason, other_service_reason
+from .failures import BlockedAddress, InvalidAddress, Offsite
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -76,6 +78,7 @@ class ScopeMiddleware:
         if reason is not None:
             self.crawler.stats.inc_value("scope/blocked")
             raise BlockedAddress(reason)
+        return None
 
 
 class RedirectCredentialsMiddleware:
@@ -152,7 +155,9 @@ class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):
     decode (the spider decodes with its own charset rules) and a second copy in memory.
     """
 
-    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Request | Response:
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Request | Response:
         if (
             request.meta.get("dont_redirect", False)
             or request.method == "HEAD"
@@ -173,7 +178,7 @@ class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):
         redirected = self._redirect_request_using_get(request, response, url)
         if urlsplit(redirected.url).scheme not in ("http", "https"):
             return response
-        if interval < self._maxdelay:
+        if interval is not None and interval < self._maxdelay:
             return self._redirect(redirected, request, "meta refresh")
         return response
 
@@ -182,7 +187,9 @@ class ParseErrorMiddleware:
     """A spider middleware: when a callback raises, the response still gets its
     `fetches` row (outcome `parse_error`, the exception as reason) and the crawl goes on."""
 
-    def process_spider_exception(self, response: Response, exception: Exception, spider: Spider | None = None) -> Iterator[FetchRecord]:
+    def process_spider_exception(
+        self, response: Response, exception: Exception, spider: Spider | None = None
+    ) -> Iterator[FetchRecord]:
         logger.info("could not read %s: %r", response.url, exception)  # the fetches row says so
         logger.debug("traceback of the failure on %s", response.url, exc_info=exception)
         yield FetchRecord(

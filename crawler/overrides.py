@@ -15,10 +15,11 @@ import logging
 import math
 import os
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy.settings import BaseSettings, default_settings
@@ -51,11 +52,11 @@ def setting_reads() -> dict[str, frozenset[str]]:
     defaults alone mislead (TELNETCONSOLE_ENABLED defaults to 1 and is read as a bool)."""
     import scrapy
 
-    from blogarchive import crawler
-    from blogarchive import pipelines
+    from blogarchive import crawler, pipelines
+
     reads: dict[str, set[str]] = {}
     for package in (scrapy, crawler, pipelines):
-        for path in Path(package.__file__).parent.rglob("*.py"):
+        for path in Path(str(package.__file__)).parent.rglob("*.py"):
             for getter, name in _READ.findall(path.read_text(encoding="utf-8", errors="replace")):
                 reads.setdefault(name, set()).add(getter)
     return {name: frozenset(getters) for name, getters in reads.items()}
@@ -93,26 +94,52 @@ def _type_getter(default: Any) -> str | None:
     return None
 
 
-_EXPECTED = {"bool": "true or false", "int": "a whole number", "float": "a number", "list": "a list (comma-separated or JSON)",
-             "dict": "a JSON object", "dictorlist": "a JSON object or list"}
+_EXPECTED = {
+    "bool": "true or false",
+    "int": "a whole number",
+    "float": "a number",
+    "list": "a list (comma-separated or JSON)",
+    "dict": "a JSON object",
+    "dictorlist": "a JSON object or list",
+}
 
 
 #: settings whose numbers are counts, sizes, delays or timeouts: never below 0 (a negative
 #: timeout or interval raises deep inside Scrapy or Twisted; 0 requests at once never ends)
-_NON_NEGATIVE = ("CRAWL_", "EXTRACTION_", "ARCHIVE_", "PROGRESS_", "DOWNLOAD_", "CONCURRENT_", "AUTOTHROTTLE_",
-                 "DNS", "RETRY_TIMES", "REDIRECT_MAX_TIMES", "METAREFRESH_MAXDELAY", "CLOSESPIDER_")
+_NON_NEGATIVE = (
+    "CRAWL_",
+    "EXTRACTION_",
+    "ARCHIVE_",
+    "PROGRESS_",
+    "DOWNLOAD_",
+    "CONCURRENT_",
+    "AUTOTHROTTLE_",
+    "DNS",
+    "RETRY_TIMES",
+    "REDIRECT_MAX_TIMES",
+    "METAREFRESH_MAXDELAY",
+    "CLOSESPIDER_",
+)
 #: (least, greatest) where a setting takes less or more than "0 or more"; None: no bound
 BOUNDS: dict[str, tuple[float | None, float | None]] = {
-    "CONCURRENT_REQUESTS": (1, 1000), "CONCURRENT_REQUESTS_PER_DOMAIN": (1, 1000), "CONCURRENT_REQUESTS_PER_IP": (0, 1000),
+    "CONCURRENT_REQUESTS": (1, 1000),
+    "CONCURRENT_REQUESTS_PER_DOMAIN": (1, 1000),
+    "CONCURRENT_REQUESTS_PER_IP": (0, 1000),
     "CONCURRENT_ITEMS": (1, 1000),
     # delays and timeouts of a day or more are mistakes (1e308 held a crawl forever)
-    "DOWNLOAD_DELAY": (0, 3600), "AUTOTHROTTLE_START_DELAY": (0, 3600), "AUTOTHROTTLE_MAX_DELAY": (0, 3600),
-    "AUTOTHROTTLE_TARGET_CONCURRENCY": (0.1, 1000), "DOWNLOAD_TIMEOUT": (0, 86400), "DNS_TIMEOUT": (0, 3600),
+    "DOWNLOAD_DELAY": (0, 3600),
+    "AUTOTHROTTLE_START_DELAY": (0, 3600),
+    "AUTOTHROTTLE_MAX_DELAY": (0, 3600),
+    "AUTOTHROTTLE_TARGET_CONCURRENCY": (0.1, 1000),
+    "DOWNLOAD_TIMEOUT": (0, 86400),
+    "DNS_TIMEOUT": (0, 3600),
     "EXTRACTION_TIMEOUT": (0, 86400),
     # each worker holds a model and a page's tree (about 200 MB): a few per core at most
     "EXTRACTION_PROCESSES": (-1, 4 * (os.cpu_count() or 1)),
     "CRAWL_DEPTH": (-1, None),
-    "ARCHIVE_ROW_GROUP_ROWS": (1, None), "ARCHIVE_FLUSH_ROWS": (1, None), "ARCHIVE_FLUSH_BYTES": (1, None),
+    "ARCHIVE_ROW_GROUP_ROWS": (1, None),
+    "ARCHIVE_FLUSH_ROWS": (1, None),
+    "ARCHIVE_FLUSH_BYTES": (1, None),
     "ARCHIVE_WARC_MAX_BYTES": (1, None),
 }
 

@@ -23,11 +23,18 @@ from scrapy.exceptions import (
     DownloadTimeoutError,
     ResponseDataLossError,
 )
-from twisted.internet.error import ConnectError, DNSLookupError, TimeoutError as TwistedTimeoutError
+from twisted.internet.error import ConnectError, DNSLookupError
+from twisted.internet.error import TimeoutError as TwistedTimeoutError
 
 NETWORK_ERRORS = (
-    CannotResolveHostError, DownloadConnectionRefusedError, DownloadFailedError,
-    DownloadTimeoutError, ResponseDataLossError, ConnectError, DNSLookupError, TwistedTimeoutError,
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    ResponseDataLossError,
+    ConnectError,
+    DNSLookupError,
+    TwistedTimeoutError,
 )
 
 
@@ -69,8 +76,9 @@ class MachineryFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.name.split(".", 1)[0] in OWN_PACKAGES or record.levelno >= logging.CRITICAL:
             return True
-        return bool(record.exc_info and record.exc_info[1] is not None
-                    and not isinstance(record.exc_info[1], NETWORK_ERRORS))
+        return bool(
+            record.exc_info and record.exc_info[1] is not None and not isinstance(record.exc_info[1], NETWORK_ERRORS)
+        )
 
 
 def install_console(level: str = "WARNING") -> logging.Handler:

@@ -11,13 +11,13 @@ from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
-
 from twisted.python.failure import Failure
 
-from blogarchive.archive.errors import ArchiveError
-from . import quietlog
 from blogarchive.archive.crawls import final_status
+from blogarchive.archive.errors import ArchiveError
 from blogarchive.pipelines.stats import PAGE_OUTCOME, SKIPPED_DATED, SKIPPED_RECENT
+
+from . import quietlog
 from .spiders.blog import BlogSpider
 
 
@@ -29,16 +29,18 @@ class CrawlReport:
 
     def outcome_counts(self) -> dict[str, int]:
         prefix = "archive/outcome/"
-        return {k[len(prefix):]: v for k, v in sorted(self.stats.items()) if k.startswith(prefix)}
+        return {k[len(prefix) :]: v for k, v in sorted(self.stats.items()) if k.startswith(prefix)}
 
     def page_outcomes(self) -> dict[str, int]:
         """Pages per outcome as the spider saw them (also without an archive)."""
-        return {k[len(PAGE_OUTCOME):]: v for k, v in self.stats.items() if k.startswith(PAGE_OUTCOME)}
+        return {k[len(PAGE_OUTCOME) :]: v for k, v in self.stats.items() if k.startswith(PAGE_OUTCOME)}
 
     def status(self) -> tuple[str, str]:
         """(status, reason) of a crawl without an archive, by the rule a crawl row follows."""
         skipped = sum(self.skipped_counts().values())
-        return final_status(self.page_outcomes(), skipped=skipped, finish_reason=self.stats.get("finish_reason", "finished"))
+        return final_status(
+            self.page_outcomes(), skipped=skipped, finish_reason=self.stats.get("finish_reason", "finished")
+        )
 
     def skipped_counts(self) -> dict[str, int]:
         """Known pages not requested, by why: the crawl row's skipped_* columns."""
@@ -75,7 +77,9 @@ def run_crawl(urls: list[str], *, follow: bool, overrides: dict[str, Any] | None
     except ImportError as exc:  # a setting names a module that is not installed (a reactor, a loop)
         raise CrawlNotStarted(f"the crawl could not start: {type(exc).__name__}: {exc}") from None
     if failures:  # the crawl could not start: a component failed to load or to open
-        raise CrawlNotStarted(f"the crawl could not start: {failures[0].type.__name__}: {failures[0].getErrorMessage()}")
+        raise CrawlNotStarted(
+            f"the crawl could not start: {failures[0].type.__name__}: {failures[0].getErrorMessage()}"
+        )
     stats = crawler.stats.get_stats() if crawler.stats else {}
     return CrawlReport(stats.get("archive/crawl_id"), stats, time.monotonic() - started)
 

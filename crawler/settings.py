@@ -89,8 +89,18 @@ CRAWL_HOST_PROXIES: dict[str, str] = {}
 CRAWL_REVISIT_AFTER = 0
 # Query parameters removed from links before they are requested: they share, reply or track.
 CRAWL_STRIP_PARAMS = [
-    "share", "replytocom", "showComment", "utm_source", "utm_medium", "utm_campaign",
-    "utm_term", "utm_content", "fbclid", "gclid", "mc_cid", "mc_eid",
+    "share",
+    "replytocom",
+    "showComment",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "fbclid",
+    "gclid",
+    "mc_cid",
+    "mc_eid",
 ]
 
 # --- extraction -------------------------------------------------------------

@@ -10,6 +10,7 @@ they were measured on; a name they do not recognise is left as it is.
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 
 from .metadata import unescaped
 
@@ -27,10 +28,13 @@ _AUTHOR_LABEL = re.compile(
 _AUTHOR_PREFIX = re.compile(
     r"^\s*((post |article )?authors?|authored by|(posted|published|written|reviewed|words|photos) by|"
     r"(posted|published|updated) on|view all posts by|more (posts|articles) by|by)\s*:?\s+",
-    re.I)
+    re.I,
+)
 _WEEKDAY = r"((mon|tues|wednes|thurs|fri|satur|sun)day|mon|tue|wed|thu|fri|sat|sun)\.?,?\s+"
-_MONTHS = (r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t|tember)?|oct(ober)?|"
-           r"nov(ember)?|dec(ember)?")
+_MONTHS = (
+    r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t|tember)?|oct(ober)?|"
+    r"nov(ember)?|dec(ember)?"
+)
 #: a date: a month then a number, a number then a month, or digits with separators
 _DATE = rf"(({_MONTHS})\.?\s+\d|\d{{1,4}}[-/.]\d{{1,2}}[-/.]\d{{1,4}}|\d{{1,2}}(st|nd|rd|th)?\s+({_MONTHS})\b)"
 #: what bylines run on with after the name: a date, "Last updated", "Reviewed by", a
@@ -38,25 +42,34 @@ _DATE = rf"(({_MONTHS})\.?\s+\d|\d{{1,4}}[-/.]\d{{1,2}}[-/.]\d{{1,4}}|\d{{1,2}}(
 #: "June" are names too)
 _AUTHOR_TAIL = re.compile(
     rf"(\s*[•·|]\s.*|\s+(last\s+)?(updated|published|posted|modified|reviewed by)\b.*|\s+https?\b.*|"
-    rf"\s*[;,]?\s+(on\s+)?({_WEEKDAY})?{_DATE}.*)$", re.I)
+    rf"\s*[;,]?\s+(on\s+)?({_WEEKDAY})?{_DATE}.*)$",
+    re.I,
+)
 #: a date before the name: "March 3, 2024 by Jane Roe", "On 3 March 2024, Jane Roe"
 #: a whole date: "March 3, 2024", "3 March 2024", "2024-03-03", "03/03/2024", "March 3"
-_FULL_DATE = (rf"(({_WEEKDAY})?(({_MONTHS})\.?\s+\d{{1,2}}(st|nd|rd|th)?(,?\s+\d{{4}})?|"
-              rf"\d{{1,2}}(st|nd|rd|th)?\s+({_MONTHS})\.?(,?\s+\d{{4}})?|"
-              rf"\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}))")
+_FULL_DATE = (
+    rf"(({_WEEKDAY})?(({_MONTHS})\.?\s+\d{{1,2}}(st|nd|rd|th)?(,?\s+\d{{4}})?|"
+    rf"\d{{1,2}}(st|nd|rd|th)?\s+({_MONTHS})\.?(,?\s+\d{{4}})?|"
+    rf"\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}))"
+)
 _DATE_FIRST = re.compile(rf"^(on\s+)?{_FULL_DATE}\s*(,|\bby\b|[•·|–—-])?\s+", re.I)
 #: a line that is a date and a time at most: "March 3, 2024", "12/03/2024 · 10:30"
 _ONLY_A_DATE = re.compile(
-    rf"^(on\s+)?{_FULL_DATE}(\s*([,·•|@-]|at)?\s*\d{{1,2}}[:.]\d{{2}}(\s*[ap]\.?m\.?)?)?\.?$", re.I)
+    rf"^(on\s+)?{_FULL_DATE}(\s*([,·•|@-]|at)?\s*\d{{1,2}}[:.]\d{{2}}(\s*[ap]\.?m\.?)?)?\.?$", re.I
+)
 #: month abbreviations alone: a date's remains, not a name ("Dec", "Sept.")
 _MONTH_ABBREVIATION = re.compile(r"^(jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?$", re.I)
 _DATELINE = re.compile(r"^(last\s+)?(updated|published|posted|modified)\b", re.I)
 #: a job title run on after the name, without a comma: "Jane Roe Senior Reporter"
-_ROLE_WORDS = (r"writer|reporter|editor|founder|co-founder|consultant|contributor|journalist|correspondent|columnist|"
-               r"producer|analyst|specialist|attorney|lawyer|reviewer")
+_ROLE_WORDS = (
+    r"writer|reporter|editor|founder|co-founder|consultant|contributor|journalist|correspondent|columnist|"
+    r"producer|analyst|specialist|attorney|lawyer|reviewer"
+)
 _ROLE = re.compile(
     r"\s+(((former|senior|junior|staff|contributing|managing|associate|assistant|chief|freelance|lead|guest|tech|news|"
-    rf"features?)\s+)+(\w+\s+)?)?({_ROLE_WORDS})\b.*$", re.I)
+    rf"features?)\s+)+(\w+\s+)?)?({_ROLE_WORDS})\b.*$",
+    re.I,
+)
 #: what a later "; " piece of a byline is when it is no co-author: a title or credential
 _NOT_A_NAME = re.compile(rf"\b({_ROLE_WORDS}|ceo|cto|md|dvm|phd|head)\b", re.I)
 
@@ -83,7 +96,7 @@ def _names_in_byline(text: str) -> list[str]:
     return names
 
 
-def clean_author(value: str | None, *, rejected: set[str] = frozenset()) -> str | None:
+def clean_author(value: str | None, *, rejected: AbstractSet[str] = frozenset()) -> str | None:
     """An author name, or None for labels ("By", "Writer's picture"), dates, profile
     URLs and the names in `rejected` (commenters). The byline's tail ("• March 3",
     "Last updated") and a date before the name are cut, entities decoded, quotes and
@@ -98,11 +111,22 @@ def clean_author(value: str | None, *, rejected: set[str] = frozenset()) -> str 
         text = unlabelled
     text = _AUTHOR_TAIL.sub("", text).strip(" |·•,;-–—")
     text = ", ".join(_names_in_byline(text)) if text else ""
-    if not text or len(text) > 100 or _AUTHOR_LABEL.match(text) or _ONLY_A_DATE.match(text) or \
-            _MONTH_ABBREVIATION.match(text) or _DATELINE.match(text):
+    if (
+        not text
+        or len(text) > 100
+        or _AUTHOR_LABEL.match(text)
+        or _ONLY_A_DATE.match(text)
+        or _MONTH_ABBREVIATION.match(text)
+        or _DATELINE.match(text)
+    ):
         return None
-    if not any(c.isalpha() for c in text) or "://" in text or text.lower().startswith("www.") or \
-            "@" in text and " " not in text:
+    if (
+        not any(c.isalpha() for c in text)
+        or "://" in text
+        or text.lower().startswith("www.")
+        or "@" in text
+        and " " not in text
+    ):
         return None
     if text.lower() in {r.lower() for r in rejected}:
         return None

@@ -30,8 +30,29 @@ _COMMENT_AUTHORS = (
     ".wp-block-comment-author-name",
 )
 _BLOCK_TAGS = {
-    "p", "div", "section", "article", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
-    "blockquote", "pre", "figure", "figcaption", "table", "tr", "dd", "dt", "header", "footer",
+    "p",
+    "div",
+    "section",
+    "article",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "figure",
+    "figcaption",
+    "table",
+    "tr",
+    "dd",
+    "dt",
+    "header",
+    "footer",
 }
 _SHORT_TAGS = {"span", "div", "p", "li", "a", "button", "small", "time", "strong", "em", "b"}
 
@@ -56,7 +77,9 @@ def normalize_space(text: str) -> str:
 
 
 #: classes of text meant for screen readers only ("Post author", "Categories")
-_SCREEN_READER_ONLY = re.compile(r"(?:^|\s)(screen-reader-text|sr-only|visually-hidden|visuallyhidden|assistive-text)(?:\s|$)")
+_SCREEN_READER_ONLY = re.compile(
+    r"(?:^|\s)(screen-reader-text|sr-only|visually-hidden|visuallyhidden|assistive-text)(?:\s|$)"
+)
 
 
 def visible_text(element: HtmlElement) -> str:
@@ -84,7 +107,9 @@ def _texts(elements: list[HtmlElement]) -> list[str]:
     return list(seen)
 
 
-def read_markup(tree: HtmlElement | IndexedTree, profile: PlatformProfile | None, url: str | None = None) -> MarkupFacts:
+def read_markup(
+    tree: HtmlElement | IndexedTree, profile: PlatformProfile | None, url: str | None = None
+) -> MarkupFacts:
     """Title, author, tags, comments and page kind as the markup marks them."""
     profiles = [p for p in (profile, GENERIC) if p is not None]
     facts = MarkupFacts()
@@ -101,9 +126,11 @@ def read_markup(tree: HtmlElement | IndexedTree, profile: PlatformProfile | None
         path = urlsplit(url).path if url else ""
         facts.is_page = select_first(tree, profile.page_markers) is not None
         facts.is_post = select_first(tree, profile.post_markers) is not None or bool(
-            profile.post_path and profile.post_path.search(path))
+            profile.post_path and profile.post_path.search(path)
+        )
         facts.is_listing = select_first(tree, profile.listing_markers) is not None or bool(
-            profile.listing_path and profile.listing_path.search(path))
+            profile.listing_path and profile.listing_path.search(path)
+        )
     return facts
 
 
@@ -124,7 +151,9 @@ _COMMENT_CONTROLS = etree.XPath(
 #: lines of a comment widget's labels (English: the language of the widgets measured)
 _COMMENT_LABEL = re.compile(
     r"^(reply|share|like|report|edit|delete|collapse|expand( full)? comment|see more|show more|"
-    r"(liked|loved) by\b.*\b(\d+|others?|people)\b.*|\d+\s+(replies|reply|likes?))$", re.I)
+    r"(liked|loved) by\b.*\b(\d+|others?|people)\b.*|\d+\s+(replies|reply|likes?))$",
+    re.I,
+)
 
 
 def _comment_text(element: HtmlElement) -> str:
@@ -141,7 +170,9 @@ def comment_regions(tree: HtmlElement | IndexedTree, profile: PlatformProfile | 
     return select(tree, tuple(s for group in sections for s in group))
 
 
-def markup_counts(tree: HtmlElement | IndexedTree, profile: PlatformProfile | None, body: HtmlElement | None) -> dict[str, int]:
+def markup_counts(
+    tree: HtmlElement | IndexedTree, profile: PlatformProfile | None, body: HtmlElement | None
+) -> dict[str, int]:
     """Counters of the post itself: the platform's counter elements, then short texts
     ("120 views", "3 min read") in the post's header and footer, outside reader
     comments. A "recent posts" list shows counters too: they are not the post's."""
@@ -171,7 +202,9 @@ def _post_scope(root: HtmlElement, body: HtmlElement | None, title: HtmlElement 
     only <article>. None when that is unclear (a list of posts)."""
     if body is not None:
         holds_title = set(title.iterancestors()) if title is not None else set()
-        return next((a for a in body.iterancestors() if a.tag in ("article", "main") or a in holds_title), body.getparent())
+        return next(
+            (a for a in body.iterancestors() if a.tag in ("article", "main") or a in holds_title), body.getparent()
+        )
     articles = root.findall(".//article")
     return articles[0] if len(articles) == 1 else None
 

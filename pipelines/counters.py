@@ -9,12 +9,21 @@ data in their own columns); structured data (JSON-LD `interactionStatistic`,
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
-__all__ = ["COUNTER_KINDS", "counter_value", "counters_in_texts", "iso_minutes", "parse_count", "short_texts", "statistic_counts"]
+__all__ = [
+    "COUNTER_KINDS",
+    "counter_value",
+    "counters_in_texts",
+    "iso_minutes",
+    "parse_count",
+    "short_texts",
+    "statistic_counts",
+]
 
 #: the Document fields and `pages` columns, in the order they are documented
 COUNTER_KINDS = ("comment_count", "view_count", "like_count", "reading_time")
@@ -25,13 +34,18 @@ _PATTERNS = {
     "like_count": re.compile(rf"^{_NUMBER}\s*(likes?|claps?|hearts?|notes?|reactions?|kudos)$", re.I),
     "comment_count": re.compile(rf"^{_NUMBER}\s*(comments?|responses?|replies|reply)$", re.I),
     "reading_time": re.compile(
-        rf"^(?:(?:est\.?\s*)?reading time\s*:?\s*)?{_NUMBER}\s*(?:min(?:ute)?s?\.?)(?:\s+(?:read|reading time|to read))?$", re.I),
+        rf"^(?:(?:est\.?\s*)?reading time\s*:?\s*)?{_NUMBER}\s*(?:min(?:ute)?s?\.?)(?:\s+(?:read|reading time|to read))?$",
+        re.I,
+    ),
 }
 _BARE_NUMBER = re.compile(rf"^{_NUMBER}$")
 _ISO_DURATION = re.compile(r"^P(?:T?(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)$", re.I)
 _STATISTIC_KINDS = {
-    "viewaction": "view_count", "watchaction": "view_count", "readaction": "view_count",
-    "likeaction": "like_count", "commentaction": "comment_count",
+    "viewaction": "view_count",
+    "watchaction": "view_count",
+    "readaction": "view_count",
+    "likeaction": "like_count",
+    "commentaction": "comment_count",
 }
 
 

@@ -69,9 +69,18 @@ class DedupPipeline:
             if size < SHORT_TEXT_CHARS:
                 self.first_title[digest] = title
             return item
-        if first != url and size < SHORT_TEXT_CHARS and digest in self.first_title and self.first_title[digest] != title:
-            return self._record(item, "no_content", f"its only text is the {size}-character text of {first}, "
-                                "another post: a banner or placeholder, not an article")
+        if (
+            first != url
+            and size < SHORT_TEXT_CHARS
+            and digest in self.first_title
+            and self.first_title[digest] != title
+        ):
+            return self._record(
+                item,
+                "no_content",
+                f"its only text is the {size}-character text of {first}, "
+                "another post: a banner or placeholder, not an article",
+            )
         reason = "fetched again (a redirect led here)" if first == url else f"same text as {first}"
         return self._record(item, "duplicate", reason)
 
@@ -80,7 +89,15 @@ class DedupPipeline:
             self.stats.inc_value(f"dedup/{outcome}")
         page = item.page
         return FetchRecord(
-            url=page.url, kind="page", outcome=outcome, fetched_at=page.fetched_at, status=page.status,
-            reason=reason, content_hash=item.document.content_hash, etag=page.etag, last_modified=page.last_modified,
-            warc=page.warc, requested_url=page.requested_url,
+            url=page.url,
+            kind="page",
+            outcome=outcome,
+            fetched_at=page.fetched_at,
+            status=page.status,
+            reason=reason,
+            content_hash=item.document.content_hash,
+            etag=page.etag,
+            last_modified=page.last_modified,
+            warc=page.warc,
+            requested_url=page.requested_url,
         )

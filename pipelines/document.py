@@ -9,24 +9,33 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
-from itertools import islice
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
-from typing import TYPE_CHECKING, Callable
+from itertools import islice
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import lxml.html
 from lxml import etree
 
 from . import heuristics
+from .bylines import clean_author, is_date_line
 from .cleanup import (
-    MarkupFacts, block_text, comment_regions, drop_noise_lines, find_body, markup_counts, normalize_space, prune,
+    MarkupFacts,
+    block_text,
+    comment_regions,
+    drop_noise_lines,
+    find_body,
+    markup_counts,
+    normalize_space,
+    prune,
     read_markup,
 )
-from .bylines import clean_author, is_date_line
-from .metadata import PageMetadata, declared_language, parse_date, read_json_ld, read_meta_tags, unescaped
 from .counters import COUNTER_KINDS, counters_in_texts
+from .dates import parse_date
 from .language import text_language
+from .metadata import PageMetadata, declared_language, read_json_ld, read_meta_tags, unescaped
 from .platforms import IndexedTree, detect_platform, select_first
 
 if TYPE_CHECKING:
@@ -64,7 +73,9 @@ RECALL_GAIN = 1.1
 
 #: the page's articles: <article> elements and the hentry class of classic blog themes
 _ARTICLES = etree.XPath(".//article | .//*[contains(concat(' ', normalize-space(@class), ' '), ' hentry ')]")
-_LISTING_PATH = re.compile(r"/(tag|tags|category|categories|label|labels|search|archive|archives|author|page/\d+)(/|$)", re.I)
+_LISTING_PATH = re.compile(
+    r"/(tag|tags|category|categories|label|labels|search|archive|archives|author|page/\d+)(/|$)", re.I
+)
 
 
 class NoContent(Exception):
@@ -174,8 +185,11 @@ def document_from_tree(tree: HtmlElement, url: str, max_elements: int = MAX_ELEM
     page = IndexedTree(tree)  # read_markup, find_body and prune ask it ~150 selectors
     markup = read_markup(page, profile, url)
     language = json_ld.language or declared_language(tree)
-    guessed = _Guesses(title=normalize_space(tree.findtext(".//title") or "") or None) if light else \
-        _guess_metadata(tree, url, json_ld, meta_tags, markup)
+    guessed = (
+        _Guesses(title=normalize_space(tree.findtext(".//title") or "") or None)
+        if light
+        else _guess_metadata(tree, url, json_ld, meta_tags, markup)
+    )
 
     page_type = _page_type(markup, json_ld, meta_tags, tree, url)
     listing = page_type == "listing"
@@ -204,15 +218,18 @@ def document_from_tree(tree: HtmlElement, url: str, max_elements: int = MAX_ELEM
     if not text:
         raise NoContent("no main text found")
     if not listing and False in (json_ld.free, meta_tags.free) and len(text) < PAYWALL_CHARS:
-        raise NoContent(f"the article is for paying readers: the page says so and holds {len(text)} characters "
-                        "of it (a sign-up or member banner)")
+        raise NoContent(
+            f"the article is for paying readers: the page says so and holds {len(text)} characters "
+            "of it (a sign-up or member banner)"
+        )
     if not listing and markup.comments:
         counts.setdefault("comment_count", len(markup.comments))
 
     author = published = modified = None  # a list of posts has no single author or date
     if not listing:
-        person, own_site = _author_names([json_ld.author, meta_tags.author], [markup.author, guessed.author],
-                                         markup.comment_authors, sitename)
+        person, own_site = _author_names(
+            [json_ld.author, meta_tags.author], [markup.author, guessed.author], markup.comment_authors, sitename
+        )
         author = person or own_site
         published = _published(json_ld.published, meta_tags.published, parse_date(guessed.date))
         modified = json_ld.modified or meta_tags.modified
@@ -262,8 +279,12 @@ def _guess_metadata(
     guesses = _Guesses()
     if not (json_ld.title or meta_tags.title or markup.title):
         guesses.title = heuristics.guess_title(tree)
-    person, _ = _author_names([json_ld.author, meta_tags.author], [markup.author], markup.comment_authors,
-                              json_ld.sitename or meta_tags.sitename)
+    person, _ = _author_names(
+        [json_ld.author, meta_tags.author],
+        [markup.author],
+        markup.comment_authors,
+        json_ld.sitename or meta_tags.sitename,
+    )
     if person is None:  # the page names no one but perhaps itself: trafilatura's guess
         guesses.author = heuristics.guess_author(tree)
     if not (json_ld.published or meta_tags.published):
@@ -277,8 +298,9 @@ def _guess_metadata(
     return guesses
 
 
-def _author_names(stated: list[str | None], shown: list[str | None], commenters: set[str],
-                  sitename: str | None) -> tuple[str | None, str | None]:
+def _author_names(
+    stated: list[str | None], shown: list[str | None], commenters: set[str], sitename: str | None
+) -> tuple[str | None, str | None]:
     """(the first person named, the site's own name where it is named as the author).
 
     `stated` are what the page's structured data says (JSON-LD, meta tags), `shown`
@@ -338,7 +360,7 @@ def strip_site_name(title: str | None, sitename: str | None) -> str | None:
         if title.endswith(suffix) and len(title) > len(suffix):
             return title[: -len(suffix)].strip()
         if title.startswith(prefix) and len(title) > len(prefix):
-            return title[len(prefix):].strip()
+            return title[len(prefix) :].strip()
     return title
 
 
@@ -374,8 +396,13 @@ def _plain_title(title: str | None) -> str | None:
         return title
     stripped = title.strip()
     for _ in range(2):
-        if stripped.startswith("#") or stripped[:1] == stripped[-1:] and stripped[:1] in "*_\"'" or \
-                stripped[:1] == "“" and stripped[-1:] == "”":
+        if (
+            stripped.startswith("#")
+            or stripped[:1] == stripped[-1:]
+            and stripped[:1] in "*_\"'"
+            or stripped[:1] == "“"
+            and stripped[-1:] == "”"
+        ):
             stripped = _MARKUP_AROUND.sub("", stripped).strip()
     return stripped or title
 
@@ -387,7 +414,12 @@ def _unlink_introduced_lists(root: HtmlElement) -> None:
     paragraphs: dict[HtmlElement, int] = {}  # per parent: a page of many lists asks each parent once
     for listing in list(root.iter("ul", "ol")):
         before, parent = listing.getprevious(), listing.getparent()
-        if parent is None or before is None or before.tag != "p" or not normalize_space(before.text_content()).endswith(":"):
+        if (
+            parent is None
+            or before is None
+            or before.tag != "p"
+            or not normalize_space(before.text_content()).endswith(":")
+        ):
             continue
         if parent not in paragraphs:
             paragraphs[parent] = sum(1 for _ in parent.iterchildren("p"))
@@ -440,8 +472,11 @@ def _headline_text(heading: HtmlElement, sitename: str | None) -> str | None:
     if any(_SITE_NAME_MARKS.search(f"{e.get('class', '')} {e.get('id', '')}") or e.tag == "a" for e in near):
         return None
     ancestors = [a.tag for a in heading.iterancestors()]
-    if "header" in ancestors and not {"article", "main"} & set(ancestors[: ancestors.index("header")]) and \
-            "article" not in ancestors:
+    if (
+        "header" in ancestors
+        and not {"article", "main"} & set(ancestors[: ancestors.index("header")])
+        and "article" not in ancestors
+    ):
         return None  # the page's banner, above any article: the site's name
     return text
 
@@ -449,8 +484,11 @@ def _headline_text(heading: HtmlElement, sitename: str | None) -> str | None:
 #: lines a byline is made of: "By Jane", "Posted on ...", "Updated ..."
 _BYLINE_WORDS = re.compile(r"^(by|posted|published|updated|last updated|written by|words by)\b", re.I)
 #: a date with a year in a line: "December 18, 2025", "18 Dec 2025", "2025-12-18", "18/12/2025"
-_DATE_IN_LINE = re.compile(r"\b(\d{4}-\d{2}-\d{2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|[a-z]{3,9}\.?\s+\d{1,2}(st|nd|rd|th)?,?\s+\d{4}|"
-                           r"\d{1,2}(st|nd|rd|th)?\s+[a-z]{3,9}\.?,?\s+\d{4})\b", re.I)
+_DATE_IN_LINE = re.compile(
+    r"\b(\d{4}-\d{2}-\d{2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|[a-z]{3,9}\.?\s+\d{1,2}(st|nd|rd|th)?,?\s+\d{4}|"
+    r"\d{1,2}(st|nd|rd|th)?\s+[a-z]{3,9}\.?,?\s+\d{4})\b",
+    re.I,
+)
 
 
 def split_byline(text: str, author: str | None) -> tuple[str, list[str]]:
@@ -467,13 +505,20 @@ def split_byline(text: str, author: str | None) -> tuple[str, list[str]]:
         # the author's name alone or with a note after a separator ("Jane Roe · Staff
         # Writer"), not a sentence that mentions them; "By ..." and "Posted ..." lines
         # only with the name or a date in them (a poem starts "By the sea")
-        named = bool(author) and re.match(rf"^(by\s+)?{re.escape(author)}\s*([•·|,–—-].*)?$", line, re.I) is not None
+        named = (
+            bool(author) and re.match(rf"^(by\s+)?{re.escape(author or '')}\s*([•·|,–—-].*)?$", line, re.I) is not None
+        )
         dated = bool(_DATE_IN_LINE.search(line))
-        if not (named or is_date_line(line) or counters_in_texts([line]) or
-                _BYLINE_WORDS.match(line) and (dated or author and re.search(rf"\b{re.escape(author)}\b", line))):
+        if not (
+            named
+            or is_date_line(line)
+            or counters_in_texts([line])
+            or _BYLINE_WORDS.match(line)
+            and (dated or author and re.search(rf"\b{re.escape(author)}\b", line))
+        ):
             break
         header.append(line)
-    return "\n".join(lines[len(header):]), header
+    return "\n".join(lines[len(header) :]), header
 
 
 def _drop_leading_title(text: str, title: str | None) -> str:
@@ -528,11 +573,18 @@ def _main_text(tree: HtmlElement, body: HtmlElement | None, url: str) -> tuple[s
         block = largest_block(tree)
         source, reference = tree, drop_noise_lines(block_text(block)).strip() if block is not None else ""
     text = _trafilatura_text(source, url)
-    return choose_text(text, lambda: _trafilatura_text(source, url, favor_recall=True), reference,
-                       len(normalize_space(source.text_content())), marked=body is not None)
+    return choose_text(
+        text,
+        lambda: _trafilatura_text(source, url, favor_recall=True),
+        reference,
+        len(normalize_space(source.text_content())),
+        marked=body is not None,
+    )
 
 
-def choose_text(text: str, recall: Callable[[], str], reference: str, pruned_size: int, marked: bool) -> tuple[str, str]:
+def choose_text(
+    text: str, recall: Callable[[], str], reference: str, pruned_size: int, marked: bool
+) -> tuple[str, str]:
     """Steps 2 and 3 of `_main_text` as a pure rule: trafilatura's `text`, or its
     `recall` mode's (run only when asked for), or the `reference` text (the marked
     body's, or the largest block's), with the `extractor` name. `pruned_size` is the
@@ -571,7 +623,7 @@ def _trafilatura_text(source: HtmlElement, url: str, favor_recall: bool = False)
     return drop_noise_lines(heuristics.main_text(source, url, favor_recall)).strip()
 
 
-def largest_block(tree: HtmlElement, outside: list[HtmlElement] = ()) -> HtmlElement | None:
+def largest_block(tree: HtmlElement, outside: Sequence[HtmlElement] = ()) -> HtmlElement | None:
     """The element whose own paragraphs hold the most text: where an unmarked post's
     body most likely is (navigation and sidebars are lists and short lines). Paragraphs
     inside the `outside` elements (the comment sections) do not count."""
@@ -589,8 +641,12 @@ def _is_the_post(body: HtmlElement, block: HtmlElement | None) -> bool:
     paragraphs lies apart from it (neither inside nor around it) and holds more text.
     Selectors such as `main article` or `.post-content` also match a teaser card of
     another post that comes first."""
-    if block is None or block is body or any(a is block for a in body.iterancestors()) or \
-            any(a is body for a in block.iterancestors()):
+    if (
+        block is None
+        or block is body
+        or any(a is block for a in body.iterancestors())
+        or any(a is body for a in block.iterancestors())
+    ):
         return True
     outside = sum(len(normalize_space(p.text_content())) for p in block.iterchildren("p", "pre", "blockquote"))
     return len(normalize_space(body.text_content())) >= outside
@@ -609,7 +665,9 @@ def _page_type(markup: MarkupFacts, json_ld: PageMetadata, meta_tags: PageMetada
         return "listing"
     if json_ld.page_kind == "post" or meta_tags.page_kind == "post":
         return "post"
-    postings = tree.xpath("//*[@itemtype][contains(@itemtype, 'schema.org/BlogPosting') or contains(@itemtype, 'schema.org/Article')]")
+    postings = tree.xpath(
+        "//*[@itemtype][contains(@itemtype, 'schema.org/BlogPosting') or contains(@itemtype, 'schema.org/Article')]"
+    )
     if len(postings) == 1:
         return "post"
     path = urlsplit(url).path

@@ -14,27 +14,33 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from dataclasses import replace
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
 from multiprocessing import active_children, get_context
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from . import signals as project_signals
 from .items import ExtractedPage, FetchedPage, FetchRecord
-
 from .worker import Result, extract_page, ready, start_worker
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+
+    from .document import Document
 
 logger = logging.getLogger(__name__)
 
 
 class ExtractionPipeline:
     def __init__(
-        self, processes: int, crawler: Crawler | None = None, timeout: float | None = None, max_links: int = 0,
-        max_elements: int | None = None, large_page: int = 0,
+        self,
+        processes: int,
+        crawler: Crawler | None = None,
+        timeout: float | None = None,
+        max_links: int = 0,
+        max_elements: int | None = None,
+        large_page: int = 0,
     ) -> None:
         self.processes = processes
         self.timeout = timeout
@@ -58,8 +64,14 @@ class ExtractionPipeline:
         if processes < 0:
             processes = os.cpu_count() or 1
         settings = crawler.settings
-        return cls(processes, crawler, settings.getfloat("EXTRACTION_TIMEOUT") or None, settings.getint("CRAWL_MAX_LINKS_PER_PAGE"),
-                   settings.getint("EXTRACTION_MAX_ELEMENTS"), settings.getint("EXTRACTION_LARGE_PAGE_CHARS"))
+        return cls(
+            processes,
+            crawler,
+            settings.getfloat("EXTRACTION_TIMEOUT") or None,
+            settings.getint("CRAWL_MAX_LINKS_PER_PAGE"),
+            settings.getint("EXTRACTION_MAX_ELEMENTS"),
+            settings.getint("EXTRACTION_LARGE_PAGE_CHARS"),
+        )
 
     def open_spider(self) -> None:
         if self.processes:
@@ -97,16 +109,17 @@ class ExtractionPipeline:
 
     async def _extract(self, item: FetchedPage, args: tuple[Any, ...]) -> ExtractedPage | FetchRecord:
         for _ in range(2):  # once, and once more in a new pool if a worker died
-            generation = self.generation
+            generation, pool = self.generation, self.pool
+            assert pool is not None  # started as the crawl opened, and again after a worker died
             try:
-                result = await asyncio.wrap_future(self.pool.submit(extract_page, *args))
+                result = await asyncio.wrap_future(pool.submit(extract_page, *args))
                 return self._item(item, result)
             except BrokenProcessPool:
                 # a worker died (killed, out of memory, a crash in a parser): every page
                 # in flight fails with it; start one new pool and give each page one more try
                 if generation == self.generation:
                     logger.warning("an extraction worker died; starting new workers")
-                    self.pool.shutdown(wait=False, cancel_futures=True)
+                    pool.shutdown(wait=False, cancel_futures=True)
                     # the broken pool's other workers ignore SIGTERM (worker.py), so the
                     # pool's own terminate() leaves them, and its manager thread waits on
                     # them for ever: end them before the new pool starts its own
@@ -122,13 +135,19 @@ class ExtractionPipeline:
             self.crawler.signals.send_catch_log(project_signals.page_links, page=item, alternates=alternates)
         if outcome == "ok":
             self._inc("extraction/extracted")
-            return ExtractedPage(page=item, document=value)
+            return ExtractedPage(page=item, document=cast("Document", value))
         if outcome in ("extract_error", "extract_timeout"):
             logger.info("extraction failed on %s: %s", item.url, value)  # the fetches row says so
         self._inc(f"extraction/{outcome}")
         return FetchRecord(
-            url=item.url, kind="page", outcome=outcome, fetched_at=item.fetched_at,
-            status=item.status, reason=value, warc=item.warc, requested_url=item.requested_url,
+            url=item.url,
+            kind="page",
+            outcome=outcome,
+            fetched_at=item.fetched_at,
+            status=item.status,
+            reason=str(value),
+            warc=item.warc,
+            requested_url=item.requested_url,
         )
 
     def _inc(self, key: str) -> None:

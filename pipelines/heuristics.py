@@ -33,7 +33,7 @@ def main_text(source: HtmlElement, url: str, favor_recall: bool = False) -> str:
         deduplicate=False,
         favor_recall=favor_recall,
     )
-    return (result.text if result is not None else "") or ""
+    return getattr(result, "text", None) or ""  # a Document (as_dict is off), or None
 
 
 def guess_title(tree: HtmlElement) -> str | None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from blogarchive.archive.warc import WarcPointer
+
     from .document import Document
 
 

@@ -38,8 +38,10 @@ def load_model() -> LanguageIdentifier | None:
     try:
         return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     except OSError as exc:
-        logger.warning("language detection is off: its model cannot be loaded (%s); pages keep their declared language",
-                       exc.strerror or exc)
+        logger.warning(
+            "language detection is off: its model cannot be loaded (%s); pages keep their declared language",
+            exc.strerror or exc,
+        )
         return None
 
 

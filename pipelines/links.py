@@ -6,8 +6,9 @@ imports nothing of Scrapy: a worker starts in a fraction of the time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache, partial
-from typing import TYPE_CHECKING, Callable, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
 
 from lxml import etree
@@ -22,14 +23,17 @@ __all__ = ["PageLinks", "ascii_host", "effective_port", "page_links", "tree_link
 #: what blogs link to that is not a page: archives, images, audio, video, office
 #: documents, executables (Scrapy's IGNORED_EXTENSIONS, which the link extractor
 #: of a Scrapy project would skip)
-NOT_PAGE_EXTENSIONS = frozenset("." + ext for ext in (
-    "7z 7zip bz2 rar tar tar.gz xz zip "
-    "mng pct bmp gif jpg jpeg png pst psp tif tiff ai drw dxf eps ps svg cdr ico webp "
-    "mp3 wma ogg wav ra aac mid au aiff "
-    "3gp asf asx avi mov mp4 mpg qt rm swf wmv m4a m4v flv webm "
-    "xls xlsm xlsx xltm xltx potm potx ppt pptm pptx pps doc docb docm docx dotm dotx odt ods odg odp "
-    "css pdf exe bin rss dmg iso apk jar sh rb js hta bat cpl msi msp py"
-).split())
+NOT_PAGE_EXTENSIONS = frozenset(
+    "." + ext
+    for ext in (
+        "7z 7zip bz2 rar tar tar.gz xz zip "
+        "mng pct bmp gif jpg jpeg png pst psp tif tiff ai drw dxf eps ps svg cdr ico webp "
+        "mp3 wma ogg wav ra aac mid au aiff "
+        "3gp asf asx avi mov mp4 mpg qt rm swf wmv m4a m4v flv webm "
+        "xls xlsm xlsx xltm xltx potm potx ppt pptm pptx pps doc docb docm docx dotm dotx odt ods odg odp "
+        "css pdf exe bin rss dmg iso apk jar sh rb js hta bat cpl msi msp py"
+    ).split()
+)
 _NOT_LINKS = ("javascript:", "mailto:", "tel:", "data:", "#")
 _HREFS = etree.XPath("//a/@href | //area/@href", smart_strings=False)
 _ALTERNATES = etree.XPath("//link[contains(concat(' ', normalize-space(@rel), ' '), ' alternate ')]")
@@ -104,7 +108,7 @@ def _page_url(url: str) -> str | None:
     return without_userinfo(url)
 
 
-_NOT_IN_HOSTS = frozenset("%\\ \t\r\n<>\"{}|^`")
+_NOT_IN_HOSTS = frozenset('%\\ \t\r\n<>"{}|^`')
 
 
 def valid_host(host: str) -> bool:

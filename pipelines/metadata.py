@@ -6,26 +6,38 @@ platform's markup and trafilatura's guesses, in that order of trust.
 
 from __future__ import annotations
 
-import json
 import html
+import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from .counters import counter_value, statistic_counts
+from .dates import parse_date
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
 ARTICLE_TYPES = {
-    "article", "blogposting", "newsarticle", "posting", "socialmediaposting", "report",
-    "techarticle", "scholarlyarticle", "liveblogposting", "opinionnewsarticle",
-    "reportagenewsarticle", "analysisnewsarticle", "backgroundnewsarticle", "reviewnewsarticle",
+    "article",
+    "blogposting",
+    "newsarticle",
+    "posting",
+    "socialmediaposting",
+    "report",
+    "techarticle",
+    "scholarlyarticle",
+    "liveblogposting",
+    "opinionnewsarticle",
+    "reportagenewsarticle",
+    "analysisnewsarticle",
+    "backgroundnewsarticle",
+    "reviewnewsarticle",
 }
 LISTING_TYPES = {"collectionpage", "blog", "itemlist", "searchresultspage"}
 
-EARLIEST = datetime(1995, 1, 1, tzinfo=timezone.utc)
 
 @dataclass
 class PageMetadata:
@@ -243,34 +255,3 @@ def _language(value: str | None) -> str | None:
         return None
     match = re.match(r"^\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*\s*$", value)
     return match.group(1).lower() if match else None
-
-
-def parse_date(value: str | None, now: datetime | None = None) -> datetime | None:
-    """An ISO 8601 date or datetime as an aware datetime; None if absent or implausible.
-
-    The page's own UTC offset is kept (the archive stores the instant in UTC; the
-    offset gives the date as the page shows it). A date without a time is midnight
-    UTC; a time without a zone is taken as UTC. Dates before 1995 or more than a
-    day in the future are rejected.
-    """
-    if not value:
-        return None
-    text = value.strip()
-    parsed: datetime | None = None
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        match = re.match(r"^(\d{4})-(\d{2})-(\d{2})", text)
-        if match:
-            try:
-                parsed = datetime.combine(date(*map(int, match.groups())), time())
-            except ValueError:
-                return None
-    if parsed is None:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    now = now or datetime.now(timezone.utc)
-    if parsed < EARLIEST or parsed > now + timedelta(days=1):
-        return None
-    return parsed

@@ -26,9 +26,11 @@ from blogarchive.archive import ArchiveError, ArchiveWriter, new_crawl_id
 from blogarchive.archive.crawls import crawl_row, final_status, mark_dead_crawls
 from blogarchive.archive.location import locate
 from blogarchive.archive.lock import ArchiveLock
+from blogarchive.archive.schema import WARC_COLUMNS
 from blogarchive.archive.state import load_state
 from blogarchive.archive.warc import WarcPointer, WarcSegments
 from blogarchive.archive.writer import remove_temporaries
+
 from . import signals as project_signals
 from .items import ExtractedPage, FetchRecord
 from .stats import SKIPPED_DATED, SKIPPED_RECENT
@@ -40,8 +42,16 @@ logger = logging.getLogger(__name__)
 
 #: settings recorded with each crawl: the ones that shape what it fetches
 RECORDED_SETTINGS = (
-    "CRAWL_FOLLOW", "CRAWL_MAX_PAGES", "CRAWL_DEPTH", "CRAWL_ALLOW_HOSTS", "CRAWL_REVISIT_AFTER",
-    "ROBOTSTXT_OBEY", "USER_AGENT", "DOWNLOAD_DELAY", "DOWNLOAD_TIMEOUT", "DOWNLOAD_MAXSIZE",
+    "CRAWL_FOLLOW",
+    "CRAWL_MAX_PAGES",
+    "CRAWL_DEPTH",
+    "CRAWL_ALLOW_HOSTS",
+    "CRAWL_REVISIT_AFTER",
+    "ROBOTSTXT_OBEY",
+    "USER_AGENT",
+    "DOWNLOAD_DELAY",
+    "DOWNLOAD_TIMEOUT",
+    "DOWNLOAD_MAXSIZE",
 )
 
 
@@ -51,9 +61,8 @@ def _host(url: str) -> str:
 
 def warc_columns(pointer: WarcPointer | None) -> dict[str, Any]:
     """The WARC pointer columns of a row (nulls without a capture)."""
-    if pointer is None:
-        return {"warc_filename": None, "warc_record_offset": None, "warc_record_length": None}
-    return {"warc_filename": pointer.filename, "warc_record_offset": pointer.offset, "warc_record_length": pointer.length}
+    values = (pointer.filename, pointer.offset, pointer.length) if pointer is not None else (None, None, None)
+    return dict(zip(WARC_COLUMNS, values))
 
 
 def page_record(item: ExtractedPage, crawl_id: str) -> dict[str, Any]:
@@ -98,18 +107,34 @@ def fetch_record(item: FetchRecord | ExtractedPage, crawl_id: str) -> dict[str, 
     if isinstance(item, ExtractedPage):
         page = item.page
         return {
-            "url": page.url, "host": _host(page.url), "crawl_id": crawl_id,
-            "fetched_at": page.fetched_at, "kind": "page", "status": page.status,
-            "outcome": "stored", "reason": page.encoding_note, "content_hash": item.document.content_hash,
-            "etag": page.etag, "last_modified": page.last_modified,
-            **warc_columns(page.warc), "payload_digest": page.warc.payload_digest if page.warc else None,
+            "url": page.url,
+            "host": _host(page.url),
+            "crawl_id": crawl_id,
+            "fetched_at": page.fetched_at,
+            "kind": "page",
+            "status": page.status,
+            "outcome": "stored",
+            "reason": page.encoding_note,
+            "content_hash": item.document.content_hash,
+            "etag": page.etag,
+            "last_modified": page.last_modified,
+            **warc_columns(page.warc),
+            "payload_digest": page.warc.payload_digest if page.warc else None,
         }
     return {
-        "url": item.url, "host": _host(item.url), "crawl_id": crawl_id,
-        "fetched_at": item.fetched_at, "kind": item.kind, "status": item.status,
-        "outcome": item.outcome, "reason": item.reason, "content_hash": item.content_hash,
-        "etag": item.etag, "last_modified": item.last_modified,
-        **warc_columns(item.warc), "payload_digest": item.warc.payload_digest if item.warc else None,
+        "url": item.url,
+        "host": _host(item.url),
+        "crawl_id": crawl_id,
+        "fetched_at": item.fetched_at,
+        "kind": item.kind,
+        "status": item.status,
+        "outcome": item.outcome,
+        "reason": item.reason,
+        "content_hash": item.content_hash,
+        "etag": item.etag,
+        "last_modified": item.last_modified,
+        **warc_columns(item.warc),
+        "payload_digest": item.warc.payload_digest if item.warc else None,
     }
 
 
@@ -143,7 +168,8 @@ class ArchiveStoragePipeline:
             row_group_rows=settings.getint("ARCHIVE_ROW_GROUP_ROWS"),
             background=settings.getbool("ARCHIVE_BACKGROUND_WRITES"),
             warc=WarcSegments(root, crawl_id, max_bytes=settings.getint("ARCHIVE_WARC_MAX_BYTES"))
-            if settings.getbool("ARCHIVE_WARC") else None,
+            if settings.getbool("ARCHIVE_WARC")
+            else None,
         )
         # the command line takes the lock before the crawl starts; `scrapy crawl` does not
         lock = None if settings.getbool("ARCHIVE_LOCK_HELD") else ArchiveLock(root, crawl_id)
@@ -248,8 +274,9 @@ class ArchiveStoragePipeline:
 
     def _final_status(self, reason: str) -> tuple[str, str]:
         dated, recent = self._skipped()
-        return final_status(self.page_outcomes, skipped=dated + recent, failure=self.failure, finish_reason=reason,
-                            outcomes=self.counts)
+        return final_status(
+            self.page_outcomes, skipped=dated + recent, failure=self.failure, finish_reason=reason, outcomes=self.counts
+        )
 
     def _skipped(self) -> tuple[int, int]:
         stats = self.crawler.stats
@@ -257,7 +284,16 @@ class ArchiveStoragePipeline:
 
     def _write_crawl(self, status: str, **extra: Any) -> None:
         dated, recent = self._skipped()
-        self.writer.write_crawl(crawl_row(
-            self.writer.crawl_id, status, started_at=self.started_at, seeds=self.seeds,
-            settings=self.settings_json, counts=dict(self.counts), skipped_dated=dated, skipped_recent=recent, **extra,
-        ))
+        self.writer.write_crawl(
+            crawl_row(
+                self.writer.crawl_id,
+                status,
+                started_at=self.started_at,
+                seeds=self.seeds,
+                settings=self.settings_json,
+                counts=dict(self.counts),
+                skipped_dated=dated,
+                skipped_recent=recent,
+                **extra,
+            )
+        )

@@ -12,8 +12,9 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Iterator, NamedTuple, Union
+from typing import TYPE_CHECKING, NamedTuple, Union
 
 from .links import PageLinks, tree_links
 
@@ -27,7 +28,7 @@ class Result(NamedTuple):
     with no main text, a list of links, still leads on)."""
 
     outcome: str
-    value: Union["Document", str]
+    value: Union[Document, str]
     links: PageLinks = PageLinks()
 
 

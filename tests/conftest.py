@@ -10,9 +10,10 @@ import sys
 import time
 import urllib.request
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import duckdb
 import pytest
@@ -62,7 +63,11 @@ def run_blogarchive(*args: str, timeout: float = 180, cwd: Path | None = None) -
     """The real `blogarchive` command, as a user runs it."""
     return subprocess.run(
         [BLOGARCHIVE, *args],
-        capture_output=True, text=True, timeout=timeout, cwd=cwd or ROOT, env=command_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd or ROOT,
+        env=command_env(),
     )
 
 
@@ -123,8 +128,9 @@ def s3_server() -> Iterator[str]:
     if not binary.exists():
         require_server("moto_server", "pip install 'moto[server]'; the test extra installs it")
     port = free_port()
-    server = subprocess.Popen([str(binary), "-H", "127.0.0.1", "-p", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [str(binary), "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     endpoint = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -134,7 +140,7 @@ def s3_server() -> Iterator[str]:
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
                 server.kill()
-                raise RuntimeError("moto_server did not start")
+                raise RuntimeError("moto_server did not start") from None
             time.sleep(0.1)
     yield endpoint
     server.terminate()
@@ -151,22 +157,32 @@ def s3(s3_server: str, monkeypatch: pytest.MonkeyPatch) -> S3Store:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "blogarchive-test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "blogarchive-test")
     monkeypatch.setenv("AWS_REGION", "us-east-1")
-    fs = pafs.S3FileSystem(endpoint_override=s3_server, region="us-east-1", allow_bucket_creation=True,
-                           access_key="blogarchive-test", secret_key="blogarchive-test")
+    fs = pafs.S3FileSystem(
+        endpoint_override=s3_server,
+        region="us-east-1",
+        allow_bucket_creation=True,
+        access_key="blogarchive-test",
+        secret_key="blogarchive-test",
+    )
     bucket = f"archive-{uuid.uuid4().hex[:12]}"
     fs.create_dir(bucket)
     return S3Store(s3_server, bucket, fs)
 
 
-_VERSIONED_POST = ("<html lang='en'><head><title>{title}</title><meta property='og:type' content='article'>"
-                   "<meta name='author' content='{author}'><meta property='article:published_time' content='{date}'>"
-                   "<meta property='article:tag' content='{tag}'></head><body><article><h1>{title}</h1>"
-                   "{body}</article></body></html>")
+_VERSIONED_POST = (
+    "<html lang='en'><head><title>{title}</title><meta property='og:type' content='article'>"
+    "<meta name='author' content='{author}'><meta property='article:published_time' content='{date}'>"
+    "<meta property='article:tag' content='{tag}'></head><body><article><h1>{title}</h1>"
+    "{body}</article></body></html>"
+)
 
 
 def versioned_post(title: str, topic: str, date: str, tag: str, author: str = "Mara Quill", script: str = "") -> str:
-    body = "".join(f"<p>{topic} is what paragraph {n} is about, long enough a sentence to count as the main "
-                   f"text of the page for the extractor.</p>" for n in range(3))
+    body = "".join(
+        f"<p>{topic} is what paragraph {n} is about, long enough a sentence to count as the main "
+        f"text of the page for the extractor.</p>"
+        for n in range(3)
+    )
     return _VERSIONED_POST.format(title=title, author=author, date=date, tag=tag, body=body + script)
 
 
@@ -177,10 +193,15 @@ def versioned_archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, s
     root = tmp_path_factory.mktemp("versioned-site")
     pages = {
         "index.html": "<html><body><main><h1>Notes</h1><ul><li><a href='/first'>First</a></li>"
-                      "<li><a href='/second'>Second</a></li></ul></main></body></html>",
+        "<li><a href='/second'>Second</a></li></ul></main></body></html>",
         "first.html": versioned_post("Ferries at dawn", "The first ferry", "2024-03-02", "harbour"),
-        "second.html": versioned_post("Gulls", "The gulls of the fish market", "2024-04-10", "birds",
-                                      script="<script>document.title='pwned'; window.parent.pwned = 1;</script>"),
+        "second.html": versioned_post(
+            "Gulls",
+            "The gulls of the fish market",
+            "2024-04-10",
+            "birds",
+            script="<script>document.title='pwned'; window.parent.pwned = 1;</script>",
+        ),
     }
     write_site(root, pages)
     out = tmp_path_factory.mktemp("versioned") / "archive"
@@ -188,12 +209,22 @@ def versioned_archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, s
     with SiteServer(root, validators=True) as site:
         first = run_blogarchive("crawl", site.url("/"), "--out", str(out), *fast)
         assert first.returncode == 0, first.stderr
-        write_site(root, {
-            "index.html": pages["index.html"].replace("</ul>", "<li><a href='/third'>Third</a></li></ul>"),
-            "second.html": versioned_post('Gulls: the "loud" ones', "The gulls of the harbour wall", "2024-04-10",
-                                          "birds", script="<script>document.title='pwned'; window.parent.pwned = 1;</script>"),
-            "third.html": versioned_post("Nets", "Mending nets on the quay", "2024-05-20", "harbour", author="Ivo Brand"),
-        })
+        write_site(
+            root,
+            {
+                "index.html": pages["index.html"].replace("</ul>", "<li><a href='/third'>Third</a></li></ul>"),
+                "second.html": versioned_post(
+                    'Gulls: the "loud" ones',
+                    "The gulls of the harbour wall",
+                    "2024-04-10",
+                    "birds",
+                    script="<script>document.title='pwned'; window.parent.pwned = 1;</script>",
+                ),
+                "third.html": versioned_post(
+                    "Nets", "Mending nets on the quay", "2024-05-20", "harbour", author="Ivo Brand"
+                ),
+            },
+        )
         later = time.time() + 5
         for name in ("index.html", "second.html", "third.html"):
             os.utime(root / name, (later, later))
@@ -210,15 +241,24 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 def browser() -> Iterator[Any]:
     """Debian's Chromium, headless, driven by Selenium through Debian's chromedriver."""
     if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        require_server("chromium and chromium-driver", "apt-get install chromium chromium-driver; .ci/run installs them")
+        require_server(
+            "chromium and chromium-driver", "apt-get install chromium chromium-driver; .ci/run installs them"
+        )
     os.environ["SE_OFFLINE"] = "true"  # Selenium Manager must not try to download a driver
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1200,900",
-                 "--disable-extensions", "--no-first-run"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1200,900",
+        "--disable-extensions",
+        "--no-first-run",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
     driver.set_page_load_timeout(30)
@@ -237,3 +277,51 @@ def screenshot(driver: Any, name: str, tmp_path: Path, max_height: int = 900) ->
         assert driver.save_screenshot(str(folder / name))
     finally:
         driver.set_window_size(1200, 900)
+
+
+#: fixtures that start servers, crawls, browsers or other processes: a test that uses one is `slow`
+SLOW_FIXTURES = frozenset(
+    {
+        "serve",
+        "s3_server",
+        "s3",
+        "versioned_archive",
+        "browser",
+        "ui",
+        "slow_site",
+        "trouble",
+        "demo",
+        "redis_url",
+        "redis_client",
+        "hostile",
+        "workplace",
+    }
+)
+
+
+#: modules whose tests run the real command or crawl as a whole (each test starts a process)
+SLOW_MODULES = frozenset(
+    {
+        "test_browse",
+        "test_cli",
+        "test_crash",
+        "test_crawl",
+        "test_demo",
+        "test_distributed",
+        "test_hostile",
+        "test_incremental",
+        "test_layering",
+        "test_object_store",
+        "test_safety",
+        "test_warc",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests `make test-fast` leaves out: those that use a slow fixture or are in a
+    module of whole-command tests."""
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if getattr(item, "module", None) else ""
+        if module in SLOW_MODULES or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

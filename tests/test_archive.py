@@ -16,19 +16,38 @@ NOW = datetime(2024, 3, 1, 12, 0, tzinfo=timezone.utc)
 
 def page(n: int, **extra) -> dict:
     record = {
-        "url": f"https://blog.example/p/{n}", "host": "blog.example", "crawl_id": "c1",
-        "fetched_at": NOW, "status": 200, "platform": "wordpress", "page_type": "post",
-        "title": f"Post {n}", "author": "Ann", "published": datetime(2023, 1, n, tzinfo=timezone.utc),
-        "categories": [], "tags": ["a", "b"], "text": "word " * n, "comments": [],
-        "word_count": n, "content_hash": f"{n:064x}", "html": "<html></html>",
+        "url": f"https://blog.example/p/{n}",
+        "host": "blog.example",
+        "crawl_id": "c1",
+        "fetched_at": NOW,
+        "status": 200,
+        "platform": "wordpress",
+        "page_type": "post",
+        "title": f"Post {n}",
+        "author": "Ann",
+        "published": datetime(2023, 1, n, tzinfo=timezone.utc),
+        "categories": [],
+        "tags": ["a", "b"],
+        "text": "word " * n,
+        "comments": [],
+        "word_count": n,
+        "content_hash": f"{n:064x}",
+        "html": "<html></html>",
     }
     record.update(extra)
     return record
 
 
 def fetch(n: int, outcome: str = "stored") -> dict:
-    return {"url": f"https://blog.example/p/{n}", "host": "blog.example", "crawl_id": "c1",
-            "fetched_at": NOW, "kind": "page", "status": 200, "outcome": outcome}
+    return {
+        "url": f"https://blog.example/p/{n}",
+        "host": "blog.example",
+        "crawl_id": "c1",
+        "fetched_at": NOW,
+        "kind": "page",
+        "status": 200,
+        "outcome": outcome,
+    }
 
 
 def test_rows_round_trip_with_schema_version_and_zstd(tmp_path):
@@ -133,8 +152,18 @@ def test_background_writes_keep_order_and_report_failures(tmp_path):
     writer.open()
     for n in range(1, 11):
         writer.write_page(page(n))
-    writer.write_crawl({"crawl_id": "c4", "status": "finished", "recorded_at": NOW, "started_at": NOW,
-                        "seeds": [], "settings": "{}", "pid": 1, "hostname": "h"})
+    writer.write_crawl(
+        {
+            "crawl_id": "c4",
+            "status": "finished",
+            "recorded_at": NOW,
+            "started_at": NOW,
+            "seeds": [],
+            "settings": "{}",
+            "pid": 1,
+            "hostname": "h",
+        }
+    )
     # the crawl row is committed after every data file flushed before it
     names = sorted(p.name for p in (tmp_path / "pages").glob("*.parquet"))
     crawl_file = next((tmp_path / "crawls").glob("*.parquet")).name

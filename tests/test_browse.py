@@ -11,17 +11,23 @@ import sys
 
 import pytest
 
-from blogarchive.web import create_app
 from blogarchive.archive.writer import ArchiveWriter
+from blogarchive.web import create_app
 
 from .conftest import ROOT, duck, screenshot
+
 
 @pytest.fixture(scope="module")
 def ui(versioned_archive):
     """`blogarchive serve` on a free port; its base URL."""
     out, _ = versioned_archive
-    server = subprocess.Popen([sys.executable, "-m", "blogarchive.cli", "serve", str(out), "--port", "0"],
-                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "blogarchive.cli", "serve", str(out), "--port", "0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     line = server.stdout.readline()
     assert line.startswith("serving "), server.stderr.read()
     yield line.split(" at ", 1)[1].split()[0].rstrip("/")
@@ -55,15 +61,16 @@ def test_from_sites_to_a_post_its_versions_and_a_diff(browser, ui, versioned_arc
     assert "- # Gulls" in removed and '+ # Gulls: the "loud" ones' in added
 
     browser.find_element(By.LINK_TEXT, 'Gulls: the "loud" ones').click()
-    browser.find_element(By.LINK_TEXT, browser.find_elements(By.CSS_SELECTOR, "#versions td:nth-child(2) a")[0].text).click()
+    browser.find_element(
+        By.LINK_TEXT, browser.find_elements(By.CSS_SELECTOR, "#versions td:nth-child(2) a")[0].text
+    ).click()
     assert browser.find_element(By.ID, "title").text == "Gulls"  # the first version, from the versions list
 
 
 def test_search_over_titles_and_text(browser, ui, versioned_archive):
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
-
-    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
     def search(words: str) -> list[str]:
@@ -73,6 +80,7 @@ def test_search_over_titles_and_text(browser, ui, versioned_archive):
         box = browser.find_element(By.NAME, "q")
         box.clear()
         box.send_keys(words, Keys.ENTER)
+
         def left(_) -> bool:  # the old page is gone: its box is stale, or Chromium no longer finds its node
             try:
                 box.is_enabled()
@@ -127,10 +135,24 @@ def test_page_values_are_escaped_and_unknown_pages_are_404(tmp_path):
     from blogarchive.archive.schema import PAGES_SCHEMA
 
     row = {name: None for name in PAGES_SCHEMA.names}
-    row.update(url="https://x.example/p", host="x.example", crawl_id="c1", fetched_at=datetime.now(timezone.utc),
-               status=200, page_type="post", title="<script>alert(1)</script>", author="<b>bold</b>",
-               categories=[], tags=["<i>t</i>"], text="<img src=x onerror=alert(1)>", comments=[], word_count=1,
-               content_hash="h", links=[], html="<html></html>")
+    row.update(
+        url="https://x.example/p",
+        host="x.example",
+        crawl_id="c1",
+        fetched_at=datetime.now(timezone.utc),
+        status=200,
+        page_type="post",
+        title="<script>alert(1)</script>",
+        author="<b>bold</b>",
+        categories=[],
+        tags=["<i>t</i>"],
+        text="<img src=x onerror=alert(1)>",
+        comments=[],
+        word_count=1,
+        content_hash="h",
+        links=[],
+        html="<html></html>",
+    )
     with ArchiveWriter(tmp_path, "c1") as writer:
         writer.write_page(row)
     client = create_app(tmp_path).test_client()
@@ -138,7 +160,10 @@ def test_page_values_are_escaped_and_unknown_pages_are_404(tmp_path):
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<b>bold</b>" not in html and "<img src=x" not in html and "<i>t</i>" not in html
-    assert "script-src" not in page.headers["Content-Security-Policy"] and "default-src 'none'" in page.headers["Content-Security-Policy"]
+    assert (
+        "script-src" not in page.headers["Content-Security-Policy"]
+        and "default-src 'none'" in page.headers["Content-Security-Policy"]
+    )
     assert client.get("/page", query_string={"url": "https://x.example/missing"}).status_code == 404
     assert client.get("/site/nowhere.example").status_code == 404
 
@@ -151,9 +176,23 @@ def test_the_ui_shows_what_a_crawl_commits_while_it_runs(tmp_path):
 
     def page(host: str, title: str) -> dict:
         row = {name: None for name in PAGES_SCHEMA.names}
-        row.update(url=f"https://{host}/p", host=host, crawl_id="c1", fetched_at=datetime.now(timezone.utc), status=200,
-                   page_type="post", title=title, categories=[], tags=[], text=f"{title} text", comments=[],
-                   word_count=2, content_hash=title, links=[], html="<html></html>")
+        row.update(
+            url=f"https://{host}/p",
+            host=host,
+            crawl_id="c1",
+            fetched_at=datetime.now(timezone.utc),
+            status=200,
+            page_type="post",
+            title=title,
+            categories=[],
+            tags=[],
+            text=f"{title} text",
+            comments=[],
+            word_count=2,
+            content_hash=title,
+            links=[],
+            html="<html></html>",
+        )
         return row
 
     writer = ArchiveWriter(tmp_path, "c1", flush_rows=1)
@@ -176,8 +215,14 @@ def test_serve_answers_only_to_its_own_host_names(ui):
     from urllib.parse import urlsplit
 
     address = urlsplit(ui)
-    for host, status in (("evil.example", 421), (f"evil.example:{address.port}", 421), ("127.0.0.1.evil.example", 421),
-                         (f"127.0.0.1:{address.port}", 200), (f"localhost:{address.port}", 200), ("[::1]", 200)):
+    for host, status in (
+        ("evil.example", 421),
+        (f"evil.example:{address.port}", 421),
+        ("127.0.0.1.evil.example", 421),
+        (f"127.0.0.1:{address.port}", 200),
+        (f"localhost:{address.port}", 200),
+        ("[::1]", 200),
+    ):
         connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
         connection.request("GET", "/", headers={"Host": host})
         response = connection.getresponse()

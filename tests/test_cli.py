@@ -48,14 +48,38 @@ def one_line_error(result, *needles):
         (["crawl", "--input-file", "{out}/missing.txt", "--out", "{out}"], "does not exist"),
         (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "-s", "nonsense"], "NAME=VALUE"),
         (["stats", "{out}/no-archive-here"], "no archive"),
-        (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "-s", "DOWNLOAD_DELAY=abc"], "DOWNLOAD_DELAY='abc': expected a number"),
+        (
+            ["crawl", "http://127.0.0.1:9/", "--out", "{out}", "-s", "DOWNLOAD_DELAY=abc"],
+            "DOWNLOAD_DELAY='abc': expected a number",
+        ),
         (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "-s", "DOWNLOD_DELAY=1"], "did you mean DOWNLOAD_DELAY?"),
         (["get", "http://127.0.0.1:9/", "--print", "-s", "ROBOTSTXT_OBEY=maybe"], "expected true or false"),
-        (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "-s", "CONCURRENT_REQUESTS=2.5"], "expected a whole number"),
-        (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "-s", "CRAWL_FAMILY_BUDGET=ten"], "expected a whole number"),
+        (
+            ["crawl", "http://127.0.0.1:9/", "--out", "{out}", "-s", "CONCURRENT_REQUESTS=2.5"],
+            "expected a whole number",
+        ),
+        (
+            ["crawl", "http://127.0.0.1:9/", "--out", "{out}", "-s", "CRAWL_FAMILY_BUDGET=ten"],
+            "expected a whole number",
+        ),
         (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "-s", "LOG_LEVEL=LOUD"], "a log level"),
-        (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "-s", "METAREFRESH_MAXDELAY=2.5"], "expected a whole number"),
-        (["submit", "http://127.0.0.1:9/", "--out", "{out}", "--broker", "redis://127.0.0.1:9/0", "-s", "DOWNLOAD_DELAY=abc"], "expected a number"),
+        (
+            ["crawl", "http://127.0.0.1:9/", "--out", "{out}", "-s", "METAREFRESH_MAXDELAY=2.5"],
+            "expected a whole number",
+        ),
+        (
+            [
+                "submit",
+                "http://127.0.0.1:9/",
+                "--out",
+                "{out}",
+                "--broker",
+                "redis://127.0.0.1:9/0",
+                "-s",
+                "DOWNLOAD_DELAY=abc",
+            ],
+            "expected a number",
+        ),
         (["frobnicate"], "invalid choice"),
         # issue 15: each of these printed a traceback
         (["get", "http://[::1/", "--print"], "not a valid URL"),
@@ -72,8 +96,14 @@ def one_line_error(result, *needles):
         (["stats", "s3://[b/p"], "s3://bucket/prefix"),
         (["get", "--input-file", "/dev/zero", "--print"], "larger than 128 MB"),
         (["get", "http://127.0.0.1:9/" + "a" * 9000, "--print"], "longer than 8,192"),
-        (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "--allow-host", "https://blog.example/"], "is not a host name"),
-        (["get", "http://127.0.0.1:9/", "--print", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=0"], "expected a number from 1 to 1000"),
+        (
+            ["crawl", "http://127.0.0.1:9/", "--out", "{out}", "--allow-host", "https://blog.example/"],
+            "is not a host name",
+        ),
+        (
+            ["get", "http://127.0.0.1:9/", "--print", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=0"],
+            "expected a number from 1 to 1000",
+        ),
         (["get", "http://127.0.0.1:9/", "--print", "-s", "DOWNLOAD_DELAY=1e308"], "expected a number from 0 to 3600"),
         (["get", "http://127.0.0.1:9/", "--print", "-s", "EXTRACTION_PROCESSES=10000"], "expected a number from -1 to"),
         (["get", "http://127.0.0.1:9/", "--print", "-s", "DOWNLOAD_TIMEOUT=-1"], "expected a number from 0 to 86400"),
@@ -91,9 +121,18 @@ def test_user_mistakes(tmp_path, args, needle):
     assert not out.exists() or not any(out.iterdir())
 
 
-@pytest.mark.parametrize("args", [["--help"], ["crawl", "--help"], ["stats", "{archive}"], ["history", "{archive}", "{url}"],
-                                  ["export", "{archive}", "--format", "jsonl"], ["export", "{archive}", "--format", "csv"],
-                                  ["get", "{url}", "--print"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["crawl", "--help"],
+        ["stats", "{archive}"],
+        ["history", "{archive}", "{url}"],
+        ["export", "{archive}", "--format", "jsonl"],
+        ["export", "{archive}", "--format", "csv"],
+        ["get", "{url}", "--print"],
+    ],
+)
 def test_a_full_standard_output_is_one_line_and_a_failure(serve, tmp_path, args):
     """Written to /dev/full: every write fails with ENOSPC, as on a full disk."""
     import subprocess
@@ -105,8 +144,9 @@ def test_a_full_standard_output_is_one_line_and_a_failure(serve, tmp_path, args)
     assert run_blogarchive("get", site.url("/"), "--out", str(archive)).returncode == 0
     argv = [a.format(archive=archive, url=site.url("/")) for a in args]
     with open("/dev/full", "w") as full:
-        result = subprocess.run([BLOGARCHIVE, *argv], stdout=full, stderr=subprocess.PIPE, text=True, timeout=120,
-                                env=command_env())
+        result = subprocess.run(
+            [BLOGARCHIVE, *argv], stdout=full, stderr=subprocess.PIPE, text=True, timeout=120, env=command_env()
+        )
     assert result.returncode == 1, result.stderr
     assert result.stderr.splitlines() == [result.stderr.strip()] and "No space left on device" in result.stderr
     assert "Traceback" not in result.stderr
@@ -124,8 +164,20 @@ def test_output_path_that_is_a_file_is_a_usage_mistake(tmp_path, command):
 
 def test_settings_of_the_right_type_are_taken(serve, tmp_path):
     site = serve(write_site(tmp_path / "site", {"index.html": POST}))
-    result = run_blogarchive("get", site.url("/"), "--out", str(tmp_path / "a"), "-s", "DOWNLOAD_TIMEOUT=2.5",
-                             "-s", "ROBOTSTXT_OBEY=false", "-s", "CRAWL_STRIP_PARAMS=a,b", "-s", "DOWNLOAD_DELAY=0")
+    result = run_blogarchive(
+        "get",
+        site.url("/"),
+        "--out",
+        str(tmp_path / "a"),
+        "-s",
+        "DOWNLOAD_TIMEOUT=2.5",
+        "-s",
+        "ROBOTSTXT_OBEY=false",
+        "-s",
+        "CRAWL_STRIP_PARAMS=a,b",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+    )
     assert result.returncode == 0, result.stderr
     assert '"DOWNLOAD_TIMEOUT": "2.5"' in archive_settings(tmp_path / "a")
 
@@ -136,14 +188,25 @@ def test_settings_are_checked_by_how_the_crawl_reads_them():
     is taken in any case."""
     from blogarchive.crawler.overrides import check_overrides
 
-    assert check_overrides({"TELNETCONSOLE_ENABLED": "false", "DOWNLOAD_TIMEOUT": "2.5", "LOG_LEVEL": "debug",
-                            "CONCURRENT_REQUESTS_PER_IP": "1"}) == {
-        "TELNETCONSOLE_ENABLED": "false", "DOWNLOAD_TIMEOUT": "2.5", "LOG_LEVEL": "DEBUG", "CONCURRENT_REQUESTS_PER_IP": "1"}
+    assert check_overrides(
+        {
+            "TELNETCONSOLE_ENABLED": "false",
+            "DOWNLOAD_TIMEOUT": "2.5",
+            "LOG_LEVEL": "debug",
+            "CONCURRENT_REQUESTS_PER_IP": "1",
+        }
+    ) == {
+        "TELNETCONSOLE_ENABLED": "false",
+        "DOWNLOAD_TIMEOUT": "2.5",
+        "LOG_LEVEL": "DEBUG",
+        "CONCURRENT_REQUESTS_PER_IP": "1",
+    }
 
 
 def test_a_component_that_cannot_load_is_one_line_and_a_failure(tmp_path):
-    result = run_blogarchive("get", "http://127.0.0.1:9/", "--print", "-s",
-                             'ITEM_PIPELINES={"no_such_module.Pipeline": 100}', timeout=60)
+    result = run_blogarchive(
+        "get", "http://127.0.0.1:9/", "--print", "-s", 'ITEM_PIPELINES={"no_such_module.Pipeline": 100}', timeout=60
+    )
     one_line_error(result, "the crawl could not start", "No module named 'no_such_module'")
     assert result.returncode == 1
 
@@ -160,8 +223,14 @@ def test_an_archive_that_cannot_be_written_from_the_start_is_a_failed_crawl_in_f
     def small_files() -> None:  # a file size limit: every Parquet file write fails
         resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))
 
-    result = subprocess.run([BLOGARCHIVE, "crawl", site.url("/"), "--out", str(out), "-s", "EXTRACTION_PROCESSES=0"],
-                            capture_output=True, text=True, timeout=120, env=command_env(), preexec_fn=small_files)
+    result = subprocess.run(
+        [BLOGARCHIVE, "crawl", site.url("/"), "--out", str(out), "-s", "EXTRACTION_PROCESSES=0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=command_env(),
+        preexec_fn=small_files,
+    )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr, result.stderr
     assert all(line.startswith("blogarchive: ") for line in result.stderr.splitlines()), result.stderr
@@ -170,6 +239,7 @@ def test_an_archive_that_cannot_be_written_from_the_start_is_a_failed_crawl_in_f
 
 def archive_settings(out) -> str:
     from blogarchive import archive
+
     return archive.read_crawls(out)["settings"][0].as_py()
 
 
@@ -180,8 +250,9 @@ def test_a_failed_fetch_is_one_line_of_ours_and_nothing_of_scrapy(tmp_path):
     printed = run_blogarchive("get", url, "--print", timeout=60)
     assert printed.returncode == 1
     assert printed.stdout == ""
-    assert printed.stderr.splitlines() == [f"blogarchive: {url}: fetch_error ("
-                                           + printed.stderr.split(": fetch_error (", 1)[1].strip()]
+    assert printed.stderr.splitlines() == [
+        f"blogarchive: {url}: fetch_error (" + printed.stderr.split(": fetch_error (", 1)[1].strip()
+    ]
     stored = run_blogarchive("get", url, "--out", str(tmp_path / "a"), timeout=60)
     assert stored.returncode == 1 and stored.stderr == "", stored.stderr
     assert stored.stdout.startswith("crawl ") and " failed: fetch_error 1 " in stored.stdout
@@ -204,6 +275,7 @@ def test_serve_on_a_port_in_use_is_one_line(tmp_path, versioned_archive):
 @pytest.mark.parametrize("where", ["empty-folder", "table-folder"])
 def test_a_folder_without_an_archive_is_said_so_by_every_reader(tmp_path, versioned_archive, where):
     from blogarchive import archive
+
     out, _ = versioned_archive
     folder = tmp_path / "empty" if where == "empty-folder" else out / "pages"
     folder.mkdir(exist_ok=True)
@@ -247,7 +319,21 @@ def test_output_path_under_a_read_only_folder(tmp_path):
 def test_every_command_has_help_with_an_example():
     parser = build_parser()
     commands = parser._subparsers._group_actions[0].choices
-    assert set(commands) == {"crawl", "get", "stats", "history", "export", "report", "serve", "demo", "worker", "submit", "schedule", "status", "verify"}
+    assert set(commands) == {
+        "crawl",
+        "get",
+        "stats",
+        "history",
+        "export",
+        "report",
+        "serve",
+        "demo",
+        "worker",
+        "submit",
+        "schedule",
+        "status",
+        "verify",
+    }
     for name, sub in commands.items():
         assert "example: blogarchive " + name in sub.format_help()
 
@@ -259,10 +345,15 @@ def test_every_command_is_in_the_readme():
 
 
 def test_get_archives_only_the_given_pages_and_prints(serve, tmp_path):
-    site = serve(write_site(tmp_path / "site", {
-        "post.html": POST,
-        "other.html": POST.replace("A small post", "Another post"),
-    }))
+    site = serve(
+        write_site(
+            tmp_path / "site",
+            {
+                "post.html": POST,
+                "other.html": POST.replace("A small post", "Another post"),
+            },
+        )
+    )
     out = tmp_path / "archive"
     result = run_blogarchive("get", site.url("/post"), site.url("/nope"), "--out", str(out), "--print")
     assert result.returncode == 0, result.stderr
@@ -273,13 +364,20 @@ def test_get_archives_only_the_given_pages_and_prints(serve, tmp_path):
     fetched = sorted(path for path, _ in site.requests)
     assert fetched == ["/nope", "/post", "/robots.txt"]  # no link following, no sitemap
     assert duck(out, "SELECT url, outcome FROM fetches ORDER BY url") == [
-        (site.url("/nope"), "http_error"), (site.url("/post"), "stored")]
+        (site.url("/nope"), "http_error"),
+        (site.url("/post"), "stored"),
+    ]
 
 
 def test_get_print_without_out_writes_nothing(serve, tmp_path):
-    site = serve(write_site(tmp_path / "site", {
-        "post.html": POST,
-    }))
+    site = serve(
+        write_site(
+            tmp_path / "site",
+            {
+                "post.html": POST,
+            },
+        )
+    )
     result = run_blogarchive("get", site.url("/post"), "--print", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "The second paragraph ends the post" in result.stdout
@@ -287,10 +385,15 @@ def test_get_print_without_out_writes_nothing(serve, tmp_path):
 
 
 def test_input_file_feeds_urls(serve, tmp_path):
-    site = serve(write_site(tmp_path / "site", {
-        "post.html": POST,
-        "other.html": POST.replace("Small posts deserve", "Other posts deserve"),
-    }))
+    site = serve(
+        write_site(
+            tmp_path / "site",
+            {
+                "post.html": POST,
+                "other.html": POST.replace("Small posts deserve", "Other posts deserve"),
+            },
+        )
+    )
     urls = tmp_path / "urls.txt"
     urls.write_text(f"# my list\n{site.url('/post')}\n\n{site.url('/other')}\n")
     out = tmp_path / "archive"
@@ -308,15 +411,23 @@ def test_scrapy_crawl_from_the_project_root_does_the_same_crawl(serve, tmp_path)
     import sys
     from pathlib import Path
 
-    site = serve(write_site(tmp_path / "site", {
-        "index.html": POST,
-        "other.html": POST.replace("Small posts deserve", "Other posts deserve"),
-    }))
+    site = serve(
+        write_site(
+            tmp_path / "site",
+            {
+                "index.html": POST,
+                "other.html": POST.replace("Small posts deserve", "Other posts deserve"),
+            },
+        )
+    )
     out = tmp_path / "archive"
     scrapy = str(Path(sys.executable).with_name("scrapy"))
     result = subprocess.run(
         [scrapy, "crawl", "blog", "-a", f"url={site.url('/')}", "-s", f"ARCHIVE_DIR={out}", "-s", "DOWNLOAD_DELAY=0"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     rows = duck(out, "SELECT url, outcome FROM fetches WHERE kind = 'page' ORDER BY url")
@@ -324,6 +435,7 @@ def test_scrapy_crawl_from_the_project_root_does_the_same_crawl(serve, tmp_path)
     assert duck(out, "SELECT title, author FROM pages WHERE url LIKE '%/other'") == [("A small post", "Iris Vale")]
     # without the command line, the storage pipeline takes the archive lock and records the crawl
     from blogarchive import archive
+
     assert archive.read_crawls(out)["status"].to_pylist() == ["finished"]
     assert not (out / ".lock").read_text()  # released
 

@@ -15,22 +15,62 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from blogarchive.archive.errors import ArchiveError, InvalidRequest
 from blogarchive.cli import build_parser, check_text_arguments, main
+from blogarchive.cli.cluster import check_broker, check_submitted
 from blogarchive.cli.crawl import crawl_request
 from blogarchive.cli.options import gather_urls, parse_settings
-from blogarchive.cli.cluster import check_broker, check_submitted
-from blogarchive.archive.errors import ArchiveError, InvalidRequest
 
 EXIT_STATUSES = {0, 1, 2, 3, 75}
 READ_COMMANDS = ["stats", "history", "export", "report", "verify"]
 START_COMMANDS = ["crawl", "get", "submit", "schedule"]
 
 ODD_VALUES = [
-    "", " ", "-", "--", "nan", "inf", "-inf", "1e400", "1e400w", "-1", "0", "99999999999999999999", "3.5", "90s", "2d",
-    "http://[::1/", "http://[zz]/", "http://[::1]:0/", "http://127.0.0.1:99999/", "http://", "https://x", "ftp://x/",
-    "file:///etc/passwd", "http://user:pw@127.0.0.1:9/", "http://bücher.test/", "x\udcff", "http://x/\udcff", "\x00",
-    "/dev/full", "/dev/zero", "/nonexistent/dir/file", ".", "..", "a" * 300, "DOWNLOAD_DELAY=nan", "X=1", "=",
-    "CRAWL_REVISIT_AFTER=1e300", "LOG_FILE=/tmp/x", "redis://127.0.0.1:9/0", "http://nope", "jsonl", "csv", "markdown", "warc",
+    "",
+    " ",
+    "-",
+    "--",
+    "nan",
+    "inf",
+    "-inf",
+    "1e400",
+    "1e400w",
+    "-1",
+    "0",
+    "99999999999999999999",
+    "3.5",
+    "90s",
+    "2d",
+    "http://[::1/",
+    "http://[zz]/",
+    "http://[::1]:0/",
+    "http://127.0.0.1:99999/",
+    "http://",
+    "https://x",
+    "ftp://x/",
+    "file:///etc/passwd",
+    "http://user:pw@127.0.0.1:9/",
+    "http://bücher.test/",
+    "x\udcff",
+    "http://x/\udcff",
+    "\x00",
+    "/dev/full",
+    "/dev/zero",
+    "/nonexistent/dir/file",
+    ".",
+    "..",
+    "a" * 300,
+    "DOWNLOAD_DELAY=nan",
+    "X=1",
+    "=",
+    "CRAWL_REVISIT_AFTER=1e300",
+    "LOG_FILE=/tmp/x",
+    "redis://127.0.0.1:9/0",
+    "http://nope",
+    "jsonl",
+    "csv",
+    "markdown",
+    "warc",
 ]
 
 
@@ -42,9 +82,13 @@ def _options(command: str) -> list[str]:
 
 def _arguments(commands: list[str]) -> st.SearchStrategy[tuple[str, list[str]]]:
     def for_command(command: str) -> st.SearchStrategy[tuple[str, list[str]]]:
-        token = st.one_of(st.sampled_from(_options(command)), st.sampled_from(ODD_VALUES),
-                          st.text(st.characters(blacklist_categories=("Cs",)), max_size=20))
+        token = st.one_of(
+            st.sampled_from(_options(command)),
+            st.sampled_from(ODD_VALUES),
+            st.text(st.characters(blacklist_categories=("Cs",)), max_size=20),
+        )
         return st.tuples(st.just(command), st.lists(token, max_size=8))
+
     return st.sampled_from(commands).flatmap(for_command)
 
 
@@ -63,7 +107,9 @@ def _quiet_main(argv: list[str]) -> tuple[int, str]:
     return status, err.getvalue()
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(_arguments(READ_COMMANDS), st.booleans())
 def test_read_commands_answer_any_arguments_with_a_status_and_one_line(workplace, command_and_tokens, with_archive):
     command, tokens = command_and_tokens

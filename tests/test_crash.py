@@ -16,27 +16,47 @@ import pyarrow.dataset as ds
 import pytest
 
 from blogarchive import archive
+
 from .conftest import BLOGARCHIVE, duck, run_blogarchive, write_site
 
 POSTS = 30
-FLUSH = ["-s", "ARCHIVE_FLUSH_ROWS=4", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
-         "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"]
+FLUSH = [
+    "-s",
+    "ARCHIVE_FLUSH_ROWS=4",
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "AUTOTHROTTLE_ENABLED=False",
+    "-s",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=2",
+]
 
 
 @pytest.fixture
 def slow_site(serve, tmp_path):
     paragraph = "Post number {n} has a body long enough for the extractor to keep, and a second sentence too."
-    files = {f"p{n}.html": (f"<html><head><title>Post {n}</title></head><body><article><h1>Post {n}</h1>"
-                            f"<p>{paragraph.format(n=n)}</p><p>{paragraph.format(n=n * 7)}</p></article></body></html>")
-             for n in range(POSTS)}
-    files["index.html"] = "<html><body><ul>" + "".join(f"<li><a href='/p{n}'>Post {n}</a></li>" for n in range(POSTS)) + "</ul></body></html>"
+    files = {
+        f"p{n}.html": (
+            f"<html><head><title>Post {n}</title></head><body><article><h1>Post {n}</h1>"
+            f"<p>{paragraph.format(n=n)}</p><p>{paragraph.format(n=n * 7)}</p></article></body></html>"
+        )
+        for n in range(POSTS)
+    }
+    files["index.html"] = (
+        "<html><body><ul>"
+        + "".join(f"<li><a href='/p{n}'>Post {n}</a></li>" for n in range(POSTS))
+        + "</ul></body></html>"
+    )
     return serve(write_site(tmp_path / "site", files), delay=0.08)
 
 
 def start_crawl(site, out: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     return subprocess.Popen(
         [BLOGARCHIVE, "crawl", site.url("/"), "--out", str(out), *FLUSH],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
     )
 
 

@@ -43,11 +43,13 @@ def slow(handler):
 
 
 def latin1(handler):
-    text = ("<html><head><title>Café au lait</title></head><body><article><h1>Café au lait</h1>"
-            "<p>Crème brûlée et café noir: the menu of the café near the station was written in French, "
-            "with prices in euros and a naïve drawing of a cup.</p>"
-            "<p>We ordered two crêpes and a carafe of water, and sat by the window while it rained.</p>"
-            "</article></body></html>")
+    text = (
+        "<html><head><title>Café au lait</title></head><body><article><h1>Café au lait</h1>"
+        "<p>Crème brûlée et café noir: the menu of the café near the station was written in French, "
+        "with prices in euros and a naïve drawing of a cup.</p>"
+        "<p>We ordered two crêpes and a carafe of water, and sat by the window while it rained.</p>"
+        "</article></body></html>"
+    )
     send(handler, 200, text.encode("cp1252"), "text/html; charset=utf-8")
 
 
@@ -73,7 +75,9 @@ def huge_stream(handler):
 ROUTES = {
     "/huge-stream": huge_stream,
     "/sitemap-posts.xml.gz": gz_sitemap,
-    "/broken-sitemap.xml.gz": lambda h: send(h, 200, b"\x1f\x8b\x08\x00" + b"not gzip at all" * 20, "application/x-gzip"),
+    "/broken-sitemap.xml.gz": lambda h: send(
+        h, 200, b"\x1f\x8b\x08\x00" + b"not gzip at all" * 20, "application/x-gzip"
+    ),
     "/redirect": redirect("/good-post-2"),
     "/loop": redirect("/loop2"),
     "/loop2": redirect("/loop"),
@@ -84,8 +88,13 @@ ROUTES = {
     "/empty": lambda h: send(h, 200, b"", "text/html; charset=utf-8"),
     "/latin1": latin1,
     "/huge": huge,
-    "/moved": lambda h: send(h, 200, b'<html><head><meta http-equiv="refresh" content="0; url=/refreshed-post"></head>'
-                                     b"<body>This page has moved.</body></html>", "text/html"),
+    "/moved": lambda h: send(
+        h,
+        200,
+        b'<html><head><meta http-equiv="refresh" content="0; url=/refreshed-post"></head>'
+        b"<body>This page has moved.</body></html>",
+        "text/html",
+    ),
 }
 
 
@@ -103,9 +112,21 @@ def trouble(tmp_path_factory):
     dead = f"http://127.0.0.1:{closed_port()}/"
     with SiteServer(SITE, ROUTES) as site:
         result = run_blogarchive(
-            "crawl", site.url("/"), dead, "--out", str(out),
-            "-s", "DOWNLOAD_TIMEOUT=1", "-s", "RETRY_TIMES=0", "-s", "DOWNLOAD_MAXSIZE=1000000",
-            "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
+            "crawl",
+            site.url("/"),
+            dead,
+            "--out",
+            str(out),
+            "-s",
+            "DOWNLOAD_TIMEOUT=1",
+            "-s",
+            "RETRY_TIMES=0",
+            "-s",
+            "DOWNLOAD_MAXSIZE=1000000",
+            "-s",
+            "DOWNLOAD_DELAY=0",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=False",
         )
         requests = list(site.requests)
     return {"out": out, "result": result, "base": site.base_url, "dead": dead, "requests": requests}
@@ -212,7 +233,9 @@ def test_requests_name_the_project_and_robots_is_read_first(trouble):
 def test_pages_read_back_with_pyarrow_and_duckdb_agree(trouble):
     table = archive.read_pages(trouble["out"])
     assert table.num_rows == duck(trouble["out"], "SELECT count(*) FROM pages")[0][0] >= 9
-    good = duck(trouble["out"], "SELECT title, author, published, page_type, text FROM pages WHERE url LIKE '%/good-post'")[0]
+    good = duck(
+        trouble["out"], "SELECT title, author, published, page_type, text FROM pages WHERE url LIKE '%/good-post'"
+    )[0]
     assert good[0] == "Walking the river valley"
     assert good[1] == "Rosa Field"
     assert good[2].isoformat().startswith("2024-02-10T09:30:00")
@@ -233,8 +256,20 @@ def test_stats_summarises_the_archive(trouble):
 def test_max_pages_and_depth_limit_the_crawl(serve, tmp_path):
     site = serve(SITE, ROUTES)
     out = tmp_path / "limited"
-    result = run_blogarchive("crawl", site.url("/"), "--out", str(out), "--max-pages", "3",
-                             "-s", "DOWNLOAD_DELAY=0", "-s", "RETRY_TIMES=0", "-s", "DOWNLOAD_TIMEOUT=1")
+    result = run_blogarchive(
+        "crawl",
+        site.url("/"),
+        "--out",
+        str(out),
+        "--max-pages",
+        "3",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "RETRY_TIMES=0",
+        "-s",
+        "DOWNLOAD_TIMEOUT=1",
+    )
     assert result.returncode == 0, result.stderr
     pages = duck(out, "SELECT count(DISTINCT url) FROM fetches WHERE kind = 'page' AND outcome <> 'redirected'")[0][0]
     assert pages == 3
@@ -248,8 +283,18 @@ def test_max_pages_and_depth_limit_the_crawl(serve, tmp_path):
 def test_extraction_past_its_time_limit_is_recorded_and_the_crawl_goes_on(serve, tmp_path):
     site = serve(SITE, ROUTES)
     out = tmp_path / "hurried"
-    result = run_blogarchive("crawl", site.url("/good-post"), "--out", str(out), "--depth", "0",
-                             "-s", "DOWNLOAD_DELAY=0", "-s", "EXTRACTION_TIMEOUT=0.000001")
+    result = run_blogarchive(
+        "crawl",
+        site.url("/good-post"),
+        "--out",
+        str(out),
+        "--depth",
+        "0",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "EXTRACTION_TIMEOUT=0.000001",
+    )
     assert result.returncode == 0, result.stderr
     from blogarchive.archive.reader import read_fetches
 
@@ -260,22 +305,38 @@ def test_extraction_past_its_time_limit_is_recorded_and_the_crawl_goes_on(serve,
 def test_allow_host_lets_the_crawl_cross_to_another_host(serve, tmp_path):
     other = serve(SITE, ROUTES)
     other_url = other.url("/good-post").replace("127.0.0.1", "localhost")
-    site = serve(write_site(tmp_path / "home", {
-        "index.html": f'<html><body><p><a href="{other_url}">elsewhere</a></p><p>home page</p></body></html>',
-    }))
+    site = serve(
+        write_site(
+            tmp_path / "home",
+            {
+                "index.html": f'<html><body><p><a href="{other_url}">elsewhere</a></p><p>home page</p></body></html>',
+            },
+        )
+    )
     out = tmp_path / "a"
     run_blogarchive("crawl", site.url("/"), "--out", str(out), "-s", "DOWNLOAD_DELAY=0")
     assert not duck(out, f"SELECT 1 FROM fetches WHERE url = '{other_url}'")
     # localhost is another host at a loopback address: allowed, it is still blocked...
     out = tmp_path / "b"
-    result = run_blogarchive("crawl", site.url("/"), "--out", str(out), "--allow-host", "localhost", "-s", "DOWNLOAD_DELAY=0")
+    result = run_blogarchive(
+        "crawl", site.url("/"), "--out", str(out), "--allow-host", "localhost", "-s", "DOWNLOAD_DELAY=0"
+    )
     assert result.returncode == 0, result.stderr
     [(outcome, reason)] = duck(out, f"SELECT outcome, reason FROM fetches WHERE url = '{other_url}'")
     assert outcome == "blocked" and "localhost resolves to 127.0.0.1, a loopback address" in reason, reason
     # ...until private addresses are allowed
     out = tmp_path / "c"
-    result = run_blogarchive("crawl", site.url("/"), "--out", str(out), "--allow-host", "localhost", "--allow-private",
-                             "-s", "DOWNLOAD_DELAY=0")
+    result = run_blogarchive(
+        "crawl",
+        site.url("/"),
+        "--out",
+        str(out),
+        "--allow-host",
+        "localhost",
+        "--allow-private",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+    )
     assert result.returncode == 0, result.stderr
     assert duck(out, f"SELECT count(*) FROM pages WHERE url = '{other_url}'") == [(1,)]
 
@@ -291,9 +352,24 @@ def test_progress_line_on_a_terminal_and_plain_lines_otherwise(serve, tmp_path):
     leader, follower = pty.openpty()
     try:
         process = subprocess.run(
-            [BLOGARCHIVE, "crawl", site.url("/"), "--out", str(tmp_path / "tty"), "-s", "PROGRESS_INTERVAL=0.2",
-             "-s", "DOWNLOAD_DELAY=0", "-s", "RETRY_TIMES=0", "-s", "DOWNLOAD_TIMEOUT=2"],
-            stderr=follower, stdout=subprocess.PIPE, timeout=120,
+            [
+                BLOGARCHIVE,
+                "crawl",
+                site.url("/"),
+                "--out",
+                str(tmp_path / "tty"),
+                "-s",
+                "PROGRESS_INTERVAL=0.2",
+                "-s",
+                "DOWNLOAD_DELAY=0",
+                "-s",
+                "RETRY_TIMES=0",
+                "-s",
+                "DOWNLOAD_TIMEOUT=2",
+            ],
+            stderr=follower,
+            stdout=subprocess.PIPE,
+            timeout=120,
         )
         os.close(follower)
         seen = b""
@@ -310,8 +386,20 @@ def test_progress_line_on_a_terminal_and_plain_lines_otherwise(serve, tmp_path):
     assert process.returncode == 0
     assert re.search(rb"\r\x1b\[Kfetched \d+ \xc2\xb7 stored \d+ \xc2\xb7 errors \d+ \xc2\xb7 [\d.]+ pages/s", seen)
 
-    result = run_blogarchive("crawl", site.url("/"), "--out", str(tmp_path / "plain"), "-s", "PROGRESS_LOG_INTERVAL=0.2",
-                             "-s", "DOWNLOAD_DELAY=0", "-s", "RETRY_TIMES=0", "-s", "DOWNLOAD_TIMEOUT=2")
+    result = run_blogarchive(
+        "crawl",
+        site.url("/"),
+        "--out",
+        str(tmp_path / "plain"),
+        "-s",
+        "PROGRESS_LOG_INTERVAL=0.2",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "RETRY_TIMES=0",
+        "-s",
+        "DOWNLOAD_TIMEOUT=2",
+    )
     assert result.returncode == 0
     assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d progress: fetched \d+", result.stderr, re.M)
     assert "\r" not in result.stderr

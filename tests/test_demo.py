@@ -24,7 +24,9 @@ def seed_paragraphs() -> list[str]:
     """The eight article paragraphs of the naive scrape: from the first to the last sentence named."""
     lines = [line.strip() for line in SEED.splitlines() if line.strip()]
     start = next(i for i, line in enumerate(lines) if line.startswith("On Wednesday, according to South Korean"))
-    end = next(i for i, line in enumerate(lines) if line.endswith("further sanctions could be imposed on both nations."))
+    end = next(
+        i for i, line in enumerate(lines) if line.endswith("further sanctions could be imposed on both nations.")
+    )
     return lines[start : end + 1]
 
 
@@ -151,3 +153,44 @@ def test_running_the_demo_again_is_an_incremental_crawl_of_the_same_urls_whateve
     assert outcomes.count("not_modified") + crawls[-1]["skipped_dated"] >= 20
     urls = [url for (url,) in duck(out, "SELECT DISTINCT url FROM fetches UNION SELECT DISTINCT url FROM pages")]
     assert all(url.startswith(DEMO_URL + "/") for url in urls), [u for u in urls if not u.startswith(DEMO_URL)]
+
+
+def test_the_commands_the_demo_prints_work_pasted_into_a_new_shell(tmp_path):
+    """As after `make demo`: the environment is not active, so `blogarchive` alone is not on PATH."""
+    import subprocess
+
+    from .conftest import BLOGARCHIVE, ROOT
+
+    bare = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(tmp_path)}
+    demo = subprocess.run(
+        [BLOGARCHIVE, "demo", "--out", "demo-archive"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=bare,
+        timeout=300,
+    )
+    assert demo.returncode == 0, demo.stderr
+    seen = demo.stdout.split("see it:\n", 1)[1].splitlines()
+    report = next(line.split("   ")[0].strip() for line in seen if " report " in line)
+    assert not report.startswith("blogarchive "), report  # not on this PATH: the path to it
+    pasted = subprocess.run(["bash", "-c", report], capture_output=True, text=True, cwd=tmp_path, env=bare, timeout=300)
+    assert pasted.returncode == 0, (report, pasted.stderr)
+    assert (tmp_path / "report.html").stat().st_size > 10_000
+    serve = next(line.split("   ")[0].strip() for line in seen if " serve " in line)
+    program = serve.split(" serve ")[0]
+    check = subprocess.run(
+        ["bash", "-c", f"{program} serve --help"], capture_output=True, text=True, cwd=tmp_path, env=bare, timeout=60
+    )
+    assert check.returncode == 0 and "usage: blogarchive serve" in check.stdout
+    # from the project folder, as `make demo` runs it, the printed path is the short one
+    relative = subprocess.run(
+        [".venv/bin/blogarchive", "demo", "--out", str(tmp_path / "again")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=bare,
+        timeout=300,
+    )
+    assert relative.returncode == 0, relative.stderr
+    assert ".venv/bin/blogarchive report " in relative.stdout

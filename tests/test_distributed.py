@@ -18,8 +18,16 @@ from .conftest import ROOT, free_port, require_server, run_blogarchive, write_si
 
 POSTS = 6
 SITES = 20
-CRAWL_SETTINGS = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "EXTRACTION_PROCESSES=0",
-                  "-s", "RETRY_TIMES=0"]
+CRAWL_SETTINGS = [
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "AUTOTHROTTLE_ENABLED=False",
+    "-s",
+    "EXTRACTION_PROCESSES=0",
+    "-s",
+    "RETRY_TIMES=0",
+]
 
 
 def sql(query: str) -> list[tuple]:
@@ -36,8 +44,11 @@ def redis_url():
     if binary is None:
         require_server("redis-server", "apt-get install redis-server; .ci/run installs it")
     port = free_port()
-    server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     import redis
 
     client = redis.Redis(port=port)
@@ -66,10 +77,12 @@ def redis_client(redis_url):
 
 
 def blog(tmp_path):
-    posts = {f"post-{n}.html": f"<html><head><title>Post {n}</title></head><body><article><h1>Post {n}</h1>"
-             f"<p>Post {n} is about the harbour at dawn, the ferries, the gulls and the fish market, in a paragraph "
-             f"long enough to be kept by the extractor as the main text of the page.</p></article></body></html>"
-             for n in range(POSTS)}
+    posts = {
+        f"post-{n}.html": f"<html><head><title>Post {n}</title></head><body><article><h1>Post {n}</h1>"
+        f"<p>Post {n} is about the harbour at dawn, the ferries, the gulls and the fish market, in a paragraph "
+        f"long enough to be kept by the extractor as the main text of the page.</p></article></body></html>"
+        for n in range(POSTS)
+    }
     links = "".join(f'<li><a href="/post-{n}">Post {n}</a></li>' for n in range(POSTS))
     index = f"<html><body><main><h1>A small blog</h1><ul>{links}</ul></main></body></html>"
     return write_site(tmp_path / "blog", {"index.html": index, **posts})
@@ -78,14 +91,39 @@ def blog(tmp_path):
 class Workers:
     """`blogarchive worker` processes, all stopped (and their crawls with them) at the end."""
 
-    def __init__(self, broker: str, count: int, visibility_timeout: float, out, options: list[str] = (),
-                 allow_private: bool = True) -> None:
+    def __init__(
+        self,
+        broker: str,
+        count: int,
+        visibility_timeout: float,
+        out,
+        options: list[str] = (),
+        allow_private: bool = True,
+    ) -> None:
         # the test sites are on loopback: workers take such start URLs only with --allow-private
         self.processes = [
-            subprocess.Popen([sys.executable, "-m", "blogarchive.cli", "worker", "--broker", broker, "--name", f"w{n}@test",
-                              "--visibility-timeout", str(visibility_timeout), "--out", str(out), *options,
-                              *(["--allow-private"] if allow_private else [])],
-                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "blogarchive.cli",
+                    "worker",
+                    "--broker",
+                    broker,
+                    "--name",
+                    f"w{n}@test",
+                    "--visibility-timeout",
+                    str(visibility_timeout),
+                    "--out",
+                    str(out),
+                    *options,
+                    *(["--allow-private"] if allow_private else []),
+                ],
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             for n in range(count)
         ]
 
@@ -153,20 +191,36 @@ def test_sites_survive_a_killed_worker_and_every_page_is_stored_once(redis_url, 
     servers = [SiteServer(root, delay=0.15).start() for _ in range(SITES)]
     workers = Workers(redis_url, 3, visibility_timeout=6, out=shared.out, options=shared.options)
     try:
-        result = run_blogarchive("submit", *(s.url("/") for s in servers), "--out", str(shared.out), "--broker", redis_url,
-                                 *shared.options, *CRAWL_SETTINGS)
+        result = run_blogarchive(
+            "submit",
+            *(s.url("/") for s in servers),
+            "--out",
+            str(shared.out),
+            "--broker",
+            redis_url,
+            *shared.options,
+            *CRAWL_SETTINGS,
+        )
         assert result.returncode == 0, result.stderr
         assert result.stdout.startswith(f"queued {SITES} sites")
+
         # kill worker 0 in the middle of a crawl: once its site's crawl has written its first row
         def victim_mid_crawl() -> bool:
-            running = [key for key, r in statuses(redis_client).items() if r["status"] == "running" and r["worker"] == "w0@test"]
+            running = [
+                key
+                for key, r in statuses(redis_client).items()
+                if r["status"] == "running" and r["worker"] == "w0@test"
+            ]
             return any(shared.has_files(key, "crawls") for key in running)
 
         wait_until(victim_mid_crawl, 60, "worker 0 crawling")
         workers.processes[0].send_signal(signal.SIGKILL)
         workers.processes[0].wait()
-        wait_until(lambda: sum(r["status"] == "finished" for r in statuses(redis_client).values()) == SITES, 240,
-                   f"{SITES} sites finished: {statuses(redis_client)}")
+        wait_until(
+            lambda: sum(r["status"] == "finished" for r in statuses(redis_client).values()) == SITES,
+            240,
+            f"{SITES} sites finished: {statuses(redis_client)}",
+        )
         status = run_blogarchive("status", "--broker", redis_url)
     finally:
         workers.stop()
@@ -186,8 +240,12 @@ def test_one_site_is_never_crawled_twice_at_once(redis_url, redis_client, tmp_pa
         workers = Workers(redis_url, 2, visibility_timeout=60, out=out)
         try:
             for _ in range(2):
-                assert run_blogarchive("submit", site.url("/"), "--out", str(out), "--broker", redis_url,
-                                       *CRAWL_SETTINGS).returncode == 0
+                assert (
+                    run_blogarchive(
+                        "submit", site.url("/"), "--out", str(out), "--broker", redis_url, *CRAWL_SETTINGS
+                    ).returncode
+                    == 0
+                )
             folder = f"{out}/sites/*/crawls/*.parquet"
             wait_until(lambda: len(_finished(out, folder)) == 2, 120, "both crawls finished")
         finally:
@@ -205,10 +263,17 @@ def test_a_worker_takes_private_start_urls_only_when_started_with_allow_private(
         out = tmp_path / "shared"
         workers = Workers(redis_url, 1, visibility_timeout=60, out=out, allow_private=False)
         try:
-            assert run_blogarchive("submit", site.url("/"), "--out", str(out), "--broker", redis_url,
-                                   *CRAWL_SETTINGS).returncode == 0
-            wait_until(lambda: any(r["status"] not in ("queued", "running") for r in statuses(redis_client).values()),
-                       120, "the crawl ended")
+            assert (
+                run_blogarchive(
+                    "submit", site.url("/"), "--out", str(out), "--broker", redis_url, *CRAWL_SETTINGS
+                ).returncode
+                == 0
+            )
+            wait_until(
+                lambda: any(r["status"] not in ("queued", "running") for r in statuses(redis_client).values()),
+                120,
+                "the crawl ended",
+            )
         finally:
             workers.stop()
     (status,) = statuses(redis_client).values()
@@ -217,12 +282,28 @@ def test_a_worker_takes_private_start_urls_only_when_started_with_allow_private(
     assert outcomes and all(outcome == "blocked" and "loopback" in reason for outcome, reason in outcomes), outcomes
 
 
-@pytest.mark.parametrize("setting", ["ITEM_PIPELINES={\"os.system\": 1}", "LOG_FILE=/tmp/x", "CRAWL_ALLOW_PRIVATE=true",
-                                     "CRAWL_HOST_PROXIES={\"a.example\": \"http://10.0.0.1:3128\"}",
-                                     "DOWNLOADER_MIDDLEWARES={}", "ARCHIVE_DIR=/tmp/elsewhere"])
+@pytest.mark.parametrize(
+    "setting",
+    [
+        'ITEM_PIPELINES={"os.system": 1}',
+        "LOG_FILE=/tmp/x",
+        "CRAWL_ALLOW_PRIVATE=true",
+        'CRAWL_HOST_PROXIES={"a.example": "http://10.0.0.1:3128"}',
+        "DOWNLOADER_MIDDLEWARES={}",
+        "ARCHIVE_DIR=/tmp/elsewhere",
+    ],
+)
 def test_submit_refuses_settings_that_only_a_worker_may_decide(tmp_path, setting):
-    result = run_blogarchive("submit", "https://blog.example/", "--out", str(tmp_path), "--broker",
-                             f"redis://127.0.0.1:{free_port()}/0", "-s", setting)
+    result = run_blogarchive(
+        "submit",
+        "https://blog.example/",
+        "--out",
+        str(tmp_path),
+        "--broker",
+        f"redis://127.0.0.1:{free_port()}/0",
+        "-s",
+        setting,
+    )
     assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
     assert f"cannot set {setting.split('=')[0]}" in result.stderr
 
@@ -245,10 +326,19 @@ def test_a_worker_takes_only_tasks_for_its_own_archive_and_its_own_endpoint(redi
             app = make_app(redis_url)
             elsewhere = str(tmp_path / "elsewhere")
             app.crawl_site.apply_async(args=(site.url("/"), elsewhere, {}, None), queue="blogarchive")
-            app.crawl_site.apply_async(args=(site.url("/"), "s3://bucket/x", {}, f"http://127.0.0.1:{listener.getsockname()[1]}"),
-                                       queue="blogarchive")
-            wait_until(lambda: statuses(redis_client) and all(r["status"] == "refused" for r in statuses(redis_client).values())
-                       and redis_client.llen("blogarchive") == 0, 60, "both tasks refused")
+            app.crawl_site.apply_async(
+                args=(site.url("/"), "s3://bucket/x", {}, f"http://127.0.0.1:{listener.getsockname()[1]}"),
+                queue="blogarchive",
+            )
+            wait_until(
+                lambda: (
+                    statuses(redis_client)
+                    and all(r["status"] == "refused" for r in statuses(redis_client).values())
+                    and redis_client.llen("blogarchive") == 0
+                ),
+                60,
+                "both tasks refused",
+            )
             time.sleep(1)
             try:
                 connection, _ = listener.accept()
@@ -274,15 +364,35 @@ def _finished(out, pattern: str) -> list[tuple]:
 def test_cluster_commands_reject_a_bad_broker_in_one_line(tmp_path):
     result = run_blogarchive("status", "--broker", "http://nope")
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and "redis://" in result.stderr
-    result = run_blogarchive("submit", "https://blog.example/", "--out", str(tmp_path), "--broker", f"redis://127.0.0.1:{free_port()}/0")
+    result = run_blogarchive(
+        "submit", "https://blog.example/", "--out", str(tmp_path), "--broker", f"redis://127.0.0.1:{free_port()}/0"
+    )
     assert result.returncode == 2 and "cannot reach the broker" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_schedule_submits_every_site_again_and_again(redis_url, redis_client, tmp_path):
     sites = ["https://one.example/", "https://two.example/"]
-    beat = subprocess.Popen([sys.executable, "-m", "blogarchive.cli", "schedule", *sites, "--every", "1s",
-                             "--out", str(tmp_path / "shared"), "--broker", redis_url, "--state-file", str(tmp_path / "beat")],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    beat = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "blogarchive.cli",
+            "schedule",
+            *sites,
+            "--every",
+            "1s",
+            "--out",
+            str(tmp_path / "shared"),
+            "--broker",
+            redis_url,
+            "--state-file",
+            str(tmp_path / "beat"),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         wait_until(lambda: redis_client.llen("blogarchive") >= 6, 60, "three rounds of two sites queued")
     finally:

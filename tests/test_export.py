@@ -38,8 +38,11 @@ def test_csv_round_trips_through_the_csv_module(versioned_archive):
     result = run_blogarchive("export", str(out), "-f", "csv", "--posts-only")
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    posts = duck(out, "SELECT url, arg_max(text, fetched_at), arg_max(tags, fetched_at) FROM pages "
-                      "WHERE page_type = 'post' GROUP BY url")
+    posts = duck(
+        out,
+        "SELECT url, arg_max(text, fetched_at), arg_max(tags, fetched_at) FROM pages "
+        "WHERE page_type = 'post' GROUP BY url",
+    )
     assert {r["url"] for r in rows} == {url for url, _, _ in posts} and base + "/" not in {r["url"] for r in rows}
     by_url = {r["url"]: r for r in rows}
     for url, text, tags in posts:
@@ -82,23 +85,37 @@ def test_export_mistakes_get_one_line(versioned_archive, tmp_path):
 
 
 def test_front_matter_survives_any_title():
-    row = {"url": "https://blog.example/a-post/", "title": 'Colons: "quotes", # hashes\nand a line break \x92 é',
-           "author": "- not a list", "tags": ["yes", "no: maybe"], "published": datetime(2024, 5, 1, tzinfo=timezone.utc),
-           "text": "First paragraph.\nSecond paragraph.", "word_count": 4}
+    row = {
+        "url": "https://blog.example/a-post/",
+        "title": 'Colons: "quotes", # hashes\nand a line break \x92 é',
+        "author": "- not a list",
+        "tags": ["yes", "no: maybe"],
+        "published": datetime(2024, 5, 1, tzinfo=timezone.utc),
+        "text": "First paragraph.\nSecond paragraph.",
+        "word_count": 4,
+    }
     document = markdown_document(row)
     _, header, body = document.split("---\n", 2)
     meta = yaml.safe_load(header)
     assert meta["title"] == row["title"] and meta["author"] == row["author"] and meta["tags"] == row["tags"]
     assert meta["published"] == "2024-05-01T00:00:00+00:00" and meta["word_count"] == 4
-    assert body == "\n# Colons: \"quotes\", # hashes and a line break \x92 é\n\nFirst paragraph.\n\nSecond paragraph.\n"
+    assert body == '\n# Colons: "quotes", # hashes and a line break \x92 é\n\nFirst paragraph.\n\nSecond paragraph.\n'
 
 
 def test_markdown_names_are_safe_and_unique():
     taken: set[str] = set()
     names = []
-    for url in ["https://b.example/", "https://b.example/index.html", "https://b.example/2024/05/post/",
-                "https://b.example/../../etc/passwd", "https://b.example/p?id=3", "http://b.example:8080/x.html",
-                "http://../x", "https://b.example/Post", "https://b.example/post"]:
+    for url in [
+        "https://b.example/",
+        "https://b.example/index.html",
+        "https://b.example/2024/05/post/",
+        "https://b.example/../../etc/passwd",
+        "https://b.example/p?id=3",
+        "http://b.example:8080/x.html",
+        "http://../x",
+        "https://b.example/Post",
+        "https://b.example/post",
+    ]:
         name = markdown_name({"url": url, "fetched_at": datetime(2024, 1, 1, tzinfo=timezone.utc)}, taken)
         taken.add(name.lower())
         names.append(name)
@@ -119,9 +136,12 @@ def test_markdown_bodies_hold_no_html_a_renderer_would_run():
 
     import markdown
 
-    row = {"url": "https://blog.example/xss/", "title": "Title <img src=x onerror=alert(1)>",
-           "text": "Before <script>alert(1)</script> after.\n<iframe src='javascript:alert(2)'></iframe>\n"
-                   "Fish &amp; chips &lt;b&gt; Q&A <3"}
+    row = {
+        "url": "https://blog.example/xss/",
+        "title": "Title <img src=x onerror=alert(1)>",
+        "text": "Before <script>alert(1)</script> after.\n<iframe src='javascript:alert(2)'></iframe>\n"
+        "Fish &amp; chips &lt;b&gt; Q&A <3",
+    }
     _, _, body = markdown_document(row).split("---\n", 2)
     rendered = markdown.markdown(body)
     assert "<script" not in rendered and "<img" not in rendered and "<iframe" not in rendered
@@ -148,8 +168,13 @@ def test_an_export_that_fails_leaves_the_previous_file_whole(versioned_archive, 
 
 def test_markdown_names_fit_a_file_system_whatever_the_host():
     host = ".".join(["a" * 63, "b" * 63, "c" * 63, "d" * 61])  # 253 characters: a legal host name
-    name = markdown_name({"url": f"http://{host}:65535/{'p' * 300}?{'q=1&' * 50}",
-                          "fetched_at": datetime(2024, 1, 1, tzinfo=timezone.utc)}, {f"{host}_65535/x.md"})
+    name = markdown_name(
+        {
+            "url": f"http://{host}:65535/{'p' * 300}?{'q=1&' * 50}",
+            "fetched_at": datetime(2024, 1, 1, tzinfo=timezone.utc),
+        },
+        {f"{host}_65535/x.md"},
+    )
     folder, file = name.split("/")
     assert len(folder.encode()) <= 255 and len(file.encode()) + len(".partial-4194304") + 1 <= 255
     assert folder.startswith("a" * 60)

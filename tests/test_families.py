@@ -27,7 +27,9 @@ def test_path_shapes_generalise_numbers_and_ids_only(path, shape):
 
 def test_a_url_with_a_query_belongs_to_its_path_family_and_to_the_any_path_family():
     assert url_families("http://Blog.example:8080/p?n=3&sort=asc") == (
-        "blog.example:8080/p?n&sort", "blog.example:8080/*?n&sort")
+        "blog.example:8080/p?n&sort",
+        "blog.example:8080/*?n&sort",
+    )
     assert url_families("https://blog.example/2024/05/a-post/") == ("blog.example/*/*/a-post/",)
 
 
@@ -41,7 +43,11 @@ def test_a_run_of_duplicates_closes_the_family_and_its_members_are_held_and_repo
     assert budget.hold("http://b/p?n=4") and budget.hold("http://b/p?n=5")
     [report] = [f for f in budget.unreported() if f.family == "b/p?n"]
     assert report.url == "http://b/p?n=4" and report.held == 2
-    assert "3 times in a row" in report.reason and "duplicate 3" in report.reason and "CRAWL_FAMILY_BUDGET" in report.reason
+    assert (
+        "3 times in a row" in report.reason
+        and "duplicate 3" in report.reason
+        and "CRAWL_FAMILY_BUDGET" in report.reason
+    )
     assert budget.unreported() == []  # reported once
     budget.hold("http://b/p?n=6")
     assert [f.held for f in budget.unreported()] == [1]  # only what was held since

@@ -108,23 +108,33 @@ def test_a_discovery_url_is_visited_once():
 
 def test_the_page_budget_counts_per_crawl_and_per_host():
     budget = PageBudget(max_pages=3, max_pages_per_host=2)
-    assert [budget.take(SITE + "/1"), budget.take(SITE + "/2"), budget.take(SITE + "/3")] == [None, None, "max_pages_per_host"]
+    assert [budget.take(SITE + "/1"), budget.take(SITE + "/2"), budget.take(SITE + "/3")] == [
+        None,
+        None,
+        "max_pages_per_host",
+    ]
     assert budget.take("https://other.example/1") is None
     assert budget.take("https://third.example/1") == "max_pages"
     budget.give_back("blog.example")
     assert budget.take(SITE + "/4") is None
 
 
-@pytest.mark.parametrize(("error", "outcome"), [
-    (Offsite("offsite: x.example is not an allowed host"), "offsite"),
-    (BlockedAddress("blocked: 10.0.0.1, a private address"), "blocked"),
-    (TrapURL("URL longer than 2083 characters"), "trap"),
-    (IgnoreRequest("Forbidden by robots.txt"), "robots_denied"),
-    (IgnoreRequest("max redirections reached"), "redirect_loop"),
-    (IgnoreRequest("Filtered offsite request to 'x.example'"), "offsite"),
-    (IgnoreRequest("Ignored response because its body is larger than the download max size (DOWNLOAD_MAXSIZE)"), "too_large"),
-    (ConnectionRefusedError("refused"), "fetch_error"),
-])
+@pytest.mark.parametrize(
+    ("error", "outcome"),
+    [
+        (Offsite("offsite: x.example is not an allowed host"), "offsite"),
+        (BlockedAddress("blocked: 10.0.0.1, a private address"), "blocked"),
+        (TrapURL("URL longer than 2083 characters"), "trap"),
+        (IgnoreRequest("Forbidden by robots.txt"), "robots_denied"),
+        (IgnoreRequest("max redirections reached"), "redirect_loop"),
+        (IgnoreRequest("Filtered offsite request to 'x.example'"), "offsite"),
+        (
+            IgnoreRequest("Ignored response because its body is larger than the download max size (DOWNLOAD_MAXSIZE)"),
+            "too_large",
+        ),
+        (ConnectionRefusedError("refused"), "fetch_error"),
+    ],
+)
 def test_failures_are_classified_by_type_and_every_outcome_is_in_the_table(error, outcome):
     failed = classify(error, redirects=3, request_url=SITE + "/x")
     assert failed is not None and failed.outcome == outcome
@@ -133,6 +143,9 @@ def test_failures_are_classified_by_type_and_every_outcome_is_in_the_table(error
 
 def test_a_name_the_resolver_refused_is_blocked_and_a_held_family_writes_no_row():
     failed = classify(DNSLookupError("no"), blocked_reason="blocked: metadata.internal, a link-local address")
-    assert failed is not None and (failed.outcome, failed.reason) == ("blocked", "blocked: metadata.internal, a link-local address")
+    assert failed is not None and (failed.outcome, failed.reason) == (
+        "blocked",
+        "blocked: metadata.internal, a link-local address",
+    )
     assert classify(DNSLookupError("no")).outcome == "fetch_error"
     assert classify(FamilyHeld("held")) is None

@@ -14,20 +14,28 @@ from blogarchive.crawler.demo.server import SiteServer, send
 
 from .conftest import BLOGARCHIVE, command_env, duck, run_blogarchive
 
-PAGE = ("<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
-        "<p>{title}: a paragraph long enough for the extractor to keep, about harbours, ferries, lanterns "
-        "and the winter light over the estuary, written for the hostile test site.</p>{extra}</article></body></html>")
+PAGE = (
+    "<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+    "<p>{title}: a paragraph long enough for the extractor to keep, about harbours, ferries, lanterns "
+    "and the winter light over the estuary, written for the hostile test site.</p>{extra}</article></body></html>"
+)
 
-XXE = ('<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-       '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{base}/xxe-&xxe;</loc></url>'
-       '<url><loc>{base}/after-xxe</loc></url></urlset>')
-LAUGHS = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-          + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
-          + ']><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{base}/laughs-&lol9;</loc></url>'
-          '<url><loc>{base}/after-laughs</loc></url></urlset>')
-XXE_FEED = ('<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/hostname">]><rss version="2.0"><channel>'
-            "<title>t</title><item><title>x</title><link>{base}/feed-xxe-&xxe;</link></item>"
-            "<item><title>y</title><link>{base}/after-feed-xxe</link></item></channel></rss>")
+XXE = (
+    '<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{base}/xxe-&xxe;</loc></url>'
+    "<url><loc>{base}/after-xxe</loc></url></urlset>"
+)
+LAUGHS = (
+    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
+    + ']><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{base}/laughs-&lol9;</loc></url>'
+    "<url><loc>{base}/after-laughs</loc></url></urlset>"
+)
+XXE_FEED = (
+    '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/hostname">]><rss version="2.0"><channel>'
+    "<title>t</title><item><title>x</title><link>{base}/feed-xxe-&xxe;</link></item>"
+    "<item><title>y</title><link>{base}/after-feed-xxe</link></item></channel></rss>"
+)
 
 
 def base(handler) -> str:
@@ -46,6 +54,7 @@ def html(body: bytes | str, status: int = 200, headers: dict[str, str] | None = 
 
 def streamed(chunk: bytes, content_type: str = "text/html", pause: float = 0.0, chunks: int = 100_000):
     """A response without length that goes on until the client hangs up."""
+
     def handler(h):
         h.send_response(200)
         h.send_header("Content-Type", content_type)
@@ -60,6 +69,7 @@ def streamed(chunk: bytes, content_type: str = "text/html", pause: float = 0.0, 
         except OSError:
             pass  # the crawler hung up, as it should
         h.close_connection = True
+
     return handler
 
 
@@ -98,8 +108,10 @@ def endless_redirect(h):
 
 def nested_sitemap(h):
     n = int(h.path.rsplit("/", 1)[-1].split(".")[0])
-    xml = ('<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-           f"<sitemap><loc>{base(h)}/nest/{n + 1}.xml</loc></sitemap></sitemapindex>")
+    xml = (
+        '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>{base(h)}/nest/{n + 1}.xml</loc></sitemap></sitemapindex>"
+    )
     send(h, 200, xml.encode(), "application/xml")
 
 
@@ -110,7 +122,12 @@ def repeating_path(h):
 def growing_query(h):
     query = h.path.partition("?")[2]
     params = [p for p in query.split("&") if p]
-    send(h, 200, page("Calendar", f'<a href="/calendar?{"&".join([*params, f"d{len(params)}=1"])}">next</a>'), "text/html")
+    send(
+        h,
+        200,
+        page("Calendar", f'<a href="/calendar?{"&".join([*params, f"d{len(params)}=1"])}">next</a>'),
+        "text/html",
+    )
 
 
 def query_variants(h):
@@ -136,18 +153,50 @@ def robots(h):
 
 def sitemap(h):
     b = base(h)
-    xml = ('<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-           + "".join(f"<sitemap><loc>{b}{path}</loc></sitemap>" for path in ("/nest/0.xml", "/xxe.xml", "/laughs.xml", "/big-sitemap.xml"))
-           + "</sitemapindex>")
+    xml = (
+        '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + "".join(
+            f"<sitemap><loc>{b}{path}</loc></sitemap>"
+            for path in ("/nest/0.xml", "/xxe.xml", "/laughs.xml", "/big-sitemap.xml")
+        )
+        + "</sitemapindex>"
+    )
     send(h, 200, xml.encode(), "application/xml")
 
 
 LINKS = [
-    "/garbage", "/truncated-gzip", "/wrong-length", "/http10", "/soft-404", "/forever/0", "/big-stream", "/gzip-bomb",
-    "/slow-drip", "/many-links", "/variants", "/redirecting-variants", "/repeat/", "/calendar", "/nul-bytes", "/utf16-bom", "/lying-charset", "/deep-nesting", "/deeper-than-the-parser",
-    "/to-metadata", "/to-localhost", "/to-ten", "/empty", "/pdf", "/error-500", "/feed-xxe.xml",
-    "http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/admin", "http://localhost:{port}/secret",
-    "/" + "long/" * 600, "/q?" + "&".join(f"p{i}=1" for i in range(30)), "file:///etc/passwd",
+    "/garbage",
+    "/truncated-gzip",
+    "/wrong-length",
+    "/http10",
+    "/soft-404",
+    "/forever/0",
+    "/big-stream",
+    "/gzip-bomb",
+    "/slow-drip",
+    "/many-links",
+    "/variants",
+    "/redirecting-variants",
+    "/repeat/",
+    "/calendar",
+    "/nul-bytes",
+    "/utf16-bom",
+    "/lying-charset",
+    "/deep-nesting",
+    "/deeper-than-the-parser",
+    "/to-metadata",
+    "/to-localhost",
+    "/to-ten",
+    "/empty",
+    "/pdf",
+    "/error-500",
+    "/feed-xxe.xml",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://10.0.0.1/admin",
+    "http://localhost:{port}/secret",
+    "/" + "long/" * 600,
+    "/q?" + "&".join(f"p{i}=1" for i in range(30)),
+    "file:///etc/passwd",
 ]
 
 
@@ -158,8 +207,15 @@ def home(h):
 
 
 def nested(depth: int):
-    body = ("<html><body>" + "<div>" * depth + "<p>" + "Deep inside the nest, a sentence long enough to keep. " * 5
-            + "</p>" + "</div>" * depth + "</body></html>").encode()
+    body = (
+        "<html><body>"
+        + "<div>" * depth
+        + "<p>"
+        + "Deep inside the nest, a sentence long enough to keep. " * 5
+        + "</p>"
+        + "</div>" * depth
+        + "</body></html>"
+    ).encode()
     return lambda h: send(h, 200, body, "text/html")
 
 
@@ -185,12 +241,18 @@ ROUTES = {
     "/repeat/*": repeating_path,
     "/calendar": growing_query,
     "/nul-bytes": html(page("Nul bytes").replace(b"paragraph", b"para\0graph")),
-    "/utf16-bom": lambda h: send(h, 200, b"\xff\xfe" + page("Sixteen bits \u00e9t\u00e9").decode().encode("utf-16-le"), "text/html"),
-    "/lying-charset": lambda h: send(h, 200, page("Caf\u00e9 cr\u00e8me").decode().encode("cp1252"), "text/html; charset=utf-8"),
+    "/utf16-bom": lambda h: send(
+        h, 200, b"\xff\xfe" + page("Sixteen bits \u00e9t\u00e9").decode().encode("utf-16-le"), "text/html"
+    ),
+    "/lying-charset": lambda h: send(
+        h, 200, page("Caf\u00e9 cr\u00e8me").decode().encode("cp1252"), "text/html; charset=utf-8"
+    ),
     "/deep-nesting": nested(200),
     "/deeper-than-the-parser": nested(5000),
     "/to-metadata": lambda h: send(h, 302, b"", None, {"Location": "http://169.254.169.254/latest/meta-data/iam"}),
-    "/to-localhost": lambda h: send(h, 302, b"", None, {"Location": f"http://localhost:{h.server.server_address[1]}/secret"}),
+    "/to-localhost": lambda h: send(
+        h, 302, b"", None, {"Location": f"http://localhost:{h.server.server_address[1]}/secret"}
+    ),
     "/to-ten": lambda h: send(h, 301, b"", None, {"Location": "http://10.0.0.1/"}),
     "/empty": html(b""),
     "/pdf": lambda h: send(h, 200, b"%PDF-1.4\n%\xe2\xe3\n", "application/pdf"),
@@ -206,9 +268,26 @@ ROUTES = {
 }
 
 #: bounds small enough for a test; every one is a documented setting
-LIMITS = ["-s", "DOWNLOAD_MAXSIZE=4000000", "-s", "DOWNLOAD_TIMEOUT=3", "-s", "RETRY_TIMES=0", "-s", "REDIRECT_MAX_TIMES=5",
-          "-s", "CRAWL_MAX_LINKS_PER_PAGE=1000", "-s", "CRAWL_MAX_SITEMAP_NESTING=3", "-s", "DOWNLOAD_DELAY=0",
-          "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16"]
+LIMITS = [
+    "-s",
+    "DOWNLOAD_MAXSIZE=4000000",
+    "-s",
+    "DOWNLOAD_TIMEOUT=3",
+    "-s",
+    "RETRY_TIMES=0",
+    "-s",
+    "REDIRECT_MAX_TIMES=5",
+    "-s",
+    "CRAWL_MAX_LINKS_PER_PAGE=1000",
+    "-s",
+    "CRAWL_MAX_SITEMAP_NESTING=3",
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "AUTOTHROTTLE_ENABLED=False",
+    "-s",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=16",
+]
 
 
 #: the bounds the issue set for this site crawled with the default settings: it must end on
@@ -223,13 +302,30 @@ def hostile(tmp_path_factory):
     out = tmp_path_factory.mktemp("hostile") / "archive"
     with SiteServer(routes=ROUTES) as site:
         allow = [arg for host in ("localhost", "169.254.169.254", "10.0.0.1") for arg in ("--allow-host", host)]
-        command = ["timeout", "-s", "KILL", str(MAX_SECONDS + 60), BLOGARCHIVE, "crawl", site.url("/"), "--out", str(out), *allow]
+        command = [
+            "timeout",
+            "-s",
+            "KILL",
+            str(MAX_SECONDS + 60),
+            BLOGARCHIVE,
+            "crawl",
+            site.url("/"),
+            "--out",
+            str(out),
+            *allow,
+        ]
         result = measured_run(command, env=command_env())
         requests = [path for path, _ in site.requests]
     rows = duck(out, "SELECT url, outcome, reason FROM fetches")
     outcomes = {url.replace(site.base_url, ""): (outcome, reason or "") for url, outcome, reason in rows}
-    return {"result": result, "out": out, "outcomes": outcomes, "base": site.base_url, "rows": rows,
-            "requests": requests}
+    return {
+        "result": result,
+        "out": out,
+        "outcomes": outcomes,
+        "base": site.base_url,
+        "rows": rows,
+        "requests": requests,
+    }
 
 
 def test_the_hostile_crawl_with_default_settings_ends_on_its_own_in_bounded_time_and_memory(hostile):
@@ -240,16 +336,21 @@ def test_the_hostile_crawl_with_default_settings_ends_on_its_own_in_bounded_time
     assert result.peak_mb < MAX_TREE_MB  # crawl process and extraction workers together
 
 
-@pytest.mark.parametrize(("family", "prefix", "answer"), [("/p?n", "/p?n=", "duplicate"), ("/l/*", "/l/", "http_error"),
-                                                        ("/r?id", "/r?id=", "duplicate")])
+@pytest.mark.parametrize(
+    ("family", "prefix", "answer"),
+    [("/p?n", "/p?n=", "duplicate"), ("/l/*", "/l/", "http_error"), ("/r?id", "/r?id=", "duplicate")],
+)
 def test_a_family_of_generated_urls_is_closed_after_a_run_of_nothing_new(hostile, family, prefix, answer):
     """/variants links to 200,000 query variants of one page, /redirecting-variants to
     200,000 that redirect to one page, /many-links to 100,000 pages that answer 404: a few
     are fetched, the rest are one `trap` row per family."""
     fetched = [path for path in hostile["requests"] if path.startswith(prefix)]
     assert 10 <= len(fetched) < 60, len(fetched)
-    traps = [(url, reason) for url, outcome, reason in hostile["rows"]
-             if outcome == "trap" and url.replace(hostile["base"], "").startswith(prefix)]
+    traps = [
+        (url, reason)
+        for url, outcome, reason in hostile["rows"]
+        if outcome == "trap" and url.replace(hostile["base"], "").startswith(prefix)
+    ]
     assert len(traps) == 1, traps
     reason = traps[0][1]
     assert f":{hostile['base'].rsplit(':', 1)[1]}{family} answered" in reason and answer in reason
@@ -348,6 +449,7 @@ def test_a_run_of_dead_or_empty_posts_does_not_cost_the_live_posts_behind_it(ser
     dead (404) or image-only (no_content); an older listing links the live ones, which are
     asked for after those (one request at a time). The family closes for a moment; a probe
     finds a live post, the family reopens, and every live post is archived."""
+
     def post_page(h):
         n = int(h.path.rsplit("/", 1)[1])
         if n <= 12 and how.startswith("deleted"):
@@ -360,14 +462,26 @@ def test_a_run_of_dead_or_empty_posts_does_not_cost_the_live_posts_behind_it(ser
     def links(numbers) -> str:
         return "".join(f"<li><a href='/post/{n}'>post {n}</a></li>" for n in numbers)
 
-    site = serve(routes={
-        "/": html(f"<html><body><ul>{links(range(1, 13))}</ul><a href='/older'>older posts</a></body></html>"),
-        "/older": html(f"<html><body><ul>{links(range(13, 41))}</ul></body></html>"),
-        "/post/*": post_page,
-    })
+    site = serve(
+        routes={
+            "/": html(f"<html><body><ul>{links(range(1, 13))}</ul><a href='/older'>older posts</a></body></html>"),
+            "/older": html(f"<html><body><ul>{links(range(13, 41))}</ul></body></html>"),
+            "/post/*": post_page,
+        }
+    )
     out = tmp_path / "archive"
-    result = run_blogarchive("crawl", site.url("/"), "--out", str(out), "-s", "DOWNLOAD_DELAY=0",
-                             "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS=1")
+    result = run_blogarchive(
+        "crawl",
+        site.url("/"),
+        "--out",
+        str(out),
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=False",
+        "-s",
+        "CONCURRENT_REQUESTS=1",
+    )
     assert result.returncode == 0, result.stderr
     rows = dict(duck(out, "SELECT url, outcome FROM fetches WHERE url LIKE '%/post/%'"))
     live = {site.url(f"/post/{n}") for n in range(13, 41)}
@@ -379,17 +493,20 @@ def test_a_traps_queued_links_do_not_use_up_the_page_budget(serve, tmp_path):
     """--max-pages counts pages requested, not links queued: the 1,000 variants a trap page
     queued before its family closed cost no page slot once held, so the posts found
     after it are still requested."""
+
     def older(h):
         time.sleep(1)  # the trap's links are queued first
         send(h, 200, page("Older posts", "".join(f"<a href='/post/{n}'>{n}</a>" for n in range(20))), "text/html")
 
-    site = serve(routes={
-        "/": html(page("Home", "<a href='/trap'>trap</a> <a href='/older'>older</a>")),
-        "/trap": html(page("Trap", "".join(f"<a href=/p?n={i}>{i}</a>" for i in range(1000)))),
-        "/p": html(page("One page, whatever its query")),
-        "/older": older,
-        "/post/*": lambda h: send(h, 200, page(f"Post {h.path}"), "text/html"),
-    })
+    site = serve(
+        routes={
+            "/": html(page("Home", "<a href='/trap'>trap</a> <a href='/older'>older</a>")),
+            "/trap": html(page("Trap", "".join(f"<a href=/p?n={i}>{i}</a>" for i in range(1000)))),
+            "/p": html(page("One page, whatever its query")),
+            "/older": older,
+            "/post/*": lambda h: send(h, 200, page(f"Post {h.path}"), "text/html"),
+        }
+    )
     out = tmp_path / "archive"
     result = run_blogarchive("crawl", site.url("/"), "--out", str(out), "--max-pages", "300")  # default politeness
     assert result.returncode == 0, result.stderr
@@ -404,16 +521,29 @@ def test_a_proxy_the_crawl_uses_is_no_way_into_loopback(serve, tmp_path):
     a redirect to that address, as a URL, is still blocked."""
     import json
 
-    site = serve(routes={"/to-local": lambda h: send(h, 302, b"", None, {"Location": f"{base(h)}/secret"}),
-                         "/secret": html(page("Secret"))})
+    site = serve(
+        routes={
+            "/to-local": lambda h: send(h, 302, b"", None, {"Location": f"{base(h)}/secret"}),
+            "/secret": html(page("Secret")),
+        }
+    )
     proxies = json.dumps({"blog.localhost": site.address})
-    result = run_blogarchive("get", "http://blog.localhost/to-local", "--out", str(tmp_path / "a"),
-                             "-s", f"CRAWL_HOST_PROXIES={proxies}", "-s", "ROBOTSTXT_OBEY=false")
+    result = run_blogarchive(
+        "get",
+        "http://blog.localhost/to-local",
+        "--out",
+        str(tmp_path / "a"),
+        "-s",
+        f"CRAWL_HOST_PROXIES={proxies}",
+        "-s",
+        "ROBOTSTXT_OBEY=false",
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     from blogarchive.archive import read_fetches
 
-    [(outcome, reason)] = [(r["outcome"], r["reason"]) for r in read_fetches(tmp_path / "a").to_pylist()
-                           if r["url"].endswith("/to-local")]
+    [(outcome, reason)] = [
+        (r["outcome"], r["reason"]) for r in read_fetches(tmp_path / "a").to_pylist() if r["url"].endswith("/to-local")
+    ]
     assert outcome == "blocked" and "loopback" in reason
     assert "/secret" not in [path for path, _ in site.requests]
 
@@ -430,14 +560,32 @@ def test_a_crawl_stopped_early_still_reports_what_its_url_families_held(serve, t
         time.sleep(20)
         send(h, 200, page("Slow"), "text/html")
 
-    site = serve(routes={
-        "/": html(page("Home", "<a href='/variants'>variants</a> <a href='/slow'>slow</a>")),
-        "/variants": query_variants, "/p": html(page("One page, whatever its query")), "/slow": slow,
-    })
+    site = serve(
+        routes={
+            "/": html(page("Home", "<a href='/variants'>variants</a> <a href='/slow'>slow</a>")),
+            "/variants": query_variants,
+            "/p": html(page("One page, whatever its query")),
+            "/slow": slow,
+        }
+    )
     out = tmp_path / "archive"
-    crawl = subprocess.Popen([BLOGARCHIVE, "crawl", site.url("/"), "--out", str(out), "-s", "DOWNLOAD_DELAY=0",
-                              "-s", "AUTOTHROTTLE_ENABLED=False"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, env=command_env())
+    crawl = subprocess.Popen(
+        [
+            BLOGARCHIVE,
+            "crawl",
+            site.url("/"),
+            "--out",
+            str(out),
+            "-s",
+            "DOWNLOAD_DELAY=0",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=False",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=command_env(),
+    )
     deadline = time.monotonic() + 60
     while sum(path.startswith("/p?n=") for path, _ in site.requests) < 12 and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -10,15 +10,20 @@ from pathlib import Path
 import pytest
 
 from blogarchive import archive
+
 from .conftest import duck, run_blogarchive, write_site
 
-PARAGRAPH = "{topic} is the subject of this post, and the sentence goes on long enough to be main text for the extractor."
+PARAGRAPH = (
+    "{topic} is the subject of this post, and the sentence goes on long enough to be main text for the extractor."
+)
 
 
 def post(title: str, topic: str, extra: str = "") -> str:
     body = "".join(f"<p>{PARAGRAPH.format(topic=topic)} Paragraph {n}.</p>" for n in range(3))
-    return (f"<html lang='en'><head><title>{title}</title><meta property='og:type' content='article'></head>"
-            f"<body><article><h1>{title}</h1>{body}{extra}</article></body></html>")
+    return (
+        f"<html lang='en'><head><title>{title}</title><meta property='og:type' content='article'></head>"
+        f"<body><article><h1>{title}</h1>{body}{extra}</article></body></html>"
+    )
 
 
 def index(*slugs: str) -> str:
@@ -32,8 +37,9 @@ def outcomes(out: Path, crawl_id: str) -> dict[str, str]:
 
 
 def crawl(site, out: Path, *extra: str):
-    result = run_blogarchive("crawl", site.url("/"), "--out", str(out), "-s", "DOWNLOAD_DELAY=0",
-                             "-s", "AUTOTHROTTLE_ENABLED=False", *extra)
+    result = run_blogarchive(
+        "crawl", site.url("/"), "--out", str(out), "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", *extra
+    )
     assert result.returncode == 0, result.stderr
     crawl_id = result.stdout.split()[1]
     return crawl_id, result
@@ -47,12 +53,15 @@ def touch_later(path: Path) -> None:
 
 @pytest.mark.parametrize("validators", [True, False], ids=["etag", "no-etag"])
 def test_changes_between_runs_become_versions_and_outcomes(serve, tmp_path, validators):
-    root = write_site(tmp_path / "site", {
-        "index.html": index("a", "b", "c"),
-        "a.html": post("Post A", "Apples"),
-        "b.html": post("Post B", "Bananas"),
-        "c.html": post("Post C", "Cherries"),
-    })
+    root = write_site(
+        tmp_path / "site",
+        {
+            "index.html": index("a", "b", "c"),
+            "a.html": post("Post A", "Apples"),
+            "b.html": post("Post B", "Bananas"),
+            "c.html": post("Post C", "Cherries"),
+        },
+    )
     site = serve(root, validators=validators)
     out = tmp_path / "archive"
     first, _ = crawl(site, out)
@@ -69,10 +78,10 @@ def test_changes_between_runs_become_versions_and_outcomes(serve, tmp_path, vali
 
     expected_same = "not_modified" if validators else "unchanged"
     assert outcomes(out, second) == {
-        "": "stored",   # its links changed: a new version
+        "": "stored",  # its links changed: a new version
         "a": expected_same,
         "b": "stored",  # edited: a new version
-        "c": "gone",    # deleted, and found although nothing links to it any more
+        "c": "gone",  # deleted, and found although nothing links to it any more
         "d": "stored",  # new
     }
     if validators:  # known pages were asked for conditionally, new ones plainly
@@ -101,15 +110,20 @@ def test_changes_between_runs_become_versions_and_outcomes(serve, tmp_path, vali
 
 def test_sitemap_dates_spare_requests_for_unchanged_pages(serve, tmp_path):
     def sitemap(dates: dict[str, str]) -> str:
-        urls = "".join(f"<url><loc>__BASE__/{slug}</loc><lastmod>{date}</lastmod></url>" for slug, date in dates.items())
+        urls = "".join(
+            f"<url><loc>__BASE__/{slug}</loc><lastmod>{date}</lastmod></url>" for slug, date in dates.items()
+        )
         return f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
 
-    root = write_site(tmp_path / "site", {
-        "index.html": index("a", "b"),
-        "a.html": post("Post A", "Apples"),
-        "b.html": post("Post B", "Bananas"),
-        "sitemap.xml": sitemap({"a": "2020-01-01", "b": "2020-01-01"}),
-    })
+    root = write_site(
+        tmp_path / "site",
+        {
+            "index.html": index("a", "b"),
+            "a.html": post("Post A", "Apples"),
+            "b.html": post("Post B", "Bananas"),
+            "sitemap.xml": sitemap({"a": "2020-01-01", "b": "2020-01-01"}),
+        },
+    )
     site = serve(root)
     out = tmp_path / "archive"
     crawl(site, out)
@@ -149,7 +163,9 @@ def test_crawls_table_and_stats(serve, tmp_path):
     assert dict(crawls[1]["counts"])["not_modified"] == 2
     assert crawls[0]["seeds"] == [site.url("/")]
     assert '"CRAWL_REVISIT_AFTER"' in crawls[0]["settings"]
-    rows = duck(out, "SELECT crawl_id, status FROM read_parquet('" + str(out) + "/crawls/*.parquet') ORDER BY recorded_at")
+    rows = duck(
+        out, "SELECT crawl_id, status FROM read_parquet('" + str(out) + "/crawls/*.parquet') ORDER BY recorded_at"
+    )
     assert [status for _, status in rows] == ["running", "finished", "running", "finished"]
     stats = run_blogarchive("stats", str(out))
     assert f"  {first}  finished" in stats.stdout and f"  {second}  finished" in stats.stdout
@@ -176,15 +192,20 @@ def test_a_recrawl_that_finds_nothing_new_has_finished(serve, tmp_path, how):
     """The nightly case: every known page is vouched for (by its sitemap date, its age or a
     304) and the only pages fetched are broken links. That run finished: exit 0."""
     broken = "<p><a href='/missing-1'>old</a> <a href='/missing-2'>older</a></p>"
-    files = {"index.html": index("a", "b"), "a.html": post("Post A", "Apples", broken), "b.html": post("Post B", "Bananas", broken)}
+    files = {
+        "index.html": index("a", "b"),
+        "a.html": post("Post A", "Apples", broken),
+        "b.html": post("Post B", "Bananas", broken),
+    }
     if how == "sitemap-dates":
         files["sitemap.xml"] = _dated_sitemap({"": "2020-01-01", "a": "2020-01-01", "b": "2020-01-01"})
     site = serve(write_site(tmp_path / "site", files), validators=how == "all-304")
     out = tmp_path / "archive"
     crawl(site, out)
     extra = ["--revisit-after", "1h"] if how == "revisit-after" else []
-    result = run_blogarchive("crawl", site.url("/"), "--out", str(out), "-s", "DOWNLOAD_DELAY=0",
-                             "-s", "AUTOTHROTTLE_ENABLED=False", *extra)
+    result = run_blogarchive(
+        "crawl", site.url("/"), "--out", str(out), "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", *extra
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert " finished: " in result.stdout and "http_error" in result.stdout
     row = archive.read_crawls(out).to_pylist()[-1]
@@ -200,13 +221,19 @@ def test_a_recrawl_that_finds_nothing_new_has_finished(serve, tmp_path, how):
 
 
 def test_a_crawl_that_robots_txt_denies_entirely_has_failed_and_says_why(serve, tmp_path):
-    root = write_site(tmp_path / "site", {"index.html": index("a"), "a.html": post("Post A", "Apples"),
-                                          "robots.txt": "User-agent: *\nDisallow: /\n"})
+    root = write_site(
+        tmp_path / "site",
+        {"index.html": index("a"), "a.html": post("Post A", "Apples"), "robots.txt": "User-agent: *\nDisallow: /\n"},
+    )
     site = serve(root)
     out = tmp_path / "archive"
     result = run_blogarchive("crawl", site.url("/"), "--out", str(out))
     assert result.returncode == 1
-    assert " failed: " in result.stdout and "robots_denied 1" in result.stdout and "robots.txt denies every page" in result.stdout
+    assert (
+        " failed: " in result.stdout
+        and "robots_denied 1" in result.stdout
+        and "robots.txt denies every page" in result.stdout
+    )
     row = archive.read_crawls(out).to_pylist()[-1]
     assert row["status"] == "failed" and "robots.txt" in row["reason"]
 

@@ -50,7 +50,11 @@ def test_garbled_bytes_in_a_committed_file_are_an_error_naming_it_never_wrong_ro
     _garble(target, start + 100, min(2000, size - 200))  # inside the column's pages: past their headers
     with pytest.raises(DamagedFile) as caught:
         read_pages(archive, ["url", "html"])
-    assert caught.value.path == str(target) and "checksum" in str(caught.value) and "blogarchive verify" in str(caught.value)
+    assert (
+        caught.value.path == str(target)
+        and "checksum" in str(caught.value)
+        and "blogarchive verify" in str(caught.value)
+    )
     # the columns that were not hit still read
     assert read_pages(archive, ["url", "title"]).num_rows > 0
 
@@ -79,8 +83,9 @@ DAMAGE = {
     "zero bytes": lambda path, good: path.write_bytes(b""),
     "junk": lambda path, good: path.write_bytes(b"not parquet at all\n" * 50),
     "foreign parquet": lambda path, good: _foreign_parquet(path),
-    "another table's file": lambda path, good: shutil.copy(next(p for p in sorted((good.parent.parent).glob("*/*.parquet"))
-                                                                 if p.parent != good.parent), path),
+    "another table's file": lambda path, good: shutil.copy(
+        next(p for p in sorted((good.parent.parent).glob("*/*.parquet")) if p.parent != good.parent), path
+    ),
 }
 
 
@@ -92,11 +97,20 @@ def test_every_command_names_a_damaged_file_in_one_line(archive, tmp_path, table
     good = sorted((archive / table).glob("*.parquet"))[0]
     bad = archive / table / f"zz-{kind.replace(' ', '-').replace(chr(39), '')}.parquet"
     DAMAGE[kind](bad, good)
-    commands = [["stats", str(archive)], ["history", str(archive), url], ["export", str(archive), "--format", "jsonl"],
-                ["report", str(archive), "-o", str(tmp_path / "r.html")],
-                ["crawl", "http://127.0.0.1:9/", "--out", str(archive)]]
-    reads = {"stats": "pages fetches crawls", "history": "pages fetches", "export": "pages", "report": "pages fetches crawls",
-             "crawl": "pages fetches crawls"}
+    commands = [
+        ["stats", str(archive)],
+        ["history", str(archive), url],
+        ["export", str(archive), "--format", "jsonl"],
+        ["report", str(archive), "-o", str(tmp_path / "r.html")],
+        ["crawl", "http://127.0.0.1:9/", "--out", str(archive)],
+    ]
+    reads = {
+        "stats": "pages fetches crawls",
+        "history": "pages fetches",
+        "export": "pages",
+        "report": "pages fetches crawls",
+        "crawl": "pages fetches crawls",
+    }
     for command in commands:
         result = run_blogarchive(*command)
         if table not in reads[command[0]]:  # a command that does not read the table is not held up by it
@@ -123,8 +137,12 @@ def _tmpfs(path: Path, size: str) -> bool:
     import subprocess
 
     path.mkdir(parents=True, exist_ok=True)
-    return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
-                          capture_output=True).returncode == 0
+    return (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True
+        ).returncode
+        == 0
+    )
 
 
 def _umount(path: Path) -> None:
@@ -138,6 +156,7 @@ def _small_files(limit: int):
         import resource
 
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
     return apply
 
 
@@ -145,9 +164,11 @@ def _blog(root: Path, small: int, large: int) -> Path:
     from .conftest import write_site
 
     words = "harbour ferry lantern estuary winter light gull net quay tide "
-    posts = {f"p{n}.html": f"<html><head><title>Post {n}</title></head><body><article><h1>Post {n}</h1>"
-                           f"<p>{words * (8 if n < small else 4000)}{n}</p></article></body></html>"
-             for n in range(small + large)}
+    posts = {
+        f"p{n}.html": f"<html><head><title>Post {n}</title></head><body><article><h1>Post {n}</h1>"
+        f"<p>{words * (8 if n < small else 4000)}{n}</p></article></body></html>"
+        for n in range(small + large)
+    }
     links = "".join(f'<a href="/p{n}">{n}</a> ' for n in range(small + large))
     return write_site(root, {"index.html": f"<html><body><main>{links}</main></body></html>", **posts})
 
@@ -166,9 +187,28 @@ def test_a_disk_that_fills_mid_crawl_gives_counts_of_what_was_committed_and_one_
         pytest.skip("mounting a small file system needs root (CAP_SYS_ADMIN)")
     out = tmp_path / "disk" / "archive"
     try:
-        result = subprocess.run([BLOGARCHIVE, "crawl", site.url("/"), "--out", str(out), "--warc", "-s", "DOWNLOAD_DELAY=0",
-                                 "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "ARCHIVE_FLUSH_ROWS=2", "-s", "ROBOTSTXT_OBEY=false"],
-                                capture_output=True, text=True, timeout=180, env=command_env())
+        result = subprocess.run(
+            [
+                BLOGARCHIVE,
+                "crawl",
+                site.url("/"),
+                "--out",
+                str(out),
+                "--warc",
+                "-s",
+                "DOWNLOAD_DELAY=0",
+                "-s",
+                "AUTOTHROTTLE_ENABLED=false",
+                "-s",
+                "ARCHIVE_FLUSH_ROWS=2",
+                "-s",
+                "ROBOTSTXT_OBEY=false",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            env=command_env(),
+        )
         assert result.returncode == 1, result.stdout + result.stderr
         assert result.stderr == "" and result.stdout.count("\n") == 1, result.stdout + result.stderr
         line = result.stdout.strip()
@@ -192,8 +232,14 @@ def test_a_disk_full_from_the_start_is_one_line_and_a_failure(serve, tmp_path):
     site = serve(_blog(tmp_path / "site", small=2, large=0))
     out = tmp_path / "archive"
     out.mkdir()
-    result = subprocess.run([BLOGARCHIVE, "crawl", site.url("/"), "--out", str(out)], capture_output=True, text=True,
-                            timeout=120, env=command_env(), preexec_fn=_small_files(0))
+    result = subprocess.run(
+        [BLOGARCHIVE, "crawl", site.url("/"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=command_env(),
+        preexec_fn=_small_files(0),
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     output = (result.stdout + result.stderr).strip()
     assert output.count("\n") == 0 and "Traceback" not in output, output
@@ -208,23 +254,37 @@ def test_a_full_temporary_folder_turns_language_detection_off_not_extraction():
 
     from .conftest import ROOT
 
-    code = ("import resource; resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20));"
-            "from pipelines.language import text_language;"
-            "print(text_language('The ferries leave the harbour at dawn and the gulls follow them out. ' * 10, 'de'))")
+    code = (
+        "import resource; resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20));"
+        "from pipelines.language import text_language;"
+        "print(text_language('The ferries leave the harbour at dawn and the gulls follow them out. ' * 10, 'de'))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "de"  # with the model it would be "en"
     assert "language detection is off" in result.stderr and "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize(("kind", "change", "why"), [
-    ("url as a number", lambda t: t.set_column(t.schema.get_field_index("url"), "url", pa.array(range(t.num_rows))),
-     "column url is int64, not string"),
-    ("no table name", lambda t: t.replace_schema_metadata({}), "names no table"),
-    ("dates past 9999", lambda t: t.set_column(t.schema.get_field_index("fetched_at"), t.schema.field("fetched_at"),
-                                               pa.array([2**62] * t.num_rows, pa.int64()).cast(t.schema.field("fetched_at").type)),
-     "outside the years 1 to 9999"),
-])
+@pytest.mark.parametrize(
+    ("kind", "change", "why"),
+    [
+        (
+            "url as a number",
+            lambda t: t.set_column(t.schema.get_field_index("url"), "url", pa.array(range(t.num_rows))),
+            "column url is int64, not string",
+        ),
+        ("no table name", lambda t: t.replace_schema_metadata({}), "names no table"),
+        (
+            "dates past 9999",
+            lambda t: t.set_column(
+                t.schema.get_field_index("fetched_at"),
+                t.schema.field("fetched_at"),
+                pa.array([2**62] * t.num_rows, pa.int64()).cast(t.schema.field("fetched_at").type),
+            ),
+            "outside the years 1 to 9999",
+        ),
+    ],
+)
 def test_a_file_readers_could_misread_fails_verify(archive, kind, change, why):
     good = sorted((archive / "pages").glob("*.parquet"))[0]
     bad = archive / "pages" / "zz-bad.parquet"
@@ -246,7 +306,11 @@ def test_names_that_are_no_regular_file_are_named_by_verify_and_quarantine_refus
     (archive / "crawls" / "dangling.parquet").symlink_to(tmp_path / "nothing")
     found = run_blogarchive("verify", str(archive))
     assert found.returncode == 1
-    for name, what in (("folder.parquet", "a folder"), ("fifo.parquet", "a FIFO"), ("dangling.parquet", "a symbolic link to nothing")):
+    for name, what in (
+        ("folder.parquet", "a folder"),
+        ("fifo.parquet", "a FIFO"),
+        ("dangling.parquet", "a symbolic link to nothing"),
+    ):
         assert f"{name}  ({what})" in found.stdout, found.stdout
     assert run_blogarchive("stats", str(archive)).returncode == 0  # readers skip them
 

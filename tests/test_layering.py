@@ -18,8 +18,10 @@ def run_python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_archive_and_the_command_line_import_without_scrapy_or_twisted(tmp_path):
-    code = ("import sys, blogarchive.archive, blogarchive.cli; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('scrapy', 'twisted')))")
+    code = (
+        "import sys, blogarchive.archive, blogarchive.cli; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('scrapy', 'twisted')))"
+    )
     result = run_python(code, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
@@ -40,9 +42,21 @@ def test_the_readme_example_works_beside_a_folder_named_archive(tmp_path):
 
     now = datetime(2024, 3, 1, tzinfo=timezone.utc)
     with ArchiveWriter(tmp_path / "archive", "c1") as writer:
-        writer.write_page({"url": "https://blog.example/p", "host": "blog.example", "crawl_id": "c1",
-                           "fetched_at": now, "status": 200, "page_type": "post", "title": "A post",
-                           "text": "words", "word_count": 1, "content_hash": "0" * 64, "html": "<p>words</p>"})
+        writer.write_page(
+            {
+                "url": "https://blog.example/p",
+                "host": "blog.example",
+                "crawl_id": "c1",
+                "fetched_at": now,
+                "status": 200,
+                "page_type": "post",
+                "title": "A post",
+                "text": "words",
+                "word_count": 1,
+                "content_hash": "0" * 64,
+                "html": "<p>words</p>",
+            }
+        )
     code = "from blogarchive.archive import read_pages; print(read_pages('archive')['title'].to_pylist())"
     result = run_python(code, tmp_path)
     assert result.returncode == 0, result.stderr
@@ -59,49 +73,84 @@ def test_the_layers_import_only_downward():
 
 def test_the_wheel_holds_only_the_blogarchive_package(tmp_path):
     source = tmp_path / "source"  # built from a copy: a build leaves build/ and *.egg-info behind
-    shutil.copytree(ROOT, source, symlinks=True, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "build", "*.egg-info", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", "demo-archive"))
-    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(source)],
-                           capture_output=True, text=True, timeout=600)
+    shutil.copytree(
+        ROOT,
+        source,
+        symlinks=True,
+        ignore=shutil.ignore_patterns(
+            ".git",
+            ".venv",
+            "build",
+            "*.egg-info",
+            "__pycache__",
+            ".pytest_cache",
+            ".mypy_cache",
+            ".ruff_cache",
+            "demo-archive",
+        ),
+    )
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(source)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert build.returncode == 0, build.stderr
     (wheel,) = tmp_path.glob("blogarchive-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     tops = {name.split("/")[0] for name in names}
     assert tops == {"blogarchive", wheel.name.split("-py")[0] + ".dist-info"}, tops
-    for expected in ("blogarchive/archive/schema.py", "blogarchive/pipelines/document.py",
-                     "blogarchive/crawler/spiders/blog.py", "blogarchive/cli/__init__.py",
-                     "blogarchive/web/templates/page.html", "blogarchive/crawler/demo/site/index.html"):
+    for expected in (
+        "blogarchive/archive/schema.py",
+        "blogarchive/pipelines/document.py",
+        "blogarchive/crawler/spiders/blog.py",
+        "blogarchive/cli/__init__.py",
+        "blogarchive/web/templates/page.html",
+        "blogarchive/crawler/demo/site/index.html",
+    ):
         assert expected in names
 
 
 #: what the [cluster] and [ui] extras install
 EXTRAS = ("celery", "kombu", "redis", "flask", "werkzeug", "jinja2", "matplotlib")
-WITHOUT_EXTRAS = ("import sys\n"
-                  f"for name in {EXTRAS!r}:\n"
-                  "    sys.modules[name] = None  # as if not installed: importing it fails\n"
-                  "from blogarchive.cli import main\n"
-                  "sys.exit(main(sys.argv[1:]))\n")
+WITHOUT_EXTRAS = (
+    "import sys\n"
+    f"for name in {EXTRAS!r}:\n"
+    "    sys.modules[name] = None  # as if not installed: importing it fails\n"
+    "from blogarchive.cli import main\n"
+    "sys.exit(main(sys.argv[1:]))\n"
+)
 
 
 def test_the_core_install_crawls_and_reads_and_a_command_that_needs_an_extra_says_which(serve, tmp_path):
     from tests.conftest import write_site
 
-    site = serve(write_site(tmp_path / "site", {
-        "index.html": "<html><head><title>A post</title></head><body><article><h1>A post</h1>"
-                      + "<p>Words of a post that is long enough to be kept as the main text of the page.</p>" * 5
-                      + "</article></body></html>"}))
+    site = serve(
+        write_site(
+            tmp_path / "site",
+            {
+                "index.html": "<html><head><title>A post</title></head><body><article><h1>A post</h1>"
+                + "<p>Words of a post that is long enough to be kept as the main text of the page.</p>" * 5
+                + "</article></body></html>"
+            },
+        )
+    )
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-c", WITHOUT_EXTRAS, *args], capture_output=True, text=True,
-                              cwd=tmp_path, timeout=180)
+        return subprocess.run(
+            [sys.executable, "-c", WITHOUT_EXTRAS, *args], capture_output=True, text=True, cwd=tmp_path, timeout=180
+        )
 
     crawl = run("get", site.url("/"), "--out", "archive", "-s", "EXTRACTION_PROCESSES=0")
     assert crawl.returncode == 0, crawl.stderr
     assert "stored 1" in crawl.stdout
     export = run("export", "archive", "--format", "jsonl")
     assert export.returncode == 0 and '"title": "A post"' in export.stdout, export.stderr
-    for args, extra in ((["serve", "archive", "--port", "0"], "ui"), (["report", "archive"], "ui"),
-                        (["status", "--broker", "redis://127.0.0.1:1/0"], "cluster")):
+    for args, extra in (
+        (["serve", "archive", "--port", "0"], "ui"),
+        (["report", "archive"], "ui"),
+        (["status", "--broker", "redis://127.0.0.1:1/0"], "cluster"),
+    ):
         result = run(*args)
         assert result.returncode == 1, (args, result.stderr)
         assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr

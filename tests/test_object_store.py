@@ -19,10 +19,13 @@ FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "EXT
 
 
 def small_blog(tmp_path):
-    posts = {f"post-{n}.html": f"<html lang='en'><head><title>Tide table {n}</title></head><body><article>"
-             f"<h1>Tide table {n}</h1><p>Entry {n} of the harbour log: the tide turned at dawn, the ferry ran "
-             f"late, and the gulls had the fish market to themselves until the boats came in.</p>"
-             f"</article></body></html>" for n in range(POSTS)}
+    posts = {
+        f"post-{n}.html": f"<html lang='en'><head><title>Tide table {n}</title></head><body><article>"
+        f"<h1>Tide table {n}</h1><p>Entry {n} of the harbour log: the tide turned at dawn, the ferry ran "
+        f"late, and the gulls had the fish market to themselves until the boats came in.</p>"
+        f"</article></body></html>"
+        for n in range(POSTS)
+    }
     links = "".join(f'<li><a href="/post-{n}">Tide table {n}</a></li>' for n in range(POSTS))
     index = f"<html><body><main><h1>Harbour log</h1><ul>{links}</ul></main></body></html>"
     return write_site(tmp_path / "blog", {"index.html": index, **posts})
@@ -58,9 +61,14 @@ def test_crawl_into_s3_then_recrawl_reads_back_like_a_folder(serve, s3, tmp_path
     assert f"pages      {POSTS + 1} " in stats.stdout and "crawls     1" in stats.stdout
 
     # the endpoint may come from the AWS variable instead of the option
-    again = subprocess.run([sys.executable, "-m", "blogarchive.cli", "crawl", site.url("/"), "--out", out, *FAST],
-                           capture_output=True, text=True, cwd=ROOT, timeout=120,
-                           env=command_env(AWS_ENDPOINT_URL=s3.endpoint))
+    again = subprocess.run(
+        [sys.executable, "-m", "blogarchive.cli", "crawl", site.url("/"), "--out", out, *FAST],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env=command_env(AWS_ENDPOINT_URL=s3.endpoint),
+    )
     assert again.returncode == 0, again.stderr
     assert "stored" not in again.stdout and "not_modified" in again.stdout  # incremental, as on disk
     per_url = pages_by_duckdb(s3, "blogs/harbour", "SELECT url, count(*) FROM pages GROUP BY url")
@@ -77,9 +85,25 @@ def test_crawl_into_s3_then_recrawl_reads_back_like_a_folder(serve, s3, tmp_path
 def test_an_s3_archive_being_written_is_refused_until_its_lease_lapses(serve, s3, tmp_path):
     site = serve(small_blog(tmp_path), delay=0.4)
     out = s3.uri("leased")
-    first = subprocess.Popen([sys.executable, "-m", "blogarchive.cli", "crawl", site.url("/"), "--out", out,
-                              "--s3-endpoint", s3.endpoint, *FAST],
-                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=command_env())
+    first = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "blogarchive.cli",
+            "crawl",
+            site.url("/"),
+            "--out",
+            out,
+            "--s3-endpoint",
+            s3.endpoint,
+            *FAST,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=command_env(),
+    )
     try:
         deadline = time.monotonic() + 60
         while f"{s3.bucket}/leased/.lock" not in s3.keys("leased"):
@@ -97,7 +121,13 @@ def test_an_s3_archive_being_written_is_refused_until_its_lease_lapses(serve, s3
     assert f"{s3.bucket}/leased/.lock" not in s3.keys("leased")  # released at the end
 
     # a lease nobody renewed (its crawl was killed) is stale: the next crawl takes it over
-    stale = {"crawl_id": "20000101T000000Z-dead00", "pid": 1, "hostname": "gone", "token": "x", "renewed": time.time() - 3600}
+    stale = {
+        "crawl_id": "20000101T000000Z-dead00",
+        "pid": 1,
+        "hostname": "gone",
+        "token": "x",
+        "renewed": time.time() - 3600,
+    }
     with s3.fs.open_output_stream(f"{s3.bucket}/leased/.lock") as stream:
         stream.write(json.dumps(stale).encode())
     third = run_blogarchive("crawl", site.url("/"), "--out", out, "--s3-endpoint", s3.endpoint, *FAST)
@@ -150,17 +180,37 @@ def test_a_crawl_whose_lease_was_taken_over_stops(serve, s3, tmp_path):
     that found it stale would) must not go on writing beside the new holder."""
     site = serve(small_blog(tmp_path), delay=0.5)
     out = s3.uri("taken")
-    crawl = subprocess.Popen([sys.executable, "-m", "blogarchive.cli", "crawl", site.url("/"), "--out", out,
-                              "--s3-endpoint", s3.endpoint, *FAST],
-                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             env=command_env(BLOGARCHIVE_LEASE_SECONDS="3"))
+    crawl = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "blogarchive.cli",
+            "crawl",
+            site.url("/"),
+            "--out",
+            out,
+            "--s3-endpoint",
+            s3.endpoint,
+            *FAST,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=command_env(BLOGARCHIVE_LEASE_SECONDS="3"),
+    )
     try:
         deadline = time.monotonic() + 60
         while not any("/crawls/" in key for key in s3.keys("taken")):  # holding the lease, and writing
             assert time.monotonic() < deadline and crawl.poll() is None, "the crawl did not start"
             time.sleep(0.1)
-        other = {"crawl_id": "20990101T000000Z-other0", "pid": 1, "hostname": "elsewhere", "token": "theirs",
-                 "renewed": time.time() + 3600}
+        other = {
+            "crawl_id": "20990101T000000Z-other0",
+            "pid": 1,
+            "hostname": "elsewhere",
+            "token": "theirs",
+            "renewed": time.time() + 3600,
+        }
         with s3.fs.open_output_stream(f"{s3.bucket}/taken/.lock", compression=None) as stream:
             stream.write(json.dumps(other).encode())
         stdout, stderr = crawl.communicate(timeout=60)
@@ -184,7 +234,10 @@ def test_a_damaged_object_is_named_and_verify_quarantines_it_on_s3(serve, s3, tm
         stream.write(b"not parquet" * 10)
     stats = run_blogarchive("stats", out, "--s3-endpoint", s3.endpoint)
     assert stats.returncode == 1 and stats.stderr.count("\n") == 1
-    assert stats.stderr.startswith(f"blogarchive: error: s3://{junk} is damaged (") and "blogarchive verify" in stats.stderr
+    assert (
+        stats.stderr.startswith(f"blogarchive: error: s3://{junk} is damaged (")
+        and "blogarchive verify" in stats.stderr
+    )
     moved = run_blogarchive("verify", out, "--s3-endpoint", s3.endpoint, "--quarantine")
     assert moved.returncode == 0, moved.stdout + moved.stderr
     assert f"-> s3://{s3.bucket}/blogs/damaged/quarantine/pages/zz-junk.parquet" in moved.stdout

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from blogarchive.pipelines.items import ExtractedPage, FetchedPage, FetchRecord
 from blogarchive.pipelines.dedup import DedupPipeline
 from blogarchive.pipelines.document import Document
+from blogarchive.pipelines.items import ExtractedPage, FetchedPage, FetchRecord
 
 NOW = datetime(2024, 1, 1, tzinfo=timezone.utc)
 

@@ -10,12 +10,12 @@ from datetime import datetime, timezone
 import lxml.html
 import pytest
 
+from blogarchive.pipelines.bylines import clean_author
 from blogarchive.pipelines.cleanup import block_text, prune, visible_text
 from blogarchive.pipelines.counters import COUNTER_KINDS, counter_value, statistic_counts
+from blogarchive.pipelines.dates import parse_date
 from blogarchive.pipelines.document import NoContent, extract_document, largest_block
 from blogarchive.pipelines.language import text_language
-from blogarchive.pipelines.bylines import clean_author
-from blogarchive.pipelines.metadata import parse_date
 from blogarchive.pipelines.platforms import PROFILES, detect_platform
 from blogarchive.pipelines.platforms.generic import COUNTER_TEXT
 from blogarchive.pipelines.worker import extract_page
@@ -94,21 +94,36 @@ def test_every_platform_has_a_fixture_that_finds_it():
 
 @pytest.mark.parametrize(
     ("text", "kind", "value"),
-    [("120 views", "view_count", 120), ("1.2K views", "view_count", 1200), ("1,234 likes", "like_count", 1234),
-     ("0 comments", "comment_count", 0), ("• 5 min read", "reading_time", 5), ("Reading time: 4 minutes", "reading_time", 4),
-     ("23", "comment_count", 23), ("312 notes", "like_count", 312), ("views", "view_count", None),
-     ("about 3 views", "view_count", None)],
+    [
+        ("120 views", "view_count", 120),
+        ("1.2K views", "view_count", 1200),
+        ("1,234 likes", "like_count", 1234),
+        ("0 comments", "comment_count", 0),
+        ("• 5 min read", "reading_time", 5),
+        ("Reading time: 4 minutes", "reading_time", 4),
+        ("23", "comment_count", 23),
+        ("312 notes", "like_count", 312),
+        ("views", "view_count", None),
+        ("about 3 views", "view_count", None),
+    ],
 )
 def test_counter_texts(text, kind, value):
     assert counter_value(kind, text) == value
 
 
 def test_structured_counters():
-    article = {"interactionStatistic": [
-        {"@type": "InteractionCounter", "interactionType": "https://schema.org/LikeAction", "userInteractionCount": 5},
-        {"interactionType": {"@type": "CommentAction"}, "userInteractionCount": "3"},
-        {"interactionType": "http://schema.org/WatchAction", "userInteractionCount": -1}],
-        "timeRequired": "PT1H5M"}
+    article = {
+        "interactionStatistic": [
+            {
+                "@type": "InteractionCounter",
+                "interactionType": "https://schema.org/LikeAction",
+                "userInteractionCount": 5,
+            },
+            {"interactionType": {"@type": "CommentAction"}, "userInteractionCount": "3"},
+            {"interactionType": "http://schema.org/WatchAction", "userInteractionCount": -1},
+        ],
+        "timeRequired": "PT1H5M",
+    }
     assert statistic_counts(article) == {"like_count": 5, "comment_count": 3, "reading_time": 65}
 
 
@@ -116,13 +131,18 @@ def _post(body: str, head: str = "") -> str:
     return f"<html lang='en'><head><title>A post</title>{head}</head><body>{body}</body></html>"
 
 
-LONG = " ".join(f"Sentence {n} of a long paragraph about gardens, rivers and trains, written to be kept." for n in range(12))
+LONG = " ".join(
+    f"Sentence {n} of a long paragraph about gardens, rivers and trains, written to be kept." for n in range(12)
+)
 
 
 def test_marked_body_wins_when_trafilatura_cuts_it_short():
     # a platform-marked body whose paragraphs trafilatura would mostly drop (short lines in divs)
     lines = "".join(f"<div>Line {n} of a poem about the sea and the harbour lights</div>" for n in range(30))
-    html = _post(f"<article><div class='entry-content'>{lines}</div></article>", '<meta name="generator" content="WordPress 6.4">')
+    html = _post(
+        f"<article><div class='entry-content'>{lines}</div></article>",
+        '<meta name="generator" content="WordPress 6.4">',
+    )
     doc = extract_document(html, "https://blog.example/a-poem/")
     assert doc.extractor in ("trafilatura", "marked_body")
     assert "Line 29 of a poem" in doc.text and "Line 0 of a poem" in doc.text
@@ -130,8 +150,10 @@ def test_marked_body_wins_when_trafilatura_cuts_it_short():
 
 def test_extractor_is_recorded():
     paragraphs = "".join(f"<p>{n}: {LONG}</p>" for n in range(3))
-    assert extract_document(_post(f"<main><article>{paragraphs}</article></main>"),
-                            "https://blog.example/x/").extractor == "trafilatura"
+    assert (
+        extract_document(_post(f"<main><article>{paragraphs}</article></main>"), "https://blog.example/x/").extractor
+        == "trafilatura"
+    )
     listing = (PAGES / "listing_wordpress_category.html").read_text(encoding="utf-8")
     assert extract_document(listing, "https://blog.example/category/x/").extractor == "listing"
 
@@ -143,7 +165,9 @@ def test_largest_block_is_the_unmarked_body():
 
 
 def test_language_is_read_from_the_text_when_the_declaration_is_wrong():
-    german = " ".join(["Der Fluss war im Winter zugefroren, und die Kinder liefen jeden Morgen über das Eis zur Schule."] * 4)
+    german = " ".join(
+        ["Der Fluss war im Winter zugefroren, und die Kinder liefen jeden Morgen über das Eis zur Schule."] * 4
+    )
     doc = extract_document(_post(f"<article><p>{german}</p><p>{german}</p></article>"), "https://blog.example/de/")
     assert doc.language == "de"  # the page says lang='en'
     assert text_language("Kurz.", "en") == "en"  # too short to overrule the page
@@ -169,6 +193,19 @@ def test_dates_are_utc_and_plausible():
     assert parse_date("2024-13-45", now) is None
 
 
+def test_one_date_parser_serves_pages_sitemaps_and_feeds():
+    from blogarchive.crawler.discovery import parse_feed_date
+
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    assert parse_date("Tue, 10 Jun 2003 04:00:00 GMT", now) == datetime(2003, 6, 10, 4, tzinfo=timezone.utc)
+    assert parse_date("1990-01-01", now) is None  # a page's own date: implausible
+    assert parse_date("1990-01-01", now, plausible=False) == datetime(1990, 1, 1, tzinfo=timezone.utc)
+    feed = parse_feed_date("Tue, 10 Jun 2003 06:00:00 +0200")
+    assert feed == datetime(2003, 6, 10, 4, tzinfo=timezone.utc) and feed.tzinfo == timezone.utc
+    assert parse_feed_date("2024-05-01T10:00:00+02:00") == datetime(2024, 5, 1, 8, tzinfo=timezone.utc)
+    assert parse_feed_date("not a date") is None and parse_feed_date(None) is None
+
+
 @pytest.mark.parametrize("label", ["Writer's picture", "By", "by:", "Posted by", "admin", "  ", None])
 def test_labels_are_not_authors(label):
     assert clean_author(label) is None
@@ -185,7 +222,8 @@ def test_author_cleaning():
 
 def test_screen_reader_labels_are_not_read_as_text():
     element = lxml.html.fragment_fromstring(
-        '<li class="post-author"><span class="screen-reader-text">Post author</span><span>By <a href="/author/j/">Jane Roe</a></span></li>')
+        '<li class="post-author"><span class="screen-reader-text">Post author</span><span>By <a href="/author/j/">Jane Roe</a></span></li>'
+    )
     assert visible_text(element) == "By Jane Roe"
 
 
@@ -213,9 +251,15 @@ def test_platform_detection(head, platform):
 
 @pytest.mark.parametrize(
     ("url", "platform"),
-    [("https://someone.blogspot.com/2024/01/x.html", "blogger"), ("https://medium.com/@a/b-1a2b3c4d5e6f", "medium"),
-     ("https://writer.medium.com/x", "medium"), ("https://notmedium.com/x", None), ("https://letters.substack.com/p/x", "substack"),
-     ("https://fieldnotes.tumblr.com/post/1", "tumblr"), ("https://someone.wixsite.com/blog/post/x", "wix")],
+    [
+        ("https://someone.blogspot.com/2024/01/x.html", "blogger"),
+        ("https://medium.com/@a/b-1a2b3c4d5e6f", "medium"),
+        ("https://writer.medium.com/x", "medium"),
+        ("https://notmedium.com/x", None),
+        ("https://letters.substack.com/p/x", "substack"),
+        ("https://fieldnotes.tumblr.com/post/1", "tumblr"),
+        ("https://someone.wixsite.com/blog/post/x", "wix"),
+    ],
 )
 def test_platform_detection_by_host(url, platform):
     tree = lxml.html.document_fromstring("<html><body><p>x</p></body></html>")
@@ -224,21 +268,58 @@ def test_platform_detection_by_host(url, platform):
 
 
 def _deeply_nested(depth: int) -> str:
-    return "<html><body>" + "<div>" * depth + "<p>Deep text about rivers and bridges.</p>" + "</div>" * depth + "</body></html>"
+    return (
+        "<html><body>"
+        + "<div>" * depth
+        + "<p>Deep text about rivers and bridges.</p>"
+        + "</div>" * depth
+        + "</body></html>"
+    )
 
 
 @pytest.mark.parametrize(
     "html",
     [
-        pytest.param("<html><body>" + "<nav><ul>" + "<li><a href='/x'>Menu item</a></li>" * 3000 + "</ul></nav></body></html>", id="all-navigation"),
+        pytest.param(
+            "<html><body>" + "<nav><ul>" + "<li><a href='/x'>Menu item</a></li>" * 3000 + "</ul></nav></body></html>",
+            id="all-navigation",
+        ),
         pytest.param(_deeply_nested(5000), id="nested-5000"),
-        pytest.param("<html><body><article>" + "<p>" + "A long paragraph about winter harbours. " * 40 + "</p>" * 1500 + "</article></body></html>", id="huge-3MB"),
-        pytest.param("<html><body><div><p>Unclosed <b>bold <i>italic <table><tr><td>cell</div></p></span>" * 500, id="broken"),
-        pytest.param("<html lang='ja'><body><article>" + "<p>" + "川沿いの小さな町で、冬の朝に古い橋を渡って市場へ行きました。" * 20 + "</p>" * 5 + "</article></body></html>", id="japanese"),
-        pytest.param("<html lang='ar' dir='rtl'><body><article>" + "<p>" + "ذهبنا إلى السوق القديم في الصباح الباكر وعبرنا الجسر فوق النهر. " * 20 + "</p>" * 5 + "</article></body></html>", id="arabic"),
-        pytest.param("<html><body><p>\ud800 bad surrogate \x00 nul \ufffd replacement</p></body></html>", id="odd-characters"),
-        pytest.param("<html><body><article><p>Control \x1f characters \x01 in \x0b a paragraph about harbours, "
-                     "ferries and the winter light, long enough to keep.</p></article></body></html>", id="control-characters"),
+        pytest.param(
+            "<html><body><article>"
+            + "<p>"
+            + "A long paragraph about winter harbours. " * 40
+            + "</p>" * 1500
+            + "</article></body></html>",
+            id="huge-3MB",
+        ),
+        pytest.param(
+            "<html><body><div><p>Unclosed <b>bold <i>italic <table><tr><td>cell</div></p></span>" * 500, id="broken"
+        ),
+        pytest.param(
+            "<html lang='ja'><body><article>"
+            + "<p>"
+            + "川沿いの小さな町で、冬の朝に古い橋を渡って市場へ行きました。" * 20
+            + "</p>" * 5
+            + "</article></body></html>",
+            id="japanese",
+        ),
+        pytest.param(
+            "<html lang='ar' dir='rtl'><body><article>"
+            + "<p>"
+            + "ذهبنا إلى السوق القديم في الصباح الباكر وعبرنا الجسر فوق النهر. " * 20
+            + "</p>" * 5
+            + "</article></body></html>",
+            id="arabic",
+        ),
+        pytest.param(
+            "<html><body><p>\ud800 bad surrogate \x00 nul \ufffd replacement</p></body></html>", id="odd-characters"
+        ),
+        pytest.param(
+            "<html><body><article><p>Control \x1f characters \x01 in \x0b a paragraph about harbours, "
+            "ferries and the winter light, long enough to keep.</p></article></body></html>",
+            id="control-characters",
+        ),
     ],
 )
 def test_bad_input_gets_an_outcome_in_bounded_time(html):
@@ -253,7 +334,9 @@ def test_bad_input_gets_an_outcome_in_bounded_time(html):
 
 def test_non_latin_pages_keep_their_text_and_language():
     japanese = "川沿いの小さな町で、冬の朝に古い橋を渡って市場へ行きました。" * 20
-    doc = extract_document(f"<html><body><article><p>{japanese}</p><p>{japanese}</p></article></body></html>", "https://blog.example/ja/")
+    doc = extract_document(
+        f"<html><body><article><p>{japanese}</p><p>{japanese}</p></article></body></html>", "https://blog.example/ja/"
+    )
     assert "古い橋を渡って" in doc.text and doc.language == "ja"
 
 
@@ -281,15 +364,21 @@ def test_pages_without_main_text_raise_no_content(html):
 
 
 def test_title_line_is_not_repeated_in_text():
-    html = ("<html><head><title>My Title</title><meta property='og:title' content='My Title'></head><body><article>"
-            "<h1>My Title</h1><p>" + "The body of the post goes on for a while. " * 5 + "</p></article></body></html>")
+    html = (
+        "<html><head><title>My Title</title><meta property='og:title' content='My Title'></head><body><article>"
+        "<h1>My Title</h1><p>" + "The body of the post goes on for a while. " * 5 + "</p></article></body></html>"
+    )
     doc = extract_document(html, "https://blog.example/p")
     assert doc.title == "My Title"
     assert not doc.text.startswith("My Title")
 
 
 def test_site_name_is_a_name_not_the_host():
-    html = "<html><body><article><p>" + "Words of a post without any site name at all. " * 6 + "</p></article></body></html>"
+    html = (
+        "<html><body><article><p>"
+        + "Words of a post without any site name at all. " * 6
+        + "</p></article></body></html>"
+    )
     assert extract_document(html, "https://www.blog.example:8080/p").sitename is None
     named = html.replace("<html>", "<html><head><meta property='og:site_name' content='Notes'></head>")
     assert extract_document(named, "https://blog.example/p").sitename == "Notes"
@@ -299,8 +388,10 @@ def test_a_page_past_the_element_limit_is_read_the_light_way():
     """A generated page of thousands of links is not handed to trafilatura (which copies the
     tree several times): its text is the largest block of paragraphs."""
     links = "".join(f"<li><a href='/p?n={n}'>{n}</a></li>" for n in range(3000))
-    html = (f"<html><head><title>Many</title></head><body><ul>{links}</ul><div><p>{'A paragraph of the page. ' * 8}</p>"
-            f"<p>{'And a second one. ' * 8}</p></div></body></html>")
+    html = (
+        f"<html><head><title>Many</title></head><body><ul>{links}</ul><div><p>{'A paragraph of the page. ' * 8}</p>"
+        f"<p>{'And a second one. ' * 8}</p></div></body></html>"
+    )
     light = extract_document(html, "https://blog.example/many", max_elements=1000)
     assert light.extractor == "largest_block" and light.title == "Many"
     assert light.text.splitlines() == [("A paragraph of the page. " * 8).strip(), ("And a second one. " * 8).strip()]

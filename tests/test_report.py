@@ -37,15 +37,25 @@ def test_report_is_one_offline_file_whose_figures_match_the_archive(versioned_ar
     assert not re.search(r"url\((?!#)", text)
 
     crawl_ids = [c for (c,) in duck(out, "SELECT DISTINCT crawl_id FROM fetches ORDER BY crawl_id")]
-    stored = dict(duck(out, "SELECT crawl_id, count(*) FROM fetches WHERE kind = 'page' AND outcome = 'stored' GROUP BY 1"))
-    same = dict(duck(out, "SELECT crawl_id, count(*) FROM fetches WHERE kind = 'page' AND outcome IN ('unchanged', "
-                          "'not_modified') GROUP BY 1"))
+    stored = dict(
+        duck(out, "SELECT crawl_id, count(*) FROM fetches WHERE kind = 'page' AND outcome = 'stored' GROUP BY 1")
+    )
+    same = dict(
+        duck(
+            out,
+            "SELECT crawl_id, count(*) FROM fetches WHERE kind = 'page' AND outcome IN ('unchanged', "
+            "'not_modified') GROUP BY 1",
+        )
+    )
     assert figures(document, "pages-changed") == [[c, str(stored.get(c, 0)), str(same.get(c, 0))] for c in crawl_ids]
     assert stored[crawl_ids[1]] == 3 and same[crawl_ids[1]] == 1  # index, second and third changed; first did not
 
-    months = duck(out, "SELECT strftime(published, '%Y-%m'), count(*) FROM (SELECT url, arg_max(published, fetched_at) "
-                       "AS published, arg_max(page_type, fetched_at) AS t FROM pages GROUP BY url) "
-                       "WHERE t = 'post' AND published IS NOT NULL GROUP BY 1 ORDER BY 1")
+    months = duck(
+        out,
+        "SELECT strftime(published, '%Y-%m'), count(*) FROM (SELECT url, arg_max(published, fetched_at) "
+        "AS published, arg_max(page_type, fetched_at) AS t FROM pages GROUP BY url) "
+        "WHERE t = 'post' AND published IS NOT NULL GROUP BY 1 ORDER BY 1",
+    )
     assert figures(document, "posts-per-month") == [[m, str(n)] for m, n in months]
     tags = dict(figures(document, "top-tags"))
     assert tags == {"harbour": "2", "birds": "1"}

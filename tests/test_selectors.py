@@ -17,19 +17,56 @@ from .conftest import FIXTURES
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted((FIXTURES / "pages").glob("*.html")) + sorted((ROOT / "crawler" / "demo" / "site").rglob("*.html"))
 
-PROFILE_SELECTORS = sorted({
-    selector
-    for profile in (*PROFILES, GENERIC)
-    for name in ("signatures", "body", "prune", "comment_items", "comment_sections", "author", "title", "tags",
-                 "categories", "post_markers", "listing_markers", "page_markers")
-    for selector in getattr(profile, name)
-} | set(cleanup._COMMENT_AUTHORS) | set(document._MAIN_REGION))
+PROFILE_SELECTORS = sorted(
+    {
+        selector
+        for profile in (*PROFILES, GENERIC)
+        for name in (
+            "signatures",
+            "body",
+            "prune",
+            "comment_items",
+            "comment_sections",
+            "author",
+            "title",
+            "tags",
+            "categories",
+            "post_markers",
+            "listing_markers",
+            "page_markers",
+        )
+        for selector in getattr(profile, name)
+    }
+    | set(cleanup._COMMENT_AUTHORS)
+    | set(document._MAIN_REGION)
+)
 
 #: every operator and combinator the index answers itself, and some it leaves to lxml
 SYNTHETIC = (
-    "p", "*", "div.a", ".a.b", "#x", "div#x.a", "[data-k]", "[data-k='v 1']", "[rel~='tag']", "[rel~='ta']",
-    "[href^='/t']", "[href$='.html']", "[href*='ag/']", "[lang|='en']", "div > p", "div p", ".a .b > span",
-    "section > .a span", "p:first-child", "p + p", "div ~ p", ":not(p)", "a[href^='']", "[class*='-b']",
+    "p",
+    "*",
+    "div.a",
+    ".a.b",
+    "#x",
+    "div#x.a",
+    "[data-k]",
+    "[data-k='v 1']",
+    "[rel~='tag']",
+    "[rel~='ta']",
+    "[href^='/t']",
+    "[href$='.html']",
+    "[href*='ag/']",
+    "[lang|='en']",
+    "div > p",
+    "div p",
+    ".a .b > span",
+    "section > .a span",
+    "p:first-child",
+    "p + p",
+    "div ~ p",
+    ":not(p)",
+    "a[href^='']",
+    "[class*='-b']",
 )
 SNIPPET = """<html><body>
 <div id="x" class="a  b" data-k="v 1"><p lang="en-GB">one <span class="b">s</span></p><p>two</p></div>
@@ -73,4 +110,8 @@ def test_groups_come_in_document_order_without_repeats():
     assert index.select(group) == CSSSelector(", ".join(group))(tree)
     assert select(index, group) == select(tree, group)
     # the most specific selector that matches wins, not the first element in the page
-    assert select_first(index, ("section p", "p")) is select_first(tree, ("section p", "p")) is tree.cssselect("section p")[0]
+    assert (
+        select_first(index, ("section p", "p"))
+        is select_first(tree, ("section p", "p"))
+        is tree.cssselect("section p")[0]
+    )

@@ -6,9 +6,9 @@ WARC from the html column of an archive crawled without it."""
 from __future__ import annotations
 
 import gzip
-import os
 import io
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -20,9 +20,11 @@ from blogarchive.crawler.demo.server import send
 
 from .conftest import BLOGARCHIVE, duck, run_blogarchive, write_site
 
-POST = ("<html lang='en'><head><title>{title}</title><meta property='og:type' content='article'></head><body>"
-        "<article><h1>{title}</h1><p>{title} is a post whose paragraph is long enough to be the main text of the "
-        "page, about the harbour and the tides.</p></article></body></html>")
+POST = (
+    "<html lang='en'><head><title>{title}</title><meta property='og:type' content='article'></head><body>"
+    "<article><h1>{title}</h1><p>{title} is a post whose paragraph is long enough to be the main text of the "
+    "page, about the harbour and the tides.</p></article></body></html>"
+)
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "EXTRACTION_PROCESSES=0"]
 
 
@@ -37,8 +39,10 @@ def moved(handler) -> None:
 
 
 def site_files() -> dict[str, str]:
-    index = ("<html><body><main><h1>Home</h1><ul><li><a href='/a'>A</a></li><li><a href='/b'>B</a></li>"
-             "<li><a href='/old'>Old</a></li><li><a href='/zipped'>Zipped</a></li></ul></main></body></html>")
+    index = (
+        "<html><body><main><h1>Home</h1><ul><li><a href='/a'>A</a></li><li><a href='/b'>B</a></li>"
+        "<li><a href='/old'>Old</a></li><li><a href='/zipped'>Zipped</a></li></ul></main></body></html>"
+    )
     return {"index.html": index, "a.html": POST.format(title="Alpha"), "b.html": POST.format(title="Beta")}
 
 
@@ -100,8 +104,9 @@ def test_crawl_with_warc_keeps_exchanges_that_rows_point_to(serve, tmp_path, val
             assert payload == (root / f"{name}.html").read_bytes()
             assert payload.decode() == html
     # the redirect's own response is captured, and its row points at it
-    ((filename, offset, length),) = duck(out, "SELECT warc_filename, warc_record_offset, warc_record_length FROM fetches "
-                                              "WHERE outcome = 'redirected'")
+    ((filename, offset, length),) = duck(
+        out, "SELECT warc_filename, warc_record_offset, warc_record_length FROM fetches WHERE outcome = 'redirected'"
+    )
     record, _, _ = replay(out, filename, offset, length)
     assert record.http_headers.get_statuscode() == "301" and record.http_headers.get_header("Location") == "/a"
     # the index a replay tool builds (Webrecorder's cdxj-indexer, as pywb does) agrees with our pointers
@@ -115,10 +120,15 @@ def test_crawl_with_warc_keeps_exchanges_that_rows_point_to(serve, tmp_path, val
     second = run_blogarchive("crawl", site.url("/"), "--out", str(out), "--warc", *FAST)
     assert second.returncode == 0, second.stderr
     crawl_id = second.stdout.split()[1]
-    rows = duck(out, f"SELECT url, outcome, warc_filename, warc_record_offset, warc_record_length, payload_digest "
-                     f"FROM fetches WHERE crawl_id = '{crawl_id}' AND kind = 'page' AND outcome <> 'redirected'")
+    rows = duck(
+        out,
+        f"SELECT url, outcome, warc_filename, warc_record_offset, warc_record_length, payload_digest "
+        f"FROM fetches WHERE crawl_id = '{crawl_id}' AND kind = 'page' AND outcome <> 'redirected'",
+    )
     outcomes = {outcome for _, outcome, *_ in rows}
-    assert outcomes == ({"not_modified", "unchanged"} if validators else {"unchanged"})  # /old leads to /a unconditionally
+    assert outcomes == (
+        {"not_modified", "unchanged"} if validators else {"unchanged"}
+    )  # /old leads to /a unconditionally
     first_digests = dict(duck(out, "SELECT url, payload_digest FROM fetches WHERE outcome = 'stored'"))
     for url, outcome, filename, offset, length, digest in rows:
         record, payload, _ = replay(out, filename, offset, length)
@@ -144,7 +154,9 @@ def test_export_warc_from_the_html_column(serve, tmp_path):
     files = sorted(target.glob("*.warc.gz"))
     assert len(files) == 1 and result.stdout.startswith("exported 3 pages as warc")
     warcio_check(files)
-    responses = {h.get_header("WARC-Target-URI"): (http, body) for kind, h, http, body in records(files[0]) if kind == "response"}
+    responses = {
+        h.get_header("WARC-Target-URI"): (http, body) for kind, h, http, body in records(files[0]) if kind == "response"
+    }
     expected = dict(duck(out, "SELECT url, html FROM pages"))
     assert set(responses) == set(expected)
     for url, (http, body) in responses.items():
@@ -155,7 +167,9 @@ def test_export_warc_from_the_html_column(serve, tmp_path):
     single = tmp_path / "single"
     got = run_blogarchive("get", site.url("/b"), "--out", str(single), "--warc", *FAST)
     assert got.returncode == 0, got.stderr
-    ((filename, offset, length),) = duck(single, "SELECT warc_filename, warc_record_offset, warc_record_length FROM pages")
+    ((filename, offset, length),) = duck(
+        single, "SELECT warc_filename, warc_record_offset, warc_record_length FROM pages"
+    )
     assert replay(single, filename, offset, length)[1] == (root / "b.html").read_bytes()
     no_out = run_blogarchive("get", site.url("/b"), "--print", "--warc")
     assert no_out.returncode == 2 and "--warc keeps the captures in the archive" in no_out.stderr
@@ -171,10 +185,19 @@ def test_segments_roll_at_their_size_and_only_whole_files_are_visible(tmp_path):
     assert [name for _, name in sealed] == ["c1-00001.warc.gz", "c1-00002.warc.gz", "c1-00003.warc.gz"]
     for segment in sealed:
         segments.publish(segment)
-    assert sorted(p.name for p in (tmp_path / "warc").glob("*.warc.gz")) == ["c1-00001.warc.gz", "c1-00002.warc.gz", "c1-00003.warc.gz"]
+    assert sorted(p.name for p in (tmp_path / "warc").glob("*.warc.gz")) == [
+        "c1-00001.warc.gz",
+        "c1-00002.warc.gz",
+        "c1-00003.warc.gz",
+    ]
     small = WarcSegments(tmp_path, "c2")
-    pointer = small.write(_exchange("https://x.example/small", b"<p>hello</p>",
-                                    headers=[("Transfer-Encoding", "chunked"), ("Content-Type", "text/html")]))
+    pointer = small.write(
+        _exchange(
+            "https://x.example/small",
+            b"<p>hello</p>",
+            headers=[("Transfer-Encoding", "chunked"), ("Content-Type", "text/html")],
+        )
+    )
     assert not (tmp_path / "warc" / pointer.filename).exists()  # still being written: hidden
     assert list((tmp_path / "warc").glob(".c2-*.tmp"))
     small.close()
@@ -199,6 +222,13 @@ def test_segments_roll_at_their_size_and_only_whole_files_are_visible(tmp_path):
 def _exchange(url: str, body: bytes, headers: list[tuple[str, str]] | None = None) -> Exchange:
     from datetime import datetime, timezone
 
-    return Exchange(url=url, method="GET", request_headers=[("User-Agent", "test")], status=200, reason="OK",
-                    response_headers=headers or [("Content-Type", "application/octet-stream")], body=body,
-                    date=datetime.now(timezone.utc))
+    return Exchange(
+        url=url,
+        method="GET",
+        request_headers=[("User-Agent", "test")],
+        status=200,
+        reason="OK",
+        response_headers=headers or [("Content-Type", "application/octet-stream")],
+        body=body,
+        date=datetime.now(timezone.utc),
+    )

@@ -44,8 +44,7 @@ ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "wcxb-dev"
-ATTRIBUTION = ("Corpus: WCXB, the Web Content eXtraction Benchmark (Murrough Foley, 2026), development split, "
-               "CC-BY-4.0")
+ATTRIBUTION = "Corpus: WCXB, the Web Content eXtraction Benchmark (Murrough Foley, 2026), development split, CC-BY-4.0"
 REGRESSION = 0.05
 _TOKEN = re.compile(r"\w+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -94,15 +93,19 @@ def score(extraction: Extraction, truth: dict) -> Scores:
     text = extraction.text.casefold()
     wanted, unwanted = truth.get("with") or [], truth.get("without") or []
     fields = {}
-    for name, value, got in (("title", truth.get("title"), extraction.title),
-                             ("author", truth.get("author"), extraction.author),
-                             ("date", truth.get("publish_date"), extraction.date)):
+    for name, value, got in (
+        ("title", truth.get("title"), extraction.title),
+        ("author", truth.get("author"), extraction.author),
+        ("date", truth.get("publish_date"), extraction.date),
+    ):
         if value and (name != "author" or not isinstance(value, list)):
             fields[name] = _normal(got) == _normal(value)
         elif value:  # several authors: any of them
             fields[name] = _normal(got) in {_normal(v) for v in value}
     return Scores(
-        precision, recall, f1,
+        precision,
+        recall,
+        f1,
         sum(s.casefold() in text for s in wanted) / len(wanted) if wanted else None,
         sum(s.casefold() in text for s in unwanted) / len(unwanted) if unwanted else None,
         fields,
@@ -118,8 +121,9 @@ def blogarchive(raw: bytes, url: str) -> Extraction:
     if result.outcome != "ok":
         return Extraction(extractor=result.outcome)
     doc = result.value
-    return Extraction(doc.text, doc.title, doc.author, doc.published.date().isoformat() if doc.published else None,
-                      doc.extractor)
+    return Extraction(
+        doc.text, doc.title, doc.author, doc.published.date().isoformat() if doc.published else None, doc.extractor
+    )
 
 
 def trafilatura_default(raw: bytes, url: str) -> Extraction:
@@ -127,8 +131,13 @@ def trafilatura_default(raw: bytes, url: str) -> Extraction:
 
     text = trafilatura.extract(raw, url=url) or ""
     meta = trafilatura.extract_metadata(raw, default_url=url)
-    return Extraction(text, meta.title if meta else None, meta.author if meta else None,
-                      (meta.date or "")[:10] or None if meta else None, "trafilatura")
+    return Extraction(
+        text,
+        meta.title if meta else None,
+        meta.author if meta else None,
+        (meta.date or "")[:10] or None if meta else None,
+        "trafilatura",
+    )
 
 
 def run_page(path: str) -> dict:
@@ -144,13 +153,20 @@ def run_page(path: str) -> dict:
     raw = gzip.decompress(Path(path).read_bytes())
     ours, theirs = blogarchive(raw, url), trafilatura_default(raw, url)
     return {
-        "page": stem, "url": url, "type": record.get("_internal", {}).get("page_type", {}).get("primary", "article"),
-        "ours": score(ours, truth), "theirs": score(theirs, truth), "extractor": ours.extractor,
+        "page": stem,
+        "url": url,
+        "type": record.get("_internal", {}).get("page_type", {}).get("primary", "article"),
+        "ours": score(ours, truth),
+        "theirs": score(theirs, truth),
+        "extractor": ours.extractor,
         "missing": _first_sentence(truth.get("main_content") or "", ours.text),
         "extra": _first_sentence(ours.text, truth.get("main_content") or ""),
         "texts": {"ours": ours.text, "theirs": theirs.text},
-        "fields": {"ours": [ours.title, ours.author, ours.date], "theirs": [theirs.title, theirs.author, theirs.date],
-                   "truth": [truth.get("title"), truth.get("author"), truth.get("publish_date")]},
+        "fields": {
+            "ours": [ours.title, ours.author, ours.date],
+            "theirs": [theirs.title, theirs.author, theirs.date],
+            "truth": [truth.get("title"), truth.get("author"), truth.get("publish_date")],
+        },
     }
 
 
@@ -175,8 +191,10 @@ def _accuracy(rows: list[Scores], name: str) -> str:
 
 
 def table(results: list[dict]) -> str:
-    lines = ["| pages | system | F1 | precision | recall | `with` recall | `without` leak | empty | title | author | date |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| pages | system | F1 | precision | recall | `with` recall | `without` leak | empty | title | author | date |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for kind in ("article", "listing", "all"):
         chosen = [r for r in results if kind == "all" or r["type"] == kind]
         if not chosen:
@@ -188,22 +206,33 @@ def table(results: list[dict]) -> str:
                 f"| {kind} ({len(chosen)}) | {system} | {_mean([s.f1 for s in rows])} | {_mean([s.precision for s in rows])} "
                 f"| {_mean([s.recall for s in rows])} | {_mean([s.with_recall for s in rows])} "
                 f"| {_mean([s.without_leak for s in rows])} | {empty} | {_accuracy(rows, 'title')} "
-                f"| {_accuracy(rows, 'author')} | {_accuracy(rows, 'date')} |")
+                f"| {_accuracy(rows, 'author')} | {_accuracy(rows, 'date')} |"
+            )
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="a WCXB-style folder (html/, ground-truth/)")
+    parser.add_argument(
+        "--corpus", type=Path, default=DEFAULT_CORPUS, help="a WCXB-style folder (html/, ground-truth/)"
+    )
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--limit", type=int, default=0, help="only the first N pages")
     parser.add_argument("--pages", nargs="*", default=[], help="only these pages (numbers, e.g. 0042)")
-    parser.add_argument("--speed", type=int, default=0, metavar="N",
-                        help="time blogarchive's extraction alone over the first N pages (one process)")
+    parser.add_argument(
+        "--speed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="time blogarchive's extraction alone over the first N pages (one process)",
+    )
     parser.add_argument("--runs", type=int, default=3, help="passes for --speed (the median is printed)")
     parser.add_argument("--code", type=Path, help="the project checkout whose extraction --speed runs")
-    parser.add_argument("--save", type=Path, help="write each page's scores, texts and fields here (JSON lines), "
-                        "to compare two runs page by page")
+    parser.add_argument(
+        "--save",
+        type=Path,
+        help="write each page's scores, texts and fields here (JSON lines), to compare two runs page by page",
+    )
     args = parser.parse_args()
     pages = sorted(str(p) for p in (args.corpus / "html").glob("*.html.gz"))
     if not pages:
@@ -227,10 +256,13 @@ def main() -> None:
     print(f"{len(results)} pages in {seconds:.0f} s ({args.processes} processes)\n")
     print(table(results))
     articles = [r for r in results if r["type"] == "article"]
-    worse = sorted((r for r in articles if r["ours"].f1 < r["theirs"].f1 - REGRESSION),
-                   key=lambda r: r["ours"].f1 - r["theirs"].f1)
-    print(f"\nregressions: {len(worse)} of {len(articles)} article pages ({len(worse) / max(len(articles), 1):.1%}) "
-          f"where blogarchive's F1 is more than {REGRESSION} below trafilatura's")
+    worse = sorted(
+        (r for r in articles if r["ours"].f1 < r["theirs"].f1 - REGRESSION), key=lambda r: r["ours"].f1 - r["theirs"].f1
+    )
+    print(
+        f"\nregressions: {len(worse)} of {len(articles)} article pages ({len(worse) / max(len(articles), 1):.1%}) "
+        f"where blogarchive's F1 is more than {REGRESSION} below trafilatura's"
+    )
     for r in worse:
         print(f"- {r['page']} {r['url']}: F1 {r['ours'].f1:.3f} vs {r['theirs'].f1:.3f}, extractor {r['extractor']}")
         if r["missing"]:
@@ -254,7 +286,9 @@ def speed(pages: list[str], code: Path | None, runs: int) -> None:
     documents = []
     for path in pages:
         stem = Path(path).name.split(".")[0]
-        url = json.loads((Path(path).parent.parent / "ground-truth" / f"{stem}.json").read_text(encoding="utf-8"))["url"]
+        url = json.loads((Path(path).parent.parent / "ground-truth" / f"{stem}.json").read_text(encoding="utf-8"))[
+            "url"
+        ]
         documents.append((decode_body(gzip.decompress(Path(path).read_bytes()), "text/html")[0], url))
     extract_page(*documents[0], timeout=30)  # imports and warm-up
     seconds = []
@@ -264,8 +298,10 @@ def speed(pages: list[str], code: Path | None, runs: int) -> None:
             extract_page(html, url, timeout=30)
         seconds.append(time.process_time() - started)
     where = code or ROOT
-    print(f"{len(documents)} pages, {where}: median {statistics.median(seconds):.2f} CPU s "
-          f"({', '.join(f'{s:.2f}' for s in seconds)})")
+    print(
+        f"{len(documents)} pages, {where}: median {statistics.median(seconds):.2f} CPU s "
+        f"({', '.join(f'{s:.2f}' for s in seconds)})"
+    )
 
 
 if __name__ == "__main__":

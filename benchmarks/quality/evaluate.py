@@ -23,9 +23,9 @@ import json
 import re
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -121,8 +121,13 @@ class Tally:
 
     def row(self) -> list[str]:
         n = self.pages or 1
-        cells = [f"{self.precision / n:.3f}", f"{self.recall / n:.3f}", f"{self.f1 / n:.3f}",
-                 f"{self.phrases_found / (self.phrases or 1):.0%}", f"{self.leaks / (self.leak_phrases or 1):.1%}"]
+        cells = [
+            f"{self.precision / n:.3f}",
+            f"{self.recall / n:.3f}",
+            f"{self.f1 / n:.3f}",
+            f"{self.phrases_found / (self.phrases or 1):.0%}",
+            f"{self.leaks / (self.leak_phrases or 1):.1%}",
+        ]
         for field in FIELDS:
             total = (self.fields or {}).get(field, 0)
             cells.append(f"{(self.fields_right or {}).get(field, 0) / total:.0%}" if total else "-")
@@ -131,13 +136,21 @@ class Tally:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pages", type=Path, action="append",
-                        help="a folder of pages with expected.json and bodies.json (default: both corpora)")
+    parser.add_argument(
+        "--pages",
+        type=Path,
+        action="append",
+        help="a folder of pages with expected.json and bodies.json (default: both corpora)",
+    )
     args = parser.parse_args()
-    corpora = [(folder, folder / "bodies.json") for folder in args.pages] if args.pages else [
-        (ROOT / "tests" / "fixtures" / "pages", HERE / "fixture_bodies.json"),
-        (HERE / "pages", HERE / "pages" / "bodies.json"),
-    ]
+    corpora = (
+        [(folder, folder / "bodies.json") for folder in args.pages]
+        if args.pages
+        else [
+            (ROOT / "tests" / "fixtures" / "pages", HERE / "fixture_bodies.json"),
+            (HERE / "pages", HERE / "pages" / "bodies.json"),
+        ]
+    )
     tallies: dict[tuple[str, str], Tally] = defaultdict(Tally)
     for folder, bodies_file in corpora:
         expected = json.loads((folder / "expected.json").read_text())
@@ -153,8 +166,10 @@ def main() -> None:
                 tallies[(case["platform"] or "none", extractor)].add(output, case, body)
                 tallies[("ALL", extractor)].add(output, case, body)
     header = ["platform", "extractor", "pages", "P", "R", "F1", "phrases", "leaks", *FIELDS]
-    rows = [[platform, extractor, str(t.pages), *t.row()]
-            for (platform, extractor), t in sorted(tallies.items(), key=lambda kv: (kv[0][0] == "ALL", kv[0]))]
+    rows = [
+        [platform, extractor, str(t.pages), *t.row()]
+        for (platform, extractor), t in sorted(tallies.items(), key=lambda kv: (kv[0][0] == "ALL", kv[0]))
+    ]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for r in [header, *rows]:
         print("  ".join(cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths))))

@@ -8,9 +8,10 @@ the crawl commands load the Scrapy project only when they run.
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from blogarchive.archive.errors import ArchiveError
 from blogarchive.exits import Exit, exit_for
@@ -21,8 +22,15 @@ from .options import PROG, Parser, UsageError
 __all__ = ["build_parser", "main"]
 
 #: the optional libraries a command may need, and the extra (pyproject.toml) that installs each
-EXTRA_OF = {"celery": "cluster", "kombu": "cluster", "redis": "cluster",
-            "flask": "ui", "werkzeug": "ui", "jinja2": "ui", "matplotlib": "ui"}
+EXTRA_OF = {
+    "celery": "cluster",
+    "kombu": "cluster",
+    "redis": "cluster",
+    "flask": "ui",
+    "werkzeug": "ui",
+    "jinja2": "ui",
+    "matplotlib": "ui",
+}
 
 
 def build_parser() -> Parser:
@@ -69,8 +77,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ModuleNotFoundError as exc:
         if (extra := EXTRA_OF.get((exc.name or "").split(".")[0])) is None:
             raise
-        print(f"{PROG}: error: '{PROG} {args.command}' needs the [{extra}] extra ({exc.name} is not installed): "
-              f"pip install 'blogarchive[{extra}]'", file=sys.stderr)
+        print(
+            f"{PROG}: error: '{PROG} {args.command}' needs the [{extra}] extra ({exc.name} is not installed): "
+            f"pip install 'blogarchive[{extra}]'",
+            file=sys.stderr,
+        )
         return Exit.FAILED
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

@@ -11,7 +11,8 @@ import argparse
 import json
 import os
 import socket
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from .options import UsageError, add_s3_option, add_settings_option, duration, gather_urls, parse_settings
@@ -40,8 +41,12 @@ def shown_broker(url: str) -> str:
     return f"{scheme}//{user + ':' if ':' in userinfo else ''}***@{tail}"
 
 
-def _app(broker: str, visibility_timeout: float = 3600, allow_private: bool = False,
-         archive: tuple[str, str | None] | None = None) -> Any:
+def _app(
+    broker: str,
+    visibility_timeout: float = 3600,
+    allow_private: bool = False,
+    archive: tuple[str, str | None] | None = None,
+) -> Any:
     from blogarchive.cluster import make_app
 
     return make_app(check_broker(broker), visibility_timeout, allow_private, archive)
@@ -52,8 +57,10 @@ def check_submitted(settings: dict[str, str]) -> dict[str, str]:
     from blogarchive.cluster import refused_settings
 
     if refused := refused_settings(settings):
-        raise UsageError(f"a submitted crawl cannot set {', '.join(refused)}: it would load code, name files, "
-                         "route requests or lift the address rules on the worker (see 'Safety and limits' in the README)")
+        raise UsageError(
+            f"a submitted crawl cannot set {', '.join(refused)}: it would load code, name files, "
+            "route requests or lift the address rules on the worker (see 'Safety and limits' in the README)"
+        )
     return settings
 
 
@@ -73,8 +80,19 @@ def cmd_worker(args: argparse.Namespace) -> int:
     _reachable(check_broker(args.broker))
     app = _app(args.broker, args.visibility_timeout, args.allow_private, archive=shared_archive(args))
     name = args.name or f"blogarchive-{os.getpid()}@{socket.gethostname()}"
-    app.worker_main(["worker", "--pool=solo", f"--loglevel={'INFO' if args.verbose else 'WARNING'}", "-n", name,
-                     "--without-gossip", "--without-mingle", "-Q", "blogarchive"])
+    app.worker_main(
+        [
+            "worker",
+            "--pool=solo",
+            f"--loglevel={'INFO' if args.verbose else 'WARNING'}",
+            "-n",
+            name,
+            "--without-gossip",
+            "--without-mingle",
+            "-Q",
+            "blogarchive",
+        ]
+    )
     return 0
 
 
@@ -113,7 +131,9 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     app = _app(args.broker)
     app.conf.beat_schedule = {
         f"crawl {site_key(url)}": {
-            "task": "blogarchive.crawl_site", "schedule": args.every, "args": (url, out, settings, endpoint),
+            "task": "blogarchive.crawl_site",
+            "schedule": args.every,
+            "args": (url, out, settings, endpoint),
         }
         for url in urls
     }
@@ -135,13 +155,15 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     client = _reachable(check_broker(args.broker))
     queued = client.llen("blogarchive")
-    running = sorted(k.decode()[len(LOCK_PREFIX):] for k in client.scan_iter(LOCK_PREFIX + "*"))
+    running = sorted(k.decode()[len(LOCK_PREFIX) :] for k in client.scan_iter(LOCK_PREFIX + "*"))
     statuses = {k.decode(): json.loads(v) for k, v in client.hgetall(STATUS_KEY).items()}
     done: dict[str, int] = {}
     for record in statuses.values():
         if record["status"] != "running":
             done[record["status"]] = done.get(record["status"], 0) + 1
-    summary = " · ".join([f"queued {queued}", f"running {len(running)}", *(f"{k} {v}" for k, v in sorted(done.items()))])
+    summary = " · ".join(
+        [f"queued {queued}", f"running {len(running)}", *(f"{k} {v}" for k, v in sorted(done.items()))]
+    )
     print(summary)
     for key in sorted(statuses):
         record = statuses[key]
@@ -159,9 +181,14 @@ def _add_site_options(parser: argparse.ArgumentParser) -> None:
     """What `submit` and `schedule` share: the sites, the shared archive, the broker, the settings."""
     parser.add_argument("urls", nargs="*", metavar="URL", help="start URL of a site")
     parser.add_argument("--sites", dest="input_file", metavar="FILE", help="read start URLs from FILE, one a line")
-    parser.add_argument("--out", "-o", required=True, metavar="DIR",
-                        help="shared archive: a folder every worker sees, or s3://bucket/prefix; "
-                             "each site is archived in DIR/sites/HOST_PORT")
+    parser.add_argument(
+        "--out",
+        "-o",
+        required=True,
+        metavar="DIR",
+        help="shared archive: a folder every worker sees, or s3://bucket/prefix; "
+        "each site is archived in DIR/sites/HOST_PORT",
+    )
     add_s3_option(parser)
     _add_broker(parser)
     add_settings_option(parser, "a setting for each site's crawl")
@@ -169,35 +196,66 @@ def _add_site_options(parser: argparse.ArgumentParser) -> None:
 
 def add_parsers(commands: Any) -> dict[str, Callable[[argparse.Namespace], int]]:
     """The `worker`, `submit`, `schedule` and `status` subcommands."""
-    worker = commands.add_parser("worker", help="run site crawls from a Redis queue (a Celery worker)",
-                                 epilog="example: blogarchive worker --out /shared/archive --broker redis://queue.example:6379/0")
+    worker = commands.add_parser(
+        "worker",
+        help="run site crawls from a Redis queue (a Celery worker)",
+        epilog="example: blogarchive worker --out /shared/archive --broker redis://queue.example:6379/0",
+    )
     _add_broker(worker)
     worker.add_argument("--name", metavar="NAME", help="worker name (default: blogarchive-PID@HOST)")
-    worker.add_argument("--visibility-timeout", type=float, default=3600, metavar="SECONDS",
-                        help="seconds before a dead worker's site goes to another worker (default 3600; "
-                             "every worker of a broker should use the same value)")
-    worker.add_argument("--out", "-o", required=True, metavar="DIR",
-                        help="the shared archive this worker writes (a folder or s3://bucket/prefix): it takes only "
-                             "tasks submitted with the same --out, and uses its own --s3-endpoint, never a task's")
+    worker.add_argument(
+        "--visibility-timeout",
+        type=float,
+        default=3600,
+        metavar="SECONDS",
+        help="seconds before a dead worker's site goes to another worker (default 3600; "
+        "every worker of a broker should use the same value)",
+    )
+    worker.add_argument(
+        "--out",
+        "-o",
+        required=True,
+        metavar="DIR",
+        help="the shared archive this worker writes (a folder or s3://bucket/prefix): it takes only "
+        "tasks submitted with the same --out, and uses its own --s3-endpoint, never a task's",
+    )
     add_s3_option(worker)
-    worker.add_argument("--allow-private", action="store_true",
-                        help="crawl start URLs at private and loopback addresses, and let crawls lead there "
-                             "(default: every address must be public; link-local and metadata ones never are)")
+    worker.add_argument(
+        "--allow-private",
+        action="store_true",
+        help="crawl start URLs at private and loopback addresses, and let crawls lead there "
+        "(default: every address must be public; link-local and metadata ones never are)",
+    )
     worker.add_argument("-v", "--verbose", action="store_true", help="Celery's log at INFO level")
 
-    submit = commands.add_parser("submit", help="queue one crawl task per site",
-                                 epilog="example: blogarchive submit --sites sites.txt --out /shared/archive --broker redis://queue:6379/0")
+    submit = commands.add_parser(
+        "submit",
+        help="queue one crawl task per site",
+        epilog="example: blogarchive submit --sites sites.txt --out /shared/archive --broker redis://queue:6379/0",
+    )
     _add_site_options(submit)
 
-    schedule = commands.add_parser("schedule", help="submit sites again and again (Celery beat)",
-                                   epilog="example: blogarchive schedule --sites sites.txt --every 6h --out /shared/archive --broker redis://queue:6379/0")
+    schedule = commands.add_parser(
+        "schedule",
+        help="submit sites again and again (Celery beat)",
+        epilog="example: blogarchive schedule --sites sites.txt --every 6h --out /shared/archive --broker redis://queue:6379/0",
+    )
     _add_site_options(schedule)
-    schedule.add_argument("--every", required=True, type=duration, metavar="DURATION", help="interval: 90s, 30m, 6h, 2d, 1w")
-    schedule.add_argument("--state-file", default="blogarchive-beat-schedule", metavar="FILE",
-                          help="where beat remembers when each site was last submitted (default: ./blogarchive-beat-schedule)")
+    schedule.add_argument(
+        "--every", required=True, type=duration, metavar="DURATION", help="interval: 90s, 30m, 6h, 2d, 1w"
+    )
+    schedule.add_argument(
+        "--state-file",
+        default="blogarchive-beat-schedule",
+        metavar="FILE",
+        help="where beat remembers when each site was last submitted (default: ./blogarchive-beat-schedule)",
+    )
     schedule.add_argument("-v", "--verbose", action="store_true", help="Celery's log at INFO level")
 
-    status = commands.add_parser("status", help="show queued, running and finished sites",
-                                 epilog="example: blogarchive status --broker redis://queue:6379/0")
+    status = commands.add_parser(
+        "status",
+        help="show queued, running and finished sites",
+        epilog="example: blogarchive status --broker redis://queue:6379/0",
+    )
     _add_broker(status)
     return {"worker": cmd_worker, "submit": cmd_submit, "schedule": cmd_schedule, "status": cmd_status}

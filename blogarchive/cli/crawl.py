@@ -6,7 +6,8 @@ import argparse
 import os
 import shutil
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from blogarchive.api import crawl_into, crawl_pages
@@ -16,7 +17,14 @@ from blogarchive.exits import FOR_STATUS
 from blogarchive.pipelines.stats import PRINT_ERROR
 
 from .options import (
-    UsageError, add_fetch_options, duration, epilog, gather_urls, host_name, non_negative, parse_settings,
+    UsageError,
+    add_fetch_options,
+    duration,
+    epilog,
+    gather_urls,
+    host_name,
+    non_negative,
+    parse_settings,
 )
 from .read import format_summary
 
@@ -28,34 +36,68 @@ DEMO_URL = "http://demo-blog.localhost"
 
 def add_parsers(commands: Any) -> dict[str, Callable[[argparse.Namespace], int]]:
     crawl = commands.add_parser(
-        "crawl", help="crawl whole blogs from their start URLs", formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=epilog("example: blogarchive crawl https://blog.example.com/ --out archive --max-pages 500"))
+        "crawl",
+        help="crawl whole blogs from their start URLs",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=epilog("example: blogarchive crawl https://blog.example.com/ --out archive --max-pages 500"),
+    )
     add_fetch_options(crawl, out_required=True)
-    crawl.add_argument("--allow-host", action="append", default=[], metavar="HOST", type=host_name,
-                       help="also visit HOST (and its subdomains); repeatable")
-    crawl.add_argument("--max-pages", type=non_negative, default=0, metavar="N",
-                       help="request at most N distinct pages (default: no limit)")
-    crawl.add_argument("--depth", type=non_negative, default=None, metavar="N",
-                       help="follow links at most N hops from a start URL; sitemap and feed entries count as one (default: no limit)")
-    crawl.add_argument("--revisit-after", type=duration, default=None, metavar="DURATION",
-                       help="re-check a known page that no sitemap or feed date vouches for only when its last "
-                            "capture is older than DURATION (90s, 30m, 6h, 2d, 1w; default 0: re-check every known "
-                            "page with a conditional request)")
+    crawl.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        type=host_name,
+        help="also visit HOST (and its subdomains); repeatable",
+    )
+    crawl.add_argument(
+        "--max-pages",
+        type=non_negative,
+        default=0,
+        metavar="N",
+        help="request at most N distinct pages (default: no limit)",
+    )
+    crawl.add_argument(
+        "--depth",
+        type=non_negative,
+        default=None,
+        metavar="N",
+        help="follow links at most N hops from a start URL; sitemap and feed entries count as one (default: no limit)",
+    )
+    crawl.add_argument(
+        "--revisit-after",
+        type=duration,
+        default=None,
+        metavar="DURATION",
+        help="re-check a known page that no sitemap or feed date vouches for only when its last "
+        "capture is older than DURATION (90s, 30m, 6h, 2d, 1w; default 0: re-check every known "
+        "page with a conditional request)",
+    )
 
     get = commands.add_parser(
-        "get", help="archive just the given pages, following no links", formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=epilog("example: blogarchive get https://blog.example.com/2024/05/a-post/ --print"))
+        "get",
+        help="archive just the given pages, following no links",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=epilog("example: blogarchive get https://blog.example.com/2024/05/a-post/ --print"),
+    )
     add_fetch_options(get, out_required=False)
-    get.add_argument("--print", dest="print_text", action="store_true",
-                     help="write each page's clean text with a metadata header to stdout")
+    get.add_argument(
+        "--print",
+        dest="print_text",
+        action="store_true",
+        help="write each page's clean text with a metadata header to stdout",
+    )
 
-    demo = commands.add_parser("demo", help="crawl the bundled demo blog on 127.0.0.1",
-                               epilog="example: blogarchive demo --out demo-archive")
+    demo = commands.add_parser(
+        "demo", help="crawl the bundled demo blog on 127.0.0.1", epilog="example: blogarchive demo --out demo-archive"
+    )
     demo.add_argument("--out", default="demo-archive", metavar="DIR", help="archive folder (default: ./demo-archive)")
     demo.add_argument("-v", "--verbose", action="store_true", help="log what Scrapy does")
-    return {"crawl": lambda args: cmd_crawl(args, follow=True),
-            "get": lambda args: cmd_crawl(args, follow=False),
-            "demo": cmd_demo}
+    return {
+        "crawl": lambda args: cmd_crawl(args, follow=True),
+        "get": lambda args: cmd_crawl(args, follow=False),
+        "demo": cmd_demo,
+    }
 
 
 def cmd_crawl(args: argparse.Namespace, follow: bool) -> int:
@@ -124,8 +166,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     query = f"SELECT platform, title, author, published, word_count FROM read_parquet('{args.out}/pages/*.parquet')"
     print("\nread it with DuckDB (the duckdb CLI, or duckdb.sql(query).show() in Python):")
     print(f"  {query};")
-    hints = [(f"{command_name()} report {args.out} -o report.html", "charts, in one offline file"),
-             (f"{command_name()} serve {args.out}", "browse posts and their versions at http://127.0.0.1:8080/")]
+    hints = [
+        (f"{command_name()} report {args.out} -o report.html", "charts, in one offline file"),
+        (f"{command_name()} serve {args.out}", "browse posts and their versions at http://127.0.0.1:8080/"),
+    ]
     width = max(len(command) for command, _ in hints)
     print("\nsee it:")
     for command, what in hints:

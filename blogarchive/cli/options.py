@@ -7,7 +7,8 @@ import argparse
 import math
 import sys
 import textwrap
-from typing import Any, Callable, NoReturn, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from blogarchive.archive.errors import InvalidRequest
@@ -39,8 +40,10 @@ class Parser(argparse.ArgumentParser):
 
 def exit_code_help() -> str:
     """What each exit status means, as `--help` of the crawl commands shows it."""
-    lines = [textwrap.fill(meaning, 78, initial_indent=f"  {code:<4}", subsequent_indent=" " * 6)
-             for code, meaning in MEANINGS.items()]
+    lines = [
+        textwrap.fill(meaning, 78, initial_indent=f"  {code:<4}", subsequent_indent=" " * 6)
+        for code, meaning in MEANINGS.items()
+    ]
     return "exit status (every command):\n" + "\n".join(lines)
 
 
@@ -49,9 +52,17 @@ def epilog(example: str) -> str:
     return f"{example}\n\n{exit_code_help()}"
 
 
-def add_settings_option(parser: argparse.ArgumentParser, what: str = "override a Scrapy or blogarchive setting") -> None:
-    parser.add_argument("--set", "-s", action="append", default=[], metavar="NAME=VALUE",
-                        help=f"{what}, e.g. -s DOWNLOAD_DELAY=1; repeatable")
+def add_settings_option(
+    parser: argparse.ArgumentParser, what: str = "override a Scrapy or blogarchive setting"
+) -> None:
+    parser.add_argument(
+        "--set",
+        "-s",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help=f"{what}, e.g. -s DOWNLOAD_DELAY=1; repeatable",
+    )
 
 
 def add_archive_argument(parser: argparse.ArgumentParser) -> None:
@@ -61,23 +72,40 @@ def add_archive_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def add_s3_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--s3-endpoint", metavar="URL", default=None,
-                        help="endpoint of an S3-compatible store for s3:// archives, e.g. http://127.0.0.1:9000 "
-                             "(default: $AWS_ENDPOINT_URL_S3 or $AWS_ENDPOINT_URL, else AWS)")
+    parser.add_argument(
+        "--s3-endpoint",
+        metavar="URL",
+        default=None,
+        help="endpoint of an S3-compatible store for s3:// archives, e.g. http://127.0.0.1:9000 "
+        "(default: $AWS_ENDPOINT_URL_S3 or $AWS_ENDPOINT_URL, else AWS)",
+    )
 
 
 def add_fetch_options(parser: argparse.ArgumentParser, out_required: bool) -> None:
     parser.add_argument("urls", nargs="*", metavar="URL", help="start URL(s): http or https")
-    parser.add_argument("--out", "-o", required=out_required, metavar="DIR",
-                        help="archive folder (created if missing) or s3://bucket/prefix")
+    parser.add_argument(
+        "--out",
+        "-o",
+        required=out_required,
+        metavar="DIR",
+        help="archive folder (created if missing) or s3://bucket/prefix",
+    )
     add_s3_option(parser)
-    parser.add_argument("--input-file", "-i", metavar="FILE", help="read URLs from FILE, one a line (# starts a comment)")
+    parser.add_argument(
+        "--input-file", "-i", metavar="FILE", help="read URLs from FILE, one a line (# starts a comment)"
+    )
     add_settings_option(parser)
-    parser.add_argument("--warc", action="store_true",
-                        help="also keep every HTTP exchange, as sent and received, in WARC files in the archive's warc/ folder")
-    parser.add_argument("--allow-private", action="store_true",
-                        help="let links and redirects lead to private, loopback and link-local addresses "
-                             "(by default only the start URLs' own hosts may be private)")
+    parser.add_argument(
+        "--warc",
+        action="store_true",
+        help="also keep every HTTP exchange, as sent and received, in WARC files in the archive's warc/ folder",
+    )
+    parser.add_argument(
+        "--allow-private",
+        action="store_true",
+        help="let links and redirects lead to private, loopback and link-local addresses "
+        "(by default only the start URLs' own hosts may be private)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what Scrapy does")
 
 
@@ -143,7 +171,7 @@ def check_url(url: str) -> str:
         hint = f" (did you mean https://{url.strip()}?)" if not parts.scheme and "." in url else ""
         raise UsageError(f"{url!r} is not an http(s) URL{hint}")
     try:
-        parts.port
+        _ = parts.port  # a port that is not a number raises here
     except ValueError:
         raise UsageError(f"{url!r} has an invalid port") from None
     if not parts.hostname:
@@ -169,8 +197,10 @@ def read_url_file(path: str) -> list[str]:
         with open(path, "rb") as stream:
             data = stream.read(MAX_INPUT_FILE_BYTES + 1)
         if len(data) > MAX_INPUT_FILE_BYTES:
-            raise UsageError(f"input file {path} is larger than {MAX_INPUT_FILE_BYTES // 2**20} MB: "
-                             "is it a list of URLs, one a line?")
+            raise UsageError(
+                f"input file {path} is larger than {MAX_INPUT_FILE_BYTES // 2**20} MB: "
+                "is it a list of URLs, one a line?"
+            )
         text = data.decode("utf-8")
     except FileNotFoundError:
         raise UsageError(f"input file {path} does not exist") from None
@@ -212,5 +242,3 @@ def archive_to_read(args: argparse.Namespace) -> Location:
     if not root.holds_archive():
         raise root.no_archive()
     return root
-
-

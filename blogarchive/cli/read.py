@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
+from collections.abc import Callable
 from contextlib import nullcontext
-from typing import Any, Callable
+from typing import Any
 
 import pyarrow.compute as pc
 
@@ -19,29 +20,48 @@ from .options import UsageError, add_archive_argument, archive_to_read
 
 
 def add_parsers(commands: Any) -> dict[str, Callable[[argparse.Namespace], int]]:
-    stats = commands.add_parser("stats", help="summarise an archive and its crawls", epilog="example: blogarchive stats archive")
+    stats = commands.add_parser(
+        "stats", help="summarise an archive and its crawls", epilog="example: blogarchive stats archive"
+    )
     add_archive_argument(stats)
 
-    history = commands.add_parser("history", help="list the stored versions of one page",
-                                  epilog="example: blogarchive history archive https://blog.example.com/2024/05/a-post/")
+    history = commands.add_parser(
+        "history",
+        help="list the stored versions of one page",
+        epilog="example: blogarchive history archive https://blog.example.com/2024/05/a-post/",
+    )
     add_archive_argument(history)
     history.add_argument("url", metavar="URL", help="the page's URL, as stored")
 
-    export = commands.add_parser("export", help="write the pages as JSON Lines, CSV, Markdown or WARC files",
-                                 epilog="example: blogarchive export archive --format markdown --out posts/")
+    export = commands.add_parser(
+        "export",
+        help="write the pages as JSON Lines, CSV, Markdown or WARC files",
+        epilog="example: blogarchive export archive --format markdown --out posts/",
+    )
     add_archive_argument(export)
-    export.add_argument("--format", "-f", required=True, choices=["jsonl", "csv", "markdown", "warc"],
-                        help="jsonl or csv: one file (default: stdout); markdown: one file per page with a front-matter "
-                             "header; warc: gzipped WARC files built from the html column")
+    export.add_argument(
+        "--format",
+        "-f",
+        required=True,
+        choices=["jsonl", "csv", "markdown", "warc"],
+        help="jsonl or csv: one file (default: stdout); markdown: one file per page with a front-matter "
+        "header; warc: gzipped WARC files built from the html column",
+    )
     export.add_argument("--out", "-o", metavar="PATH", help="file (jsonl, csv) or folder (markdown, warc)")
     export.add_argument("--history", action="store_true", help="every stored version, not just the latest of each page")
     export.add_argument("--posts-only", action="store_true", help="only pages of type post (no listings)")
 
-    verify = commands.add_parser("verify", help="check every file of an archive; name (and set aside) damaged ones",
-                                 epilog="example: blogarchive verify archive --quarantine")
+    verify = commands.add_parser(
+        "verify",
+        help="check every file of an archive; name (and set aside) damaged ones",
+        epilog="example: blogarchive verify archive --quarantine",
+    )
     add_archive_argument(verify)
-    verify.add_argument("--quarantine", action="store_true",
-                        help="move damaged files into the archive's quarantine/ folder, which readers skip")
+    verify.add_argument(
+        "--quarantine",
+        action="store_true",
+        help="move damaged files into the archive's quarantine/ folder, which readers skip",
+    )
     return {"stats": cmd_stats, "history": cmd_history, "export": cmd_export, "verify": cmd_verify}
 
 
@@ -60,22 +80,27 @@ def cmd_history(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.url} is not in {args.archive} (see 'blogarchive stats')")
     print(f"{args.url}: {versions.num_rows} version{'s' if versions.num_rows != 1 else ''}")
     for row in versions.to_pylist():
-        print(f"  {row['fetched_at']:%Y-%m-%d %H:%M:%S}  crawl {row['crawl_id']}  {row['content_hash'][:12]}  "
-              f"{row['word_count']:>6} words  {row['title'] or ''}")
+        print(
+            f"  {row['fetched_at']:%Y-%m-%d %H:%M:%S}  crawl {row['crawl_id']}  {row['content_hash'][:12]}  "
+            f"{row['word_count']:>6} words  {row['title'] or ''}"
+        )
     if fetches:
         counts = Counter(row["outcome"] for row in fetches)
         last = fetches[-1]
-        print(f"fetches: {' · '.join(f'{k} {v}' for k, v in sorted(counts.items()))}"
-              f" (last: {last['outcome']} at {last['fetched_at']:%Y-%m-%d %H:%M:%S})")
+        print(
+            f"fetches: {' · '.join(f'{k} {v}' for k, v in sorted(counts.items()))}"
+            f" (last: {last['outcome']} at {last['fetched_at']:%Y-%m-%d %H:%M:%S})"
+        )
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    result = export(archive_to_read(args), args.format, args.out,
-                    history=args.history, posts_only=args.posts_only)
+    result = export(archive_to_read(args), args.format, args.out, history=args.history, posts_only=args.posts_only)
     if args.out and args.out != "-":
         files = len(result.files)
-        where = args.out if args.format in ("jsonl", "csv") else f"{files} file{'s' if files != 1 else ''} in {args.out}"
+        where = (
+            args.out if args.format in ("jsonl", "csv") else f"{files} file{'s' if files != 1 else ''} in {args.out}"
+        )
         print(f"exported {result.rows} page{'s' if result.rows != 1 else ''} as {args.format} -> {where}")
     return 0
 
@@ -91,9 +116,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
     files = sum(report.checked.values())
     per_table = ", ".join(f"{table} {count}" for table, count in report.checked.items())
     left = len(report.damaged) - len(report.moved)
-    verdict = ("all readable" if not report.damaged
-               else f"{len(report.damaged)} damaged" + (f", {len(report.moved)} moved to quarantine/" if report.moved else
-                                                         f": run 'blogarchive verify {args.archive} --quarantine' to set them aside"))
+    verdict = (
+        "all readable"
+        if not report.damaged
+        else f"{len(report.damaged)} damaged"
+        + (
+            f", {len(report.moved)} moved to quarantine/"
+            if report.moved
+            else f": run 'blogarchive verify {args.archive} --quarantine' to set them aside"
+        )
+    )
     print(f"checked {files} file{'s' if files != 1 else ''} ({per_table}): {verdict}")
     return Exit.FAILED if left else Exit.FINISHED
 

@@ -5,22 +5,33 @@ from __future__ import annotations
 import argparse
 import logging
 import socket
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .options import UsageError, add_archive_argument, archive_to_read, port
 
 
 def add_parsers(commands: Any) -> dict[str, Callable[[argparse.Namespace], int]]:
-    report = commands.add_parser("report", help="one self-contained HTML file of charts about the archive",
-                                 epilog="example: blogarchive report archive -o report.html")
+    report = commands.add_parser(
+        "report",
+        help="one self-contained HTML file of charts about the archive",
+        epilog="example: blogarchive report archive -o report.html",
+    )
     add_archive_argument(report)
-    report.add_argument("--out", "-o", default="report.html", metavar="FILE", help="where to write it (default: ./report.html)")
+    report.add_argument(
+        "--out", "-o", default="report.html", metavar="FILE", help="where to write it (default: ./report.html)"
+    )
 
-    serve = commands.add_parser("serve", help="browse the archive in a web browser (read-only, on 127.0.0.1)",
-                                epilog="example: blogarchive serve archive --port 8080")
+    serve = commands.add_parser(
+        "serve",
+        help="browse the archive in a web browser (read-only, on 127.0.0.1)",
+        epilog="example: blogarchive serve archive --port 8080",
+    )
     add_archive_argument(serve)
-    serve.add_argument("--port", type=port, default=8080, metavar="N", help="port to listen on (default 8080; 0: any free port)")
+    serve.add_argument(
+        "--port", type=port, default=8080, metavar="N", help="port to listen on (default 8080; 0: any free port)"
+    )
     serve.add_argument("-v", "--verbose", action="store_true", help="log every request")
     return {"report": cmd_report, "serve": cmd_serve}
 

@@ -11,20 +11,18 @@ from urllib.parse import urlsplit
 
 import pyarrow as pa
 import pyarrow.compute as pc
-
 from flask import Flask, Response, abort, render_template, request, url_for
 
 from blogarchive.archive.errors import ArchiveError
 from blogarchive.archive.location import Location, Root, locate
 from blogarchive.archive.reader import committed_files, latest_per_key, read_page_html, read_table
+from blogarchive.archive.schema import PAGE_TEXT_COLUMNS
 
 __all__ = ["ArchiveView", "create_app", "diff_lines"]
 
-#: columns the UI shows; `html` is read only for the raw view, one page at a time
-VIEW_COLUMNS = ["url", "host", "crawl_id", "fetched_at", "status", "platform", "page_type", "title", "author",
-                "published", "modified", "sitename", "description", "language", "categories", "tags", "text",
-                "comment_count", "view_count", "like_count", "reading_time", "extractor", "word_count",
-                "content_hash", "content_type", "encoding"]
+#: columns the UI shows: those of an export but the comments, validators and links; `html` is
+#: read only for the raw view, one page at a time
+VIEW_COLUMNS = [name for name in PAGE_TEXT_COLUMNS if name not in ("comments", "etag", "last_modified", "links")]
 #: rows of search results shown
 SEARCH_LIMIT = 200
 #: what may load inside the UI's own pages: nothing from elsewhere, no scripts at all
@@ -61,8 +59,9 @@ class ArchiveView:
         latest = self.snapshot().latest
         sites: dict[str, dict[str, Any]] = {}
         for row in latest.select(["host", "page_type", "fetched_at", "sitename"]).to_pylist():
-            site = sites.setdefault(row["host"], {"host": row["host"], "pages": 0, "posts": 0, "last": row["fetched_at"],
-                                                  "sitename": None})
+            site = sites.setdefault(
+                row["host"], {"host": row["host"], "pages": 0, "posts": 0, "last": row["fetched_at"], "sitename": None}
+            )
             site["pages"] += 1
             site["posts"] += row["page_type"] == "post"
             site["last"] = max(site["last"], row["fetched_at"])
@@ -71,10 +70,16 @@ class ArchiveView:
 
     def pages_of(self, host: str) -> list[dict[str, Any]]:
         latest = self.snapshot().latest
-        rows = latest.filter(pc.equal(latest["host"], host)).select(
-            ["url", "title", "published", "author", "word_count", "page_type"]).to_pylist()
+        rows = (
+            latest.filter(pc.equal(latest["host"], host))
+            .select(["url", "title", "published", "author", "word_count", "page_type"])
+            .to_pylist()
+        )
         # posts first, newest first; then the other pages by URL
-        return sorted(rows, key=lambda r: (r["page_type"] != "post", -(r["published"].timestamp() if r["published"] else 0), r["url"]))
+        return sorted(
+            rows,
+            key=lambda r: (r["page_type"] != "post", -(r["published"].timestamp() if r["published"] else 0), r["url"]),
+        )
 
     def versions(self, url: str) -> list[dict[str, Any]]:
         versions = self.snapshot().versions
@@ -101,7 +106,7 @@ def snippet(text: str, needle: str, width: int = 90) -> str:
     if at < 0:
         return " ".join(text[: 2 * width].split())
     start = max(0, at - width)
-    return ("… " if start else "") + " ".join(text[start: at + len(needle) + width].split()) + " …"
+    return ("… " if start else "") + " ".join(text[start : at + len(needle) + width].split()) + " …"
 
 
 def diff_lines(old: str, new: str) -> list[tuple[str, str]]:
@@ -135,8 +140,11 @@ def create_app(root: Root, hosts: frozenset[str] = SERVED_HOSTS) -> Flask:
         except ValueError:
             name = None
         if name not in hosts:
-            return Response(f"Misdirected request: this server answers to {', '.join(sorted(hosts))} only\n",
-                            status=421, mimetype="text/plain")
+            return Response(
+                f"Misdirected request: this server answers to {', '.join(sorted(hosts))} only\n",
+                status=421,
+                mimetype="text/plain",
+            )
         return None
 
     @app.after_request
@@ -173,8 +181,13 @@ def create_app(root: Root, hosts: frozenset[str] = SERVED_HOSTS) -> Flask:
     def page() -> str:
         url, versions = requested()
         number = _version_number(request.args.get("v"), len(versions))
-        return render_template("page.html", page=versions[number - 1], number=number, versions=versions,
-                               raw_url=url_for("raw", url=url, v=number))
+        return render_template(
+            "page.html",
+            page=versions[number - 1],
+            number=number,
+            versions=versions,
+            raw_url=url_for("raw", url=url, v=number),
+        )
 
     @app.route("/diff")
     def diff() -> str:
@@ -201,8 +214,9 @@ def create_app(root: Root, hosts: frozenset[str] = SERVED_HOSTS) -> Flask:
     @app.route("/search")
     def search() -> str:
         query = request.args.get("q", "")
-        return render_template("search.html", query=query, results=view.search(query) if query else [],
-                               limit=SEARCH_LIMIT)
+        return render_template(
+            "search.html", query=query, results=view.search(query) if query else [], limit=SEARCH_LIMIT
+        )
 
     @app.errorhandler(ArchiveError)
     def unreadable(error: ArchiveError) -> Response:

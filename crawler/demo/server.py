@@ -17,10 +17,10 @@ import mimetypes
 import socket
 import threading
 import time
+from collections.abc import Callable
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable
 from urllib.parse import unquote, urlsplit
 
 Route = Callable[[BaseHTTPRequestHandler], None]
@@ -65,13 +65,22 @@ class SiteServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 server.requests.append((self.path, self.headers.get("User-Agent")))
                 if self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since"):
                     server.conditional.append(self.path)
                 path = unquote(urlsplit(self.path).path)
-                route = server.routes.get(path) or next(  # "/prefix/*" serves every path under it
-                    (r for prefix, r in server.routes.items() if prefix.endswith("*") and path.startswith(prefix[:-1])), None)
+                route = (
+                    server.routes.get(path)
+                    or next(  # "/prefix/*" serves every path under it
+                        (
+                            r
+                            for prefix, r in server.routes.items()
+                            if prefix.endswith("*") and path.startswith(prefix[:-1])
+                        ),
+                        None,
+                    )
+                )
                 if route is not None:
                     route(self)
                     return
@@ -155,7 +164,13 @@ def _not_modified(handler: BaseHTTPRequestHandler, etag: str, mtime: int) -> boo
     return False
 
 
-def send(handler: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str | None, headers: dict[str, str] | None = None) -> None:
+def send(
+    handler: BaseHTTPRequestHandler,
+    status: int,
+    body: bytes,
+    content_type: str | None,
+    headers: dict[str, str] | None = None,
+) -> None:
     """Write one whole HTTP response."""
     handler.send_response(status)
     if content_type:

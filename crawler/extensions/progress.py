@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TYPE_CHECKING, TextIO
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TextIO
 
 from scrapy import signals
 from twisted.internet import task
@@ -20,8 +21,7 @@ if TYPE_CHECKING:
     from scrapy.statscollectors import StatsCollector
 
 
-
-def progress_line(stats: dict[str, object], elapsed: float) -> str:
+def progress_line(stats: Mapping[str, Any], elapsed: float) -> str:
     """'fetched 120 · stored 97 · errors 3 · 14.2 pages/s' from Scrapy stats."""
     fetched = int(stats.get("response_received_count", 0) or 0)
     stored = int(stats.get("archive/outcome/stored", 0) or 0)
@@ -31,7 +31,9 @@ def progress_line(stats: dict[str, object], elapsed: float) -> str:
 
 
 class ProgressExtension:
-    def __init__(self, stats: StatsCollector, interval: float, log_interval: float, stream: TextIO | None = None) -> None:
+    def __init__(
+        self, stats: StatsCollector, interval: float, log_interval: float, stream: TextIO | None = None
+    ) -> None:
         self.stats = stats
         self.stream = stream or sys.stderr
         self.live = self.stream.isatty()

@@ -19,8 +19,9 @@ A skipped or 304 page still leads on through the links stored with it.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from scrapy import Request, Spider, signals
@@ -44,10 +45,10 @@ from ..middlewares import host_allowed
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
-
-    from blogarchive.archive.state import ArchiveState, KnownPage
     from scrapy.http import Response
     from twisted.python.failure import Failure
+
+    from blogarchive.archive.state import ArchiveState, KnownPage
 
 logger = logging.getLogger(__name__)
 
@@ -116,8 +117,11 @@ class BlogSpider(Spider):
         spider.frontier = Frontier(
             follow=spider.follow,
             max_depth=settings.getint("CRAWL_DEPTH"),
-            guards=TrapGuards(settings.getint("CRAWL_MAX_URL_LENGTH"), settings.getint("CRAWL_MAX_QUERY_PARAMS"),
-                              settings.getint("CRAWL_MAX_PATH_REPEATS")),
+            guards=TrapGuards(
+                settings.getint("CRAWL_MAX_URL_LENGTH"),
+                settings.getint("CRAWL_MAX_QUERY_PARAMS"),
+                settings.getint("CRAWL_MAX_PATH_REPEATS"),
+            ),
             # at most a century: a longer timedelta would overflow when taken from today
             policy=RevisitPolicy(timedelta(seconds=min(settings.getfloat("CRAWL_REVISIT_AFTER"), 36500 * 86400))),
             strip_params=settings.getlist("CRAWL_STRIP_PARAMS"),
@@ -141,8 +145,12 @@ class BlogSpider(Spider):
             spider.seed_ports.setdefault((urlsplit(url).hostname or "").lower(), set()).add(effective_port(url))
         #: the proxies it was told to use for some hosts (CRAWL_HOST_PROXIES: the demo's server):
         #: it may connect to them wherever they are, but no URL may lead there
-        spider.proxy_hosts = {(urlsplit(p).hostname or "").lower() for p in settings.getdict("CRAWL_HOST_PROXIES").values()}
-        hosts = {urlsplit(u).hostname for u in spider.start_urls} | {ascii_host(h) for h in settings.getlist("CRAWL_ALLOW_HOSTS")}
+        spider.proxy_hosts = {
+            (urlsplit(p).hostname or "").lower() for p in settings.getdict("CRAWL_HOST_PROXIES").values()
+        }
+        hosts = {urlsplit(u).hostname for u in spider.start_urls} | {
+            ascii_host(h) for h in settings.getlist("CRAWL_ALLOW_HOSTS")
+        }
         # `get` fetches what it was given, wherever it redirects; crawls stay on their hosts.
         spider.allowed_domains = sorted(h for h in hosts if h) if spider.follow else []
         return spider
@@ -200,7 +208,11 @@ class BlogSpider(Spider):
         url = request.url
         if request.meta.get("redirect_times") and (why := self.frontier.guards.reason(url)) is not None:
             return TrapURL(why)  # a redirect is held to the same guards as a link
-        if url not in self.known and not request.meta.get("family_probe") and self.families.hold(url, (url, request.meta.get("hops", 0))):
+        if (
+            url not in self.known
+            and not request.meta.get("family_probe")
+            and self.families.hold(url, (url, request.meta.get("hops", 0)))
+        ):
             if (host := request.meta.pop("page_slot", None)) is not None:  # a redirect leg: give its slot back
                 self.budget.give_back(host)
             return FamilyHeld
@@ -323,7 +335,9 @@ class BlogSpider(Spider):
         elif xml_kind == "feed":
             yield from self._parse_feed(response, body)
         elif kind != "page":
-            yield self._record(response, kind, "not_html", f"not a sitemap or feed ({content_type or 'no Content-Type'})")
+            yield self._record(
+                response, kind, "not_html", f"not a sitemap or feed ({content_type or 'no Content-Type'})"
+            )
         elif self._is_html(content_type):
             yield from self._parse_page(response, content_type)
         else:
@@ -335,10 +349,15 @@ class BlogSpider(Spider):
         return mime in _HTML_TYPES
 
     def _not_modified(self, response: Response) -> Iterator[Any]:
-        known = self.known.get(response.url) or self.known.get(response.request.url)
+        known = self.known.get(response.url) or self.known.get(response.request.url if response.request else "")
         yield FetchRecord(
-            url=response.url, kind="page", outcome="not_modified", fetched_at=_now(), status=304,
-            reason="conditional request", content_hash=known.content_hash if known else None,
+            url=response.url,
+            kind="page",
+            outcome="not_modified",
+            fetched_at=_now(),
+            status=304,
+            reason="conditional request",
+            content_hash=known.content_hash if known else None,
             etag=_header(response, "ETag") or (known.etag if known else None),
             last_modified=_header(response, "Last-Modified") or (known.last_modified if known else None),
             warc=response.meta.get("warc"),
@@ -351,7 +370,9 @@ class BlogSpider(Spider):
 
     def _parse_page(self, response: Response, content_type: str | None) -> Iterator[Any]:
         if (share := binary_share(response.body)) > BINARY_SHARE:
-            yield self._record(response, "page", "not_html", f"binary body ({share:.0%} control bytes) served as {content_type}")
+            yield self._record(
+                response, "page", "not_html", f"binary body ({share:.0%} control bytes) served as {content_type}"
+            )
             return
         # one decode (ours, which finds lying charsets); the page is parsed once, by the
         # extraction worker, which reads its links too (see page_links)
@@ -388,7 +409,11 @@ class BlogSpider(Spider):
 
     def _parse_sitemap(self, response: Response, body: bytes, kind: str) -> Iterator[Any]:
         entries = discovery.sitemap_entries(body, response.url)
-        note = f"; only the first {self.max_sitemap_urls} read (CRAWL_MAX_SITEMAP_URLS)" if len(entries) > self.max_sitemap_urls else ""
+        note = (
+            f"; only the first {self.max_sitemap_urls} read (CRAWL_MAX_SITEMAP_URLS)"
+            if len(entries) > self.max_sitemap_urls
+            else ""
+        )
         yield self._record(response, "sitemap", "discovered", f"{kind}: {len(entries)} URLs{note}")
         nesting = response.meta.get("nesting", 0) + 1
         for url, lastmod in entries[: self.max_sitemap_urls]:
@@ -397,7 +422,11 @@ class BlogSpider(Spider):
             if kind != "sitemapindex":
                 yield from self._page_requests(url, 1, lastmod)
             elif nesting > self.max_sitemap_nesting:
-                self._refuse(url, "trap", f"sitemap index nested deeper than {self.max_sitemap_nesting} (CRAWL_MAX_SITEMAP_NESTING)")
+                self._refuse(
+                    url,
+                    "trap",
+                    f"sitemap index nested deeper than {self.max_sitemap_nesting} (CRAWL_MAX_SITEMAP_NESTING)",
+                )
             else:
                 yield from self._discovery_requests(url, "sitemap", nesting)
 
@@ -417,15 +446,25 @@ class BlogSpider(Spider):
         captures = response.meta.get("warc_by_url") or {}
         for source, target in zip(chain, targets):
             yield FetchRecord(
-                url=source, kind=kind, outcome="redirected", fetched_at=_now(),
-                status=None, reason=f"redirected to {target}", warc=captures.get(source),
+                url=source,
+                kind=kind,
+                outcome="redirected",
+                fetched_at=_now(),
+                status=None,
+                reason=f"redirected to {target}",
+                warc=captures.get(source),
             )
 
     def _record(self, response: Response, kind: str, outcome: str, reason: str | None) -> FetchRecord:
         chain = response.meta.get("redirect_urls") or []
         return FetchRecord(
-            url=response.url, kind=kind, outcome=outcome, fetched_at=_now(),
-            status=response.status, reason=reason, warc=response.meta.get("warc"),
+            url=response.url,
+            kind=kind,
+            outcome=outcome,
+            fetched_at=_now(),
+            status=response.status,
+            reason=reason,
+            warc=response.meta.get("warc"),
             requested_url=chain[0] if chain else None,
         )
 
@@ -444,7 +483,10 @@ class BlogSpider(Spider):
             yield from self._redirects(exc.response, kind)
             url = exc.response.url
         failed = classify(
-            exc, redirects=len(chain), request_url=request.url, maxsize=self.maxsize,
+            exc,
+            redirects=len(chain),
+            request_url=request.url,
+            maxsize=self.maxsize,
             blocked_reason=PublicAddressResolver.blocked.get(host_of(request.url)),
             known=isinstance(exc, HttpError) and (url in self.known or request.url in self.known),
         )
@@ -452,5 +494,13 @@ class BlogSpider(Spider):
             return  # counted (by the family, reported once for all of them; in the stats)
         if kind != "page" and failed.outcome == "http_error":
             logger.info("no %s at %s (%s)", kind, url, failed.reason)
-        yield FetchRecord(url=url, kind=kind, outcome=failed.outcome, fetched_at=_now(), status=failed.status,
-                          reason=failed.reason, warc=capture, requested_url=chain[0] if chain else None)
+        yield FetchRecord(
+            url=url,
+            kind=kind,
+            outcome=failed.outcome,
+            fetched_at=_now(),
+            status=failed.status,
+            reason=failed.reason,
+            warc=capture,
+            requested_url=chain[0] if chain else None,
+        )

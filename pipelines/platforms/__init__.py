@@ -14,8 +14,14 @@ if TYPE_CHECKING:
 
 #: detection tries them in this order (generator tag, then host, then markup signature)
 PROFILES: tuple[PlatformProfile, ...] = (
-    wix.PROFILE, wordpress.PROFILE, blogger.PROFILE, medium.PROFILE, substack.PROFILE,
-    ghost.PROFILE, squarespace.PROFILE, tumblr.PROFILE,
+    wix.PROFILE,
+    wordpress.PROFILE,
+    blogger.PROFILE,
+    medium.PROFILE,
+    substack.PROFILE,
+    ghost.PROFILE,
+    squarespace.PROFILE,
+    tumblr.PROFILE,
 )
 GENERIC = generic.PROFILE
 
@@ -48,9 +54,7 @@ def select_first(tree: HtmlElement | IndexedTree, selectors: tuple[str, ...]) ->
 
 def detect_platform(tree: HtmlElement, url: str | None = None) -> PlatformProfile | None:
     """The profile whose generator tag, host or markup signature the page carries."""
-    generators = [
-        g for g in tree.xpath("//meta[translate(@name,'GENERATOR','generator')='generator']/@content")
-    ]
+    generators = [g for g in tree.xpath("//meta[translate(@name,'GENERATOR','generator')='generator']/@content")]
     for profile in PROFILES:
         if profile.generator and any(profile.generator.search(g) for g in generators):
             return profile

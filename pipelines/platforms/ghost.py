@@ -41,7 +41,12 @@ PROFILE = PlatformProfile(
         ".gh-foot",
     ),
     comment_sections=("#ghost-comments-root", ".gh-comments", ".article-comments"),
-    author=(".article-byline-content .author-name a", ".gh-article-author-name a", ".author-name a", ".post-full-byline .author-name a"),
+    author=(
+        ".article-byline-content .author-name a",
+        ".gh-article-author-name a",
+        ".author-name a",
+        ".post-full-byline .author-name a",
+    ),
     title=("h1.article-title", "h1.gh-article-title", "h1.post-full-title", "h1.post-title"),
     # themes show only the primary tag; Ghost writes every tag as article:tag meta
     counters=(("reading_time", ".byline-reading-time"), ("reading_time", ".gh-article-meta-length")),

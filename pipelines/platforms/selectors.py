@@ -15,9 +15,10 @@ that matters (script stripping), and do not use it after removing elements.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import TYPE_CHECKING, Callable
+from functools import cache
+from typing import TYPE_CHECKING
 
 from cssselect import parse
 from cssselect.parser import Attrib, Class, CombinedSelector, Element, Hash
@@ -80,7 +81,9 @@ class _Chain:
     compounds: tuple[_Compound, ...]
     combinators: tuple[str, ...]
 
-    def matches(self, element: HtmlElement, classes: dict[HtmlElement, frozenset[str]], last: int | None = None) -> bool:
+    def matches(
+        self, element: HtmlElement, classes: dict[HtmlElement, frozenset[str]], last: int | None = None
+    ) -> bool:
         i = len(self.compounds) - 1 if last is None else last
         if not self.compounds[i].matches(element, classes):
             return False
@@ -116,7 +119,7 @@ def _compound(node: object) -> _Compound | None:
     return _Compound(tag, id_, frozenset(classes), tuple(attributes))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _chain(selector: str) -> _Chain | None:
     """The selector as a chain the index can answer, or None if it cannot."""
     parsed = parse(selector)
@@ -140,7 +143,7 @@ def _chain(selector: str) -> _Chain | None:
     return _Chain((first, *compounds), tuple(combinators))
 
 
-@lru_cache(maxsize=None)
+@cache
 def compiled_xpath(selector: str) -> CSSSelector:
     return CSSSelector(selector)
 
