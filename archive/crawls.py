@@ -11,7 +11,7 @@ from typing import Any
 import pyarrow.compute as pc
 
 from .location import Root
-from .outcomes import REACHED, UNANSWERED
+from .outcomes import REACHED, UNANSWERED, Family, family_of
 from .reader import read_crawls
 from .writer import ArchiveWriter
 
@@ -41,10 +41,11 @@ def final_status(
     if finish_reason == "shutdown":
         return "interrupted", "stopped by a signal (Ctrl-C or SIGTERM); what was fetched is stored"
     attempted = sum(n for outcome, n in page_outcomes.items() if outcome != "redirected")  # the target has its own
-    if outcomes and not set(k for k, n in outcomes.items() if n) - UNANSWERED:
-        return "failed", "the site answered none of the crawl's requests (" + ", ".join(
-            sorted(k for k, n in outcomes.items() if n)
-        ) + ")"
+    if outcomes and not (seen := {k for k, n in outcomes.items() if n}) - UNANSWERED:
+        listed = ", ".join(sorted(seen))
+        if all(family_of(outcome) is Family.REFUSED for outcome in seen):  # nothing went out
+            return "failed", f"no request was sent: the crawl's rules refused every URL ({listed})"
+        return "failed", f"the site answered none of the crawl's requests ({listed})"
     if skipped or not attempted or any(page_outcomes.get(outcome) for outcome in REACHED):
         return "finished", finish_reason
     if page_outcomes.get("robots_denied") == attempted:

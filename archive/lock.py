@@ -14,7 +14,7 @@ Each renewal reads the lease first: a holder that finds another crawl's token th
 for a whole lease, stops its own process as SIGTERM would (the crawl ends
 `interrupted`, and says why in its log). That is still not a consensus lock. Workers
 of `blogarchive worker` do not rely on it: they hold a Redis lock per site (see
-`crawler.tasks`).
+`blogarchive.cluster`).
 """
 
 from __future__ import annotations

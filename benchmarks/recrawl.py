@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pyarrow.compute as pc  # noqa: E402
 from static_server import NginxServer, free_port, nginx_available  # noqa: E402
 
-import archive  # noqa: E402
+from blogarchive import archive  # noqa: E402
 from blogarchive.crawler.demo.server import SiteServer  # noqa: E402
 
 WORDS = (

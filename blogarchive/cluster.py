@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import os
 import re
 import signal
 import subprocess
@@ -177,7 +178,14 @@ def make_app(
                 Path(out, "sites").mkdir(parents=True, exist_ok=True)
             command += ["--", url]  # whatever it holds, the task's URL is no option
             process = subprocess.Popen(
-                command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_die_with_parent
+                command,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                preexec_fn=_die_with_parent,
+                # the worker's folder is not put first on the crawl's sys.path (Python 3.11+): a folder
+                # there named `blogarchive` (an archive) would hide the package of an editable install
+                env={**os.environ, "PYTHONSAFEPATH": "1"},
             )
             crawl.append(process)
             stdout, stderr = process.communicate()

@@ -6,13 +6,13 @@ XML is parsed without entity expansion or network access.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 from urllib.parse import urljoin
 
 from lxml import etree
 from scrapy.utils.gz import gunzip
 
-from blogarchive.pipelines.dates import parse_date
+from blogarchive.pipelines.dates import parse_feed_date
 
 #: what a body is, judged from its first bytes
 _SNIFF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(urlset|sitemapindex|rss|feed|RDF)\b")
@@ -89,12 +89,6 @@ def feed_entries(body: bytes, base_url: str) -> list[tuple[str, datetime | None]
                 break
         entries.append((link, date))
     return _absolute_entries(entries, base_url)
-
-
-def parse_feed_date(value: str | None) -> datetime | None:
-    """A sitemap's or feed's date (W3C/ISO 8601 or RFC 822) as an aware UTC datetime, or None."""
-    parsed = parse_date(value, plausible=False)
-    return parsed.astimezone(timezone.utc) if parsed is not None else None
 
 
 def robots_sitemaps(text: str, base_url: str) -> list[str]:

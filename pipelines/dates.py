@@ -1,4 +1,10 @@
-"""Dates as pages, sitemaps and feeds write them: the one parser of them."""
+"""Dates as pages, sitemaps and feeds write them: one reader, two policies.
+
+A page's own date is read leniently (a `YYYY-MM-DD` prefix is enough) and must be
+plausible; a sitemap's or feed's date decides whether a known page needs a request, so it
+is read exactly or not at all (a date cut to its day would fall before the last capture
+and spare a page that changed that day).
+"""
 
 from __future__ import annotations
 
@@ -6,22 +12,33 @@ import re
 from datetime import date, datetime, time, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
-__all__ = ["EARLIEST", "parse_date"]
+__all__ = ["EARLIEST", "parse_date", "parse_feed_date"]
 
 #: no blog post is older (a page's date before this is a template's or a parser's mistake)
 EARLIEST = datetime(1995, 1, 1, tzinfo=timezone.utc)
 
 
-def parse_date(value: str | None, now: datetime | None = None, *, plausible: bool = True) -> datetime | None:
-    """An ISO 8601 date or datetime, or an RFC 822 one (feeds), as an aware datetime; None
-    if absent or unreadable.
+def parse_date(value: str | None, now: datetime | None = None) -> datetime | None:
+    """A page's date: ISO 8601, a `YYYY-MM-DD` prefix or RFC 822, as an aware datetime; None
+    if absent, unreadable or implausible (before 1995, or more than a day after `now`).
 
-    The source's own UTC offset is kept (the archive stores the instant in UTC; the offset
+    The page's own UTC offset is kept (the archive stores the instant in UTC; the offset
     gives the date as the page shows it). A date without a time is midnight UTC; a time
-    without a zone is taken as UTC. With `plausible` (a page's own date), dates before
-    1995 or more than a day after `now` are refused; a sitemap's or feed's date is taken
-    as it is (it only decides whether a known page needs a request).
+    without a zone is taken as UTC.
     """
+    parsed = _read(value, lenient=True)
+    if parsed is None or not EARLIEST <= parsed <= (now or datetime.now(timezone.utc)) + timedelta(days=1):
+        return None
+    return parsed
+
+
+def parse_feed_date(value: str | None) -> datetime | None:
+    """A sitemap's or feed's date, W3C/ISO 8601 or RFC 822, exactly, in UTC; None otherwise."""
+    parsed = _read(value, lenient=False)
+    return parsed.astimezone(timezone.utc) if parsed is not None else None
+
+
+def _read(value: str | None, *, lenient: bool) -> datetime | None:
     text = (value or "").strip()
     if not text:
         return None
@@ -29,7 +46,7 @@ def parse_date(value: str | None, now: datetime | None = None, *, plausible: boo
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
-        if match := re.match(r"^(\d{4})-(\d{2})-(\d{2})", text):
+        if lenient and (match := re.match(r"^(\d{4})-(\d{2})-(\d{2})", text)):
             try:
                 parsed = datetime.combine(date(*map(int, match.groups())), time())
             except ValueError:
@@ -39,8 +56,4 @@ def parse_date(value: str | None, now: datetime | None = None, *, plausible: boo
                 parsed = parsedate_to_datetime(text)
             except (TypeError, ValueError, IndexError):
                 return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    if plausible and not EARLIEST <= parsed <= (now or datetime.now(timezone.utc)) + timedelta(days=1):
-        return None
-    return parsed
+    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed

@@ -6,13 +6,13 @@
 archive_opened = object()
 
 #: sent by the extraction pipeline once a worker has read a page's links (the crawl
-#: process does not parse pages); handlers receive `page` (a crawler.items.FetchedPage,
+#: process does not parse pages); handlers receive `page` (a blogarchive.pipelines.items.FetchedPage,
 #: its `links` filled) and `alternates` (the page's <link rel="alternate"> (URL, type))
 page_links = object()
 
 #: sent by the spider for a URL it will not request (a trap, a nested sitemap index)
 #: and so has no response to yield a record from; handlers receive `record` (a
-#: crawler.items.FetchRecord). The storage pipeline writes it to `fetches`.
+#: blogarchive.pipelines.items.FetchRecord). The storage pipeline writes it to `fetches`.
 fetch_recorded = object()
 
 #: sent by the storage pipeline as the crawl closes, before its writer takes its last

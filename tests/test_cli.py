@@ -476,3 +476,27 @@ def test_scrapys_remote_code_server_is_off():
     from blogarchive.crawler.runner import project_settings
 
     assert not project_settings().getbool("REMOTE_CONTROL_ENABLED")
+
+
+def test_intervals_must_be_more_than_zero_and_a_failed_report_write_is_a_failure(tmp_path):
+    for args in (
+        [
+            "schedule",
+            "http://blog.example/",
+            "--out",
+            str(tmp_path),
+            "--broker",
+            "redis://127.0.0.1:1/0",
+            "--every",
+            "0",
+        ],
+        ["worker", "--out", str(tmp_path), "--broker", "redis://127.0.0.1:1/0", "--visibility-timeout", "nan"],
+    ):
+        result = run_blogarchive(*args)
+        assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    from blogarchive.archive.writer import ArchiveWriter
+
+    with ArchiveWriter(tmp_path / "a", "c1"):
+        pass
+    report = run_blogarchive("report", str(tmp_path / "a"), "-o", "/dev/full")
+    assert report.returncode == 1 and "cannot write /dev/full" in report.stderr, report.stderr

@@ -253,6 +253,10 @@ def test_final_status_is_decided_by_what_the_crawl_reached():
     down = final_status({}, skipped=6, outcomes={"fetch_error": 2})
     assert down[0] == "failed" and "answered none" in down[1]
     assert final_status({}, skipped=6, outcomes={"fetch_error": 1, "discovered": 1})[0] == "finished"
+    # every URL refused before a request went out: no site was asked
+    refused = final_status({"blocked": 1}, outcomes={"blocked": 1, "trap": 1})
+    assert refused == ("failed", "no request was sent: the crawl's rules refused every URL (blocked, trap)")
+    assert "answered none" in final_status({"blocked": 1}, outcomes={"blocked": 1, "timeout": 1})[1]
 
 
 def test_a_recrawl_of_a_site_that_is_down_has_failed_even_when_its_pages_were_recent(tmp_path):

@@ -13,7 +13,7 @@ import pytest
 from blogarchive.pipelines.bylines import clean_author
 from blogarchive.pipelines.cleanup import block_text, prune, visible_text
 from blogarchive.pipelines.counters import COUNTER_KINDS, counter_value, statistic_counts
-from blogarchive.pipelines.dates import parse_date
+from blogarchive.pipelines.dates import parse_date, parse_feed_date
 from blogarchive.pipelines.document import NoContent, extract_document, largest_block
 from blogarchive.pipelines.language import text_language
 from blogarchive.pipelines.platforms import PROFILES, detect_platform
@@ -194,16 +194,19 @@ def test_dates_are_utc_and_plausible():
 
 
 def test_one_date_parser_serves_pages_sitemaps_and_feeds():
-    from blogarchive.crawler.discovery import parse_feed_date
-
     now = datetime(2026, 1, 1, tzinfo=timezone.utc)
     assert parse_date("Tue, 10 Jun 2003 04:00:00 GMT", now) == datetime(2003, 6, 10, 4, tzinfo=timezone.utc)
     assert parse_date("1990-01-01", now) is None  # a page's own date: implausible
-    assert parse_date("1990-01-01", now, plausible=False) == datetime(1990, 1, 1, tzinfo=timezone.utc)
+    assert parse_feed_date("1990-01-01") == datetime(1990, 1, 1, tzinfo=timezone.utc)  # a sitemap's: as given
     feed = parse_feed_date("Tue, 10 Jun 2003 06:00:00 +0200")
     assert feed == datetime(2003, 6, 10, 4, tzinfo=timezone.utc) and feed.tzinfo == timezone.utc
     assert parse_feed_date("2024-05-01T10:00:00+02:00") == datetime(2024, 5, 1, 8, tzinfo=timezone.utc)
     assert parse_feed_date("not a date") is None and parse_feed_date(None) is None
+    # a sitemap's or feed's date is read exactly or not at all: cut to its day, it would fall
+    # before the last capture and spare a page that changed that day
+    for inexact in ("2026-11-29T23:49:30 GMT", "2024-03-10T24:00:00Z", "2024-03-10T15:00:00 +0000 (UTC)"):
+        assert parse_feed_date(inexact) is None, inexact
+    assert parse_date("2024-03-10T15:00:00 +0000 (UTC)", now) == datetime(2024, 3, 10, tzinfo=timezone.utc)  # a page's
 
 
 @pytest.mark.parametrize("label", ["Writer's picture", "By", "by:", "Posted by", "admin", "  ", None])

@@ -49,7 +49,7 @@ def check_text_arguments(args: argparse.Namespace) -> None:
     it as a lone surrogate, which no file name, URL or Parquet string can hold)."""
     for name, value in vars(args).items():
         if name == "out" and value == "":
-            raise UsageError("--out is empty: give a folder (or s3://bucket/prefix)")
+            raise UsageError("--out is empty: give a path")
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, str):
                 try:

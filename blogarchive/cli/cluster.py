@@ -1,6 +1,6 @@
 """The commands that scale out: `worker`, `submit` and `status`, on Celery over Redis.
 
-The Celery app and its task live in `crawler.tasks` (no Scrapy there either: a
+The Celery app and its task live in `blogarchive.cluster` (no Scrapy there either: a
 task starts `blogarchive crawl` as its own process); this module is the command
 line around them, imported only when one of these commands runs.
 """
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from .options import UsageError, add_s3_option, add_settings_option, duration, gather_urls, parse_settings
+from .options import UsageError, add_s3_option, add_settings_option, gather_urls, parse_settings, positive_duration
 
 __all__ = ["cmd_schedule", "cmd_status", "cmd_submit", "cmd_worker"]
 
@@ -205,7 +205,7 @@ def add_parsers(commands: Any) -> dict[str, Callable[[argparse.Namespace], int]]
     worker.add_argument("--name", metavar="NAME", help="worker name (default: blogarchive-PID@HOST)")
     worker.add_argument(
         "--visibility-timeout",
-        type=float,
+        type=positive_duration,
         default=3600,
         metavar="SECONDS",
         help="seconds before a dead worker's site goes to another worker (default 3600; "
@@ -242,7 +242,7 @@ def add_parsers(commands: Any) -> dict[str, Callable[[argparse.Namespace], int]]
     )
     _add_site_options(schedule)
     schedule.add_argument(
-        "--every", required=True, type=duration, metavar="DURATION", help="interval: 90s, 30m, 6h, 2d, 1w"
+        "--every", required=True, type=positive_duration, metavar="DURATION", help="interval: 90s, 30m, 6h, 2d, 1w"
     )
     schedule.add_argument(
         "--state-file",

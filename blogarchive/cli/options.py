@@ -134,6 +134,14 @@ def duration(value: str) -> float:
 MAX_DURATION = 36500 * 86400.0
 
 
+def positive_duration(value: str) -> float:
+    """A duration that must be more than 0 (an interval: 0 would repeat without pause)."""
+    seconds = duration(value)
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"{value} is not more than 0 seconds")
+    return seconds
+
+
 def host_name(value: str) -> str:
     """A host name as --allow-host takes it: no scheme, port, path or user."""
     host = value.strip().lower().rstrip(".")

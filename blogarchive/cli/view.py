@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from blogarchive.archive.errors import ArchiveError
+
 from .options import UsageError, add_archive_argument, archive_to_read, port
 
 
@@ -46,7 +48,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     try:
         target.write_text(document, encoding="utf-8")
     except OSError as exc:
-        raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+        raise ArchiveError(f"cannot write {args.out}: {exc.strerror or exc}") from None  # exit 1, as export
     print(f"report -> {args.out} ({len(document.encode()) / 1024:.0f} KB, built in {seconds:.1f}s)")
     return 0
 
