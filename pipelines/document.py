@@ -6,13 +6,10 @@ so it can be tested without a crawl and run in a worker process.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import re
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
-from itertools import islice
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -23,9 +20,7 @@ from . import heuristics
 from .bylines import clean_author, is_date_line
 from .cleanup import (
     MarkupFacts,
-    block_text,
     comment_regions,
-    drop_noise_lines,
     find_body,
     markup_counts,
     normalize_space,
@@ -35,8 +30,10 @@ from .cleanup import (
 from .counters import COUNTER_KINDS, counters_in_texts
 from .dates import parse_date
 from .language import text_language
+from .maintext import is_the_post, largest_block, light_text, listing_text, main_text
 from .metadata import PageMetadata, declared_language, read_json_ld, read_meta_tags, unescaped
-from .platforms import IndexedTree, detect_platform, select_first
+from .platforms import IndexedTree, detect_platform
+from .titles import clean_title
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -52,24 +49,6 @@ BYLINE_MAX_WORDS = 12
 #: banner stored as the post
 PAYWALL_CHARS = 1000
 
-#: trafilatura's text is cut short when it holds less than RECALL_RATIO of the
-#: reference text: the text of the page's largest block of paragraphs, or of the marked
-#: body. A marked body holds the platform's widgets too (sign-up forms, product cards,
-#: donation pleas), so there trafilatura's text is cut short only when it is also
-#: under SHORT_TEXT characters, or under MIN_RATIO of the body's (a sliver of a long
-#: body: an index laid out in a post's body): a long text that trafilatura kept is the
-#: article cleaned of them. Measured on the development corpus (benchmarks/quality):
-#: article F1 is flat for SHORT_TEXT 1,000-1,500 and MIN_RATIO 0-0.3.
-RECALL_RATIO = 0.6
-SHORT_TEXT = 1500
-MIN_RATIO = 0.3
-#: trafilatura's text under this share of the pruned page's (or body's) text is tried
-#: again in recall mode, and the recall text is taken when it is RECALL_GAIN times
-#: longer. On the development corpus that raised 24 article pages and lowered 1
-#: (+0.004 F1); F1 is flat for RECALL_TRY 0.7-1.0, and 0.7 runs recall mode on 15 %
-#: of pages rather than on all of them (about +9 % extraction time).
-RECALL_TRY = 0.7
-RECALL_GAIN = 1.1
 
 #: the page's articles: <article> elements and the hentry class of classic blog themes
 _ARTICLES = etree.XPath(".//article | .//*[contains(concat(' ', normalize-space(@class), ' '), ' hentry ')]")
@@ -105,7 +84,7 @@ class Document:
     like_count: int | None = None
     #: minutes
     reading_time: int | None = None
-    #: the strategy that produced `text` (see `_main_text`), or "listing"
+    #: the strategy that produced `text` (see `main_text`), or "listing"
     extractor: str = "trafilatura"
     #: computed where the document is made (an extraction worker), not in the crawl process
     content_hash: str = field(init=False)
@@ -197,13 +176,14 @@ def document_from_tree(tree: HtmlElement, url: str, max_elements: int = MAX_ELEM
     body = None if listing else find_body(page, profile)
     # a reader's long comment is not the post, however long
     block = None if listing else largest_block(tree, comment_regions(page, profile))
-    if body is not None and not _is_the_post(body, block):
+    if body is not None and not is_the_post(body, block):
         body = None
     # JSON-LD and meta tags are decoded as they are read; page text once more here
     sitename = _first(json_ld.sitename, meta_tags.sitename, unescaped(_unless_host(guessed.sitename, url) or ""))
     shown = None if listing else unescaped(markup.title or "")
-    title = strip_site_name(_first(json_ld.title, shown, meta_tags.title, unescaped(guessed.title or "")), sitename)
-    title = _plain_title(_as_headline(strip_host_name(title, url), tree, sitename))
+    title = clean_title(
+        _first(json_ld.title, shown, meta_tags.title, unescaped(guessed.title or "")), tree, url, sitename
+    )
     # with no body marked, the largest block of paragraphs is the best guess at the post:
     # its counters are read, and it is kept from the prune, whose selectors (nav, .widget,
     # "sidebar" in a class) also match the wrappers some themes put around the whole article
@@ -211,9 +191,9 @@ def document_from_tree(tree: HtmlElement, url: str, max_elements: int = MAX_ELEM
     counts = {} if listing else {**markup_counts(page, profile, post), **meta_tags.counts, **json_ld.counts}
     prune(page, profile, keep=post)
     if listing:
-        text, extractor = _listing_text(tree), "listing"
+        text, extractor = listing_text(tree), "listing"
     else:
-        text, extractor = _light_text(tree, body) if light else _main_text(tree, body, url)
+        text, extractor = light_text(tree, body) if light else main_text(tree, body, url)
         text = _drop_leading_title(text, title)
     if not text:
         raise NoContent("no main text found")
@@ -346,88 +326,6 @@ def _unless_host(name: str | None, url: str) -> str | None:
     return name
 
 
-_TITLE_SEPARATORS = (" - ", " | ", " – ", " — ", " · ", " :: ", " » ", ": ")
-#: where a title is cut in two (a colon is part of titles: "Recipes: Ten tips")
-_SPLITTING_SEPARATORS = tuple(sep for sep in _TITLE_SEPARATORS if sep != ": ")
-
-
-def strip_site_name(title: str | None, sitename: str | None) -> str | None:
-    """The title without the site name that SEO plugins and themes add before or after it."""
-    if not title or not sitename:
-        return title
-    for sep in _TITLE_SEPARATORS:
-        suffix, prefix = f"{sep}{sitename}", f"{sitename}{sep}"
-        if title.endswith(suffix) and len(title) > len(suffix):
-            return title[: -len(suffix)].strip()
-        if title.startswith(prefix) and len(title) > len(prefix):
-            return title[len(prefix) :].strip()
-    return title
-
-
-def strip_host_name(title: str | None, url: str) -> str | None:
-    """The title without a last " | Site" part that names the host ("Ten tips |
-    Slashdot" on slashdot.org): sites whose site name no meta tag states."""
-    if not title:
-        return title
-    label = _host_label(url)
-    for sep in _SPLITTING_SEPARATORS:
-        head, found, tail = title.rpartition(sep)
-        squeezed = re.sub(r"[\W_]", "", tail).casefold()
-        if found and head.strip() and len(label) >= 4 and squeezed and (label in squeezed or squeezed in label):
-            return head.strip()
-    return title
-
-
-def _host_label(url: str) -> str:
-    """The host's own name: "prusa3d" of blog.prusa3d.com, "bbc" of www.bbc.co.uk."""
-    labels = (urlsplit(url).hostname or "").removeprefix("www.").split(".")
-    if len(labels) >= 3 and len(labels[-2]) <= 3:  # co.uk, com.au
-        return re.sub(r"[\W_]", "", labels[-3]).casefold()
-    return re.sub(r"[\W_]", "", labels[-2]).casefold() if len(labels) >= 2 else ""
-
-
-_MARKUP_AROUND = re.compile(r"^(#+\s+|[*_\"“”']+)|[*_\"“”']+$")
-
-
-def _plain_title(title: str | None) -> str | None:
-    """The title without Markdown marks or quotes around it (`## Title`, `*Title*`,
-    `"Title"`), which some sites put in their title tags."""
-    if not title:
-        return title
-    stripped = title.strip()
-    for _ in range(2):
-        if (
-            stripped.startswith("#")
-            or stripped[:1] == stripped[-1:]
-            and stripped[:1] in "*_\"'"
-            or stripped[:1] == "“"
-            and stripped[-1:] == "”"
-        ):
-            stripped = _MARKUP_AROUND.sub("", stripped).strip()
-    return stripped or title
-
-
-def _unlink_introduced_lists(root: HtmlElement) -> None:
-    """A list of links that a paragraph of the article's flow introduces ("Getting
-    started:") is the article's: its links become plain text, which trafilatura keeps
-    (it drops lists dense with links as navigation)."""
-    paragraphs: dict[HtmlElement, int] = {}  # per parent: a page of many lists asks each parent once
-    for listing in list(root.iter("ul", "ol")):
-        before, parent = listing.getprevious(), listing.getparent()
-        if (
-            parent is None
-            or before is None
-            or before.tag != "p"
-            or not normalize_space(before.text_content()).endswith(":")
-        ):
-            continue
-        if parent not in paragraphs:
-            paragraphs[parent] = sum(1 for _ in parent.iterchildren("p"))
-        # in the article's flow of paragraphs, not a sidebar's "Follow us:" box
-        if paragraphs[parent] >= 3 and listing.find(".//a") is not None:
-            etree.strip_tags(listing, "a")
-
-
 def _drop_footnote_markers(tree: HtmlElement) -> None:
     """Remove footnote references (`<sup><a href="#fn1">1</a></sup>`): glued to the
     text they read "week.1I". An exponent (`x<sup>2</sup>`) links nowhere and stays."""
@@ -435,50 +333,6 @@ def _drop_footnote_markers(tree: HtmlElement) -> None:
         link = sup.find(".//a[@href]")
         if link is not None and link.get("href", "").startswith("#") and len(normalize_space(sup.text_content())) <= 5:
             sup.drop_tree()
-
-
-#: where a site puts its own name: its logo, a link home
-_SITE_NAME_MARKS = re.compile(r"logo|site-?title|site-?name|brand|masthead", re.I)
-
-
-def _as_headline(title: str | None, tree: HtmlElement, sitename: str | None) -> str | None:
-    """The title without what follows or precedes a separator, where the rest is the
-    page's own headline: "Ten tips | Acme Tools" whose <h1> says "Ten tips" is "Ten
-    tips", whatever the site calls itself. An <h1> that is the site's name (its logo,
-    a link, the site name itself) is no headline; a colon is part of titles."""
-    headline = next((h for h in (_headline_text(e, sitename) for e in tree.iter("h1")) if h), None)
-    if not title or not headline or headline == title:
-        return title
-    wanted = headline.casefold()
-    for sep in _SPLITTING_SEPARATORS:
-        # the headline is the longer side: "Part 2 - The Oven" is one title, not "Part 2"
-        for head, found, tail in (title.partition(sep), title.rpartition(sep)):
-            if found and head.strip().casefold() == wanted and len(head.strip()) >= len(tail.strip()):
-                return headline
-            if found and tail.strip().casefold() == wanted and len(tail.strip()) >= len(head.strip()):
-                return headline
-    return title
-
-
-def _headline_text(heading: HtmlElement, sitename: str | None) -> str | None:
-    """An <h1>'s text, unless it names the site rather than the page."""
-    text = normalize_space(heading.text_content())
-    if not text or len(text) > 300 or sitename and text.casefold() == sitename.casefold():
-        return None
-    link = heading.find(".//a")
-    if link is not None and len(normalize_space(link.text_content())) == len(text):
-        return None  # a link: the logo's link home, or a teaser's title
-    near = [heading, *islice(heading.iterancestors(), 2)]  # the heading, its parent and grandparent
-    if any(_SITE_NAME_MARKS.search(f"{e.get('class', '')} {e.get('id', '')}") or e.tag == "a" for e in near):
-        return None
-    ancestors = [a.tag for a in heading.iterancestors()]
-    if (
-        "header" in ancestors
-        and not {"article", "main"} & set(ancestors[: ancestors.index("header")])
-        and "article" not in ancestors
-    ):
-        return None  # the page's banner, above any article: the site's name
-    return text
 
 
 #: lines a byline is made of: "By Jane", "Posted on ...", "Updated ..."
@@ -527,129 +381,6 @@ def _drop_leading_title(text: str, title: str | None) -> str:
     if title and " ".join(first.split()).casefold() == " ".join(title.split()).casefold():
         return rest.strip()
     return text
-
-
-#: where a listing's entries are, most specific first
-_MAIN_REGION = ("main", "[role='main']", "#main", "#content", ".blog-posts", "body")
-
-
-def _listing_text(tree: HtmlElement) -> str:
-    """A listing's text: its heading, entry titles and excerpts, one per line, from the
-    pruned main region. trafilatura is made for one article and drops most of a list."""
-    region = select_first(tree, _MAIN_REGION)
-    return drop_noise_lines(block_text(region if region is not None else tree)).strip()
-
-
-def _main_text(tree: HtmlElement, body: HtmlElement | None, url: str) -> tuple[str, str]:
-    """The main text and the strategy that produced it (the `extractor` column).
-
-    1. trafilatura on the platform-marked body, or on the pruned page: `trafilatura`.
-    2. That text holds less than RECALL_TRY of the body's or pruned page's text:
-       trafilatura again in recall mode, `trafilatura_recall` when RECALL_GAIN times
-       longer. Or that text is cut short (`_cut_short`: against the marked body's
-       text, or the page's largest block of paragraphs): recall mode, if not cut short.
-    3. Still cut short: the body's own block text, `marked_body` (the platform says
-       that is the post), or the largest block's, `largest_block`.
-    """
-    _unlink_introduced_lists(body if body is not None else tree)
-    # trafilatura drops figures, and blocks whose class names a "card" or "image": a
-    # figure holds tables, quotes and code as often as images, so figures become plain
-    # blocks. Their captions are left to trafilatura, which drops them: on real pages
-    # they are photo credits and picture notes more than the article's text (kept,
-    # they scored lower on the development corpus, in marked bodies too)
-    for element in (body if body is not None else tree).iter("figure"):
-        element.tag = "div"
-        for name in ("class", "id"):
-            element.attrib.pop(name, None)
-    if body is not None:
-        wrapper = lxml.html.Element("html")
-        page = lxml.html.Element("body")
-        wrapper.append(page)
-        article = lxml.html.Element("article")
-        article.append(copy.deepcopy(body))
-        page.append(article)
-        source, reference = wrapper, drop_noise_lines(block_text(body)).strip()
-    else:
-        block = largest_block(tree)
-        source, reference = tree, drop_noise_lines(block_text(block)).strip() if block is not None else ""
-    text = _trafilatura_text(source, url)
-    return choose_text(
-        text,
-        lambda: _trafilatura_text(source, url, favor_recall=True),
-        reference,
-        len(normalize_space(source.text_content())),
-        marked=body is not None,
-    )
-
-
-def choose_text(
-    text: str, recall: Callable[[], str], reference: str, pruned_size: int, marked: bool
-) -> tuple[str, str]:
-    """Steps 2 and 3 of `_main_text` as a pure rule: trafilatura's `text`, or its
-    `recall` mode's (run only when asked for), or the `reference` text (the marked
-    body's, or the largest block's), with the `extractor` name. `pruned_size` is the
-    length of the text trafilatura was given."""
-    cut_short = _cut_short(text, reference, marked)
-    if not cut_short and len(text) >= RECALL_TRY * pruned_size:
-        return text, "trafilatura"
-    # trafilatura kept less than RECALL_TRY of what the prune left: its recall mode
-    # often keeps the rest of the article (sections in <div>s, lists, tables)
-    longer = recall()
-    if not cut_short:
-        return (longer, "trafilatura_recall") if len(longer) >= RECALL_GAIN * len(text) else (text, "trafilatura")
-    if not _cut_short(longer, reference, marked):
-        return longer, "trafilatura_recall"
-    return reference, "marked_body" if marked else "largest_block"
-
-
-def _cut_short(text: str, reference: str, marked: bool) -> bool:
-    """Whether trafilatura's `text` has lost the article that `reference` holds."""
-    if len(text) >= RECALL_RATIO * len(reference):
-        return False
-    return not marked or len(text) < SHORT_TEXT or len(text) < MIN_RATIO * len(reference)
-
-
-def _light_text(tree: HtmlElement, body: HtmlElement | None) -> tuple[str, str]:
-    """The main text of a page too large for trafilatura: the marked body's block text,
-    else the largest block of paragraphs (strategies 2 and 3 of `_main_text`)."""
-    if body is not None:
-        return drop_noise_lines(block_text(body)).strip(), "marked_body"
-    block = largest_block(tree)
-    return (drop_noise_lines(block_text(block)).strip() if block is not None else ""), "largest_block"
-
-
-def _trafilatura_text(source: HtmlElement, url: str, favor_recall: bool = False) -> str:
-    """trafilatura's main text (it works on copies of `source`), without counter lines."""
-    return drop_noise_lines(heuristics.main_text(source, url, favor_recall)).strip()
-
-
-def largest_block(tree: HtmlElement, outside: Sequence[HtmlElement] = ()) -> HtmlElement | None:
-    """The element whose own paragraphs hold the most text: where an unmarked post's
-    body most likely is (navigation and sidebars are lists and short lines). Paragraphs
-    inside the `outside` elements (the comment sections) do not count."""
-    skip = {p for region in outside for p in region.iter("p", "pre", "blockquote")}
-    sizes: dict[HtmlElement, int] = {}
-    for paragraph in tree.iter("p", "pre", "blockquote"):
-        parent = paragraph.getparent()
-        if parent is not None and paragraph not in skip:
-            sizes[parent] = sizes.get(parent, 0) + len(normalize_space(paragraph.text_content()))
-    return max(sizes, key=sizes.__getitem__) if sizes else None
-
-
-def _is_the_post(body: HtmlElement, block: HtmlElement | None) -> bool:
-    """Whether a marked body is the post: not when the page's largest block of
-    paragraphs lies apart from it (neither inside nor around it) and holds more text.
-    Selectors such as `main article` or `.post-content` also match a teaser card of
-    another post that comes first."""
-    if (
-        block is None
-        or block is body
-        or any(a is block for a in body.iterancestors())
-        or any(a is body for a in block.iterancestors())
-    ):
-        return True
-    outside = sum(len(normalize_space(p.text_content())) for p in block.iterchildren("p", "pre", "blockquote"))
-    return len(normalize_space(body.text_content())) >= outside
 
 
 def _page_type(markup: MarkupFacts, json_ld: PageMetadata, meta_tags: PageMetadata, tree: HtmlElement, url: str) -> str:

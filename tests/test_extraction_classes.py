@@ -202,7 +202,7 @@ def _never() -> str:
 def test_the_text_chosen_among_trafilatura_its_recall_mode_and_the_reference(
     text, recall, reference, pruned, marked, chosen
 ):
-    from blogarchive.pipelines.document import choose_text
+    from blogarchive.pipelines.maintext import choose_text
 
     result, extractor = choose_text(text, recall, reference, pruned, marked)
     assert extractor == chosen

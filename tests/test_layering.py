@@ -155,3 +155,33 @@ def test_the_core_install_crawls_and_reads_and_a_command_that_needs_an_extra_say
         assert result.returncode == 1, (args, result.stderr)
         assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
         assert f"needs the [{extra}] extra" in result.stderr and f"blogarchive[{extra}]" in result.stderr
+
+
+def test_a_script_crawls_into_an_archive_through_the_library_api(serve, tmp_path):
+    """The README's "Crawling from Python": the API the command line and the workers use."""
+    from tests.conftest import write_site
+
+    site = serve(
+        write_site(
+            tmp_path / "site",
+            {
+                "index.html": "<html><head><title>A post</title></head><body><article><h1>A post</h1>"
+                + "<p>Words of a post that is long enough to be kept as the main text of the page.</p>" * 5
+                + "</article></body></html>"
+            },
+        )
+    )
+    script = (
+        "import sys\n"
+        "from blogarchive.api import crawl_into\n"
+        "from blogarchive.archive import read_pages\n"
+        f"result = crawl_into('archive', [{site.url('/')!r}], follow=False,\n"
+        "                     settings={'EXTRACTION_PROCESSES': 0, 'LOG_LEVEL': 'WARNING'})\n"
+        "print(result.status, '|', result.line)\n"
+        "print(read_pages('archive')['title'].to_pylist())\n"
+    )
+    result = run_python(script, tmp_path)
+    assert result.returncode == 0, result.stderr
+    status, line = result.stdout.splitlines()[0].split(" | ")
+    assert status == "finished" and "stored 1" in line and line.endswith("-> archive")
+    assert result.stdout.splitlines()[1] == "['A post']"

@@ -14,8 +14,9 @@ from blogarchive.pipelines.bylines import clean_author
 from blogarchive.pipelines.cleanup import block_text, prune, visible_text
 from blogarchive.pipelines.counters import COUNTER_KINDS, counter_value, statistic_counts
 from blogarchive.pipelines.dates import parse_date, parse_feed_date
-from blogarchive.pipelines.document import NoContent, extract_document, largest_block
+from blogarchive.pipelines.document import NoContent, extract_document
 from blogarchive.pipelines.language import text_language
+from blogarchive.pipelines.maintext import largest_block
 from blogarchive.pipelines.platforms import PROFILES, detect_platform
 from blogarchive.pipelines.platforms.generic import COUNTER_TEXT
 from blogarchive.pipelines.worker import extract_page

@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from blogarchive.pipelines import cleanup, document
+from blogarchive.pipelines import cleanup, maintext
 from blogarchive.pipelines.platforms import GENERIC, PROFILES, IndexedTree, select, select_first
 
 from .conftest import FIXTURES
@@ -38,7 +38,7 @@ PROFILE_SELECTORS = sorted(
         for selector in getattr(profile, name)
     }
     | set(cleanup._COMMENT_AUTHORS)
-    | set(document._MAIN_REGION)
+    | set(maintext._MAIN_REGION)
 )
 
 #: every operator and combinator the index answers itself, and some it leaves to lxml
