@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import write_site
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -122,19 +124,16 @@ WITHOUT_EXTRAS = (
 )
 
 
-def test_the_core_install_crawls_and_reads_and_a_command_that_needs_an_extra_says_which(serve, tmp_path):
-    from tests.conftest import write_site
+#: a page with one short post, titled "A post"
+ONE_POST = (
+    "<html><head><title>A post</title></head><body><article><h1>A post</h1>"
+    + "<p>Words of a post that is long enough to be kept as the main text of the page.</p>" * 5
+    + "</article></body></html>"
+)
 
-    site = serve(
-        write_site(
-            tmp_path / "site",
-            {
-                "index.html": "<html><head><title>A post</title></head><body><article><h1>A post</h1>"
-                + "<p>Words of a post that is long enough to be kept as the main text of the page.</p>" * 5
-                + "</article></body></html>"
-            },
-        )
-    )
+
+def test_the_core_install_crawls_and_reads_and_a_command_that_needs_an_extra_says_which(serve, tmp_path):
+    site = serve(write_site(tmp_path / "site", {"index.html": ONE_POST}))
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -159,18 +158,7 @@ def test_the_core_install_crawls_and_reads_and_a_command_that_needs_an_extra_say
 
 def test_a_script_crawls_into_an_archive_through_the_library_api(serve, tmp_path):
     """The README's "Crawling from Python": the API the command line and the workers use."""
-    from tests.conftest import write_site
-
-    site = serve(
-        write_site(
-            tmp_path / "site",
-            {
-                "index.html": "<html><head><title>A post</title></head><body><article><h1>A post</h1>"
-                + "<p>Words of a post that is long enough to be kept as the main text of the page.</p>" * 5
-                + "</article></body></html>"
-            },
-        )
-    )
+    site = serve(write_site(tmp_path / "site", {"index.html": ONE_POST}))
     script = (
         "import sys\n"
         "from blogarchive.api import crawl_into\n"
