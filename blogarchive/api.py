@@ -11,6 +11,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from blogarchive.archive.errors import InvalidRequest
 from blogarchive.archive.integrity import check_footers
 from blogarchive.archive.location import locate
 from blogarchive.archive.lock import ArchiveLock
@@ -20,7 +21,10 @@ from blogarchive.pipelines.stats import WARC_ERROR
 if TYPE_CHECKING:
     from blogarchive.crawler.runner import CrawlReport
 
-__all__ = ["CrawlResult", "crawl_into", "crawl_pages"]
+__all__ = ["ARCHIVE_SETTINGS", "CrawlResult", "crawl_into", "crawl_pages"]
+
+#: the settings that name the archive a crawl writes and who holds it: `crawl_into` sets them
+ARCHIVE_SETTINGS = ("ARCHIVE_DIR", "ARCHIVE_S3_ENDPOINT", "ARCHIVE_CRAWL_ID", "ARCHIVE_LOCK_HELD")
 
 
 @dataclass(frozen=True)
@@ -40,19 +44,22 @@ def crawl_into(
     follow: bool = True,
     settings: dict[str, Any] | None = None,
     s3_endpoint: str | None = None,
+    lock_held: bool = False,
 ) -> CrawlResult:
     """Crawl `urls` into the archive at `out` (a folder or s3://bucket/prefix), holding its lock.
 
-    With ARCHIVE_LOCK_HELD true in `settings` the caller holds the lock already (a worker
-    holds its site's Redis lock) and no archive lock is taken. Raises ArchiveError (and its
+    With `lock_held` the caller holds the archive already (a worker holds its site's Redis
+    lock) and no archive lock is taken. The archive settings (ARCHIVE_DIR, ...) are this
+    function's to set: InvalidRequest if `settings` names one. Raises ArchiveError (and its
     subclasses: LockHeld, DamagedFile, ...) when the crawl cannot start.
     """
     settings = dict(settings or {})
+    if named := sorted(set(settings) & set(ARCHIVE_SETTINGS)):
+        raise InvalidRequest(f"{', '.join(named)} cannot be set: the archive is --out (and its lock is blogarchive's)")
     root = prepare_archive_dir(locate(out, s3_endpoint))
     check_footers(root)  # a damaged archive: one line naming the file, and no crawl
-    crawl_id = settings.get("ARCHIVE_CRAWL_ID") or new_crawl_id()
-    caller_holds_lock = str(settings.get("ARCHIVE_LOCK_HELD", "")).lower() in ("1", "true", "yes")
-    with nullcontext() if caller_holds_lock else ArchiveLock(root, crawl_id):
+    crawl_id = new_crawl_id()
+    with nullcontext() if lock_held else ArchiveLock(root, crawl_id):
         report = crawl_pages(
             urls,
             follow=follow,

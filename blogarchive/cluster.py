@@ -171,7 +171,7 @@ def make_app(
             if is_remote(out):
                 # the Redis lock we hold is the site's lock: an object store's lease left by a
                 # killed crawl would hold up the resume until it lapsed
-                command += ["-s", "ARCHIVE_LOCK_HELD=true"]
+                command += ["--lock-held"]
                 if s3_endpoint:
                     command += ["--s3-endpoint", s3_endpoint]
             else:

@@ -112,6 +112,12 @@ def one_line_error(result, *needles):
         (["get", "http://127.0.0.1:9/", "--print", "-s", 'CRAWL_HOST_PROXIES={{"localhost": 1}}'], "host -> proxy URL"),
         (["get", "http://%6c%6f%63%61%6c%68%6f%73%74:9/", "--print"], "not a valid host"),
         (["demo", "--out", ""], "--out"),
+        # the archive and its lock are blogarchive's to set: not a way around the lock
+        (
+            ["get", "http://127.0.0.1:9/", "--out", "{out}", "-s", "ARCHIVE_LOCK_HELD=1"],
+            "ARCHIVE_LOCK_HELD cannot be set",
+        ),
+        (["get", "http://127.0.0.1:9/", "--print", "-s", "ARCHIVE_DIR={out}"], "ARCHIVE_DIR cannot be set"),
     ],
 )
 def test_user_mistakes(tmp_path, args, needle):

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from blogarchive.api import crawl_into, crawl_pages
+from blogarchive.api import ARCHIVE_SETTINGS, crawl_into, crawl_pages
 from blogarchive.archive.reader import summarize
 from blogarchive.archive.writer import check_archive_dir
 from blogarchive.exits import FOR_STATUS
@@ -107,7 +107,9 @@ def cmd_crawl(args: argparse.Namespace, follow: bool) -> int:
         report = crawl_pages(urls, follow=follow, settings=settings)
         check_printed(report.stats)
         return FOR_STATUS[report.status()[0]]
-    result = crawl_into(args.out, urls, follow=follow, settings=settings, s3_endpoint=args.s3_endpoint)
+    result = crawl_into(
+        args.out, urls, follow=follow, settings=settings, s3_endpoint=args.s3_endpoint, lock_held=args.lock_held
+    )
     print(result.line, file=sys.stderr if settings["PRINT_TEXT"] else sys.stdout)
     check_printed(result.stats)
     return FOR_STATUS[result.status]
@@ -118,6 +120,8 @@ def crawl_request(args: argparse.Namespace, follow: bool) -> tuple[list[str], di
     is fetched or written; UsageError for the first mistake."""
     urls = gather_urls(args)
     overrides: dict[str, Any] = parse_settings(args.set)
+    if named := sorted(set(overrides) & set(ARCHIVE_SETTINGS)):
+        raise UsageError(f"{', '.join(named)} cannot be set: the archive is --out (and its lock is blogarchive's)")
     print_text = getattr(args, "print_text", False)
     if not args.out and not print_text:
         raise UsageError("give --out DIR, or --print to write the text to stdout")

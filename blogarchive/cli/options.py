@@ -106,6 +106,8 @@ def add_fetch_options(parser: argparse.ArgumentParser, out_required: bool) -> No
         help="let links and redirects lead to private, loopback and link-local addresses "
         "(by default only the start URLs' own hosts may be private)",
     )
+    # a worker holds its site's lock in Redis and says so; not for people, so not in --help
+    parser.add_argument("--lock-held", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("-v", "--verbose", action="store_true", help="log what Scrapy does")
 
 
