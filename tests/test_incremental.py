@@ -218,6 +218,11 @@ def test_a_recrawl_that_finds_nothing_new_has_finished(serve, tmp_path, how):
         assert "skipped as recent 3" in result.stdout
     else:
         assert dict(row["counts"])["not_modified"] == 3 and row["skipped_dated"] == row["skipped_recent"] == 0
+    # `stats` says of the crawl what its summary line said
+    stats = run_blogarchive("stats", str(out)).stdout
+    crawl_line = next(line for line in stats.splitlines() if row["crawl_id"] in line)
+    skipped = {"sitemap-dates": "skipped as unchanged by date 3", "revisit-after": "skipped as recent 3"}.get(how)
+    assert (skipped in crawl_line) if skipped else "skipped" not in crawl_line, crawl_line
 
 
 def test_a_crawl_that_robots_txt_denies_entirely_has_failed_and_says_why(serve, tmp_path):

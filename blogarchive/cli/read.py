@@ -149,9 +149,15 @@ def format_summary(root: str, summary: ArchiveSummary) -> str:
     lines = [f"{name:<10} {value}" for name, value in rows]
     for crawl in summary.crawls[-10:]:
         took = (crawl["finished_at"] - crawl["started_at"]).total_seconds() if crawl["finished_at"] else None
+        skipped = {  # the known pages it did not ask for, as its summary line said
+            "skipped as unchanged by date": crawl.get("skipped_dated") or 0,
+            "skipped as recent": crawl.get("skipped_recent") or 0,
+        }
+        tail = " · ".join(f"{what} {n}" for what, n in skipped.items() if n)
         lines.append(
             f"  {crawl['crawl_id']}  {crawl['status']:<11} {crawl['started_at']:%Y-%m-%d %H:%M:%S}"
             f"  {f'{took:.1f}s' if took is not None else '-':>7}  {_counts(dict(crawl['counts'] or []))}"
+            + (f" · {tail}" if tail else "")
         )
     if len(summary.crawls) > 10:
         lines.insert(len(rows), f"  ({len(summary.crawls) - 10} older crawls not shown)")
