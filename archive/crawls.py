@@ -43,8 +43,8 @@ def final_status(
     attempted = sum(n for outcome, n in page_outcomes.items() if outcome != "redirected")  # the target has its own
     if outcomes and not (seen := {k for k, n in outcomes.items() if n}) - UNANSWERED:
         listed = ", ".join(sorted(seen))
-        if all(family_of(outcome) is Family.REFUSED for outcome in seen):  # nothing went out
-            return "failed", f"no request was sent: the crawl's rules refused every URL ({listed})"
+        if all(family_of(outcome) is Family.REFUSED for outcome in seen):  # a seed, or a redirect leg, refused
+            return "failed", f"the crawl's rules refused every URL, or where it redirected ({listed})"
         return "failed", f"the site answered none of the crawl's requests ({listed})"
     if skipped or not attempted or any(page_outcomes.get(outcome) for outcome in REACHED):
         return "finished", finish_reason

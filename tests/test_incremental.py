@@ -258,9 +258,9 @@ def test_final_status_is_decided_by_what_the_crawl_reached():
     down = final_status({}, skipped=6, outcomes={"fetch_error": 2})
     assert down[0] == "failed" and "answered none" in down[1]
     assert final_status({}, skipped=6, outcomes={"fetch_error": 1, "discovered": 1})[0] == "finished"
-    # every URL refused before a request went out: no site was asked
+    # every URL, or the redirect it answered with, refused by the crawl's rules: no site failed it
     refused = final_status({"blocked": 1}, outcomes={"blocked": 1, "trap": 1})
-    assert refused == ("failed", "no request was sent: the crawl's rules refused every URL (blocked, trap)")
+    assert refused == ("failed", "the crawl's rules refused every URL, or where it redirected (blocked, trap)")
     assert "answered none" in final_status({"blocked": 1}, outcomes={"blocked": 1, "timeout": 1})[1]
 
 
