@@ -21,7 +21,7 @@ from blogarchive.pipelines.stats import WARC_ERROR
 if TYPE_CHECKING:
     from blogarchive.crawler.runner import CrawlReport
 
-__all__ = ["ARCHIVE_SETTINGS", "CrawlResult", "crawl_into", "crawl_pages"]
+__all__ = ["ARCHIVE_SETTINGS", "CrawlResult", "check_settings", "crawl_into", "crawl_pages"]
 
 #: the settings that name the archive a crawl writes and who holds it: `crawl_into` sets them
 ARCHIVE_SETTINGS = ("ARCHIVE_DIR", "ARCHIVE_S3_ENDPOINT", "ARCHIVE_CRAWL_ID", "ARCHIVE_LOCK_HELD")
@@ -53,9 +53,7 @@ def crawl_into(
     function's to set: InvalidRequest if `settings` names one. Raises ArchiveError (and its
     subclasses: LockHeld, DamagedFile, ...) when the crawl cannot start.
     """
-    settings = dict(settings or {})
-    if named := sorted(set(settings) & set(ARCHIVE_SETTINGS)):
-        raise InvalidRequest(f"{', '.join(named)} cannot be set: the archive is --out (and its lock is blogarchive's)")
+    settings = check_settings(settings or {})
     root = prepare_archive_dir(locate(out, s3_endpoint))
     check_footers(root)  # a damaged archive: one line naming the file, and no crawl
     crawl_id = new_crawl_id()
@@ -80,6 +78,14 @@ def crawl_into(
     if notes:
         line += f" ({'; '.join(notes)})"
     return CrawlResult(status, line, report.stats)
+
+
+def check_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """A copy of `settings`; InvalidRequest if it names an archive setting (ARCHIVE_SETTINGS):
+    which archive a crawl writes, and who holds its lock, is `crawl_into`'s to decide."""
+    if named := sorted(set(settings) & set(ARCHIVE_SETTINGS)):
+        raise InvalidRequest(f"{', '.join(named)} cannot be set: the archive is --out (and its lock is blogarchive's)")
+    return dict(settings)
 
 
 def crawl_pages(urls: list[str], *, follow: bool = True, settings: dict[str, Any] | None = None) -> CrawlReport:

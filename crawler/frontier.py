@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from w3lib.url import canonicalize_url, url_query_cleaner
 
-from blogarchive.pipelines.links import without_userinfo
+from blogarchive.pipelines.links import host_of, without_userinfo
 
 if TYPE_CHECKING:
     from blogarchive.archive.state import KnownPage
@@ -215,7 +215,3 @@ class Frontier:
         """The known pages left waiting for a date (URL -> depth), taken out of the frontier."""
         waiting, self.deferred = self.deferred, {}
         return waiting
-
-
-def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()

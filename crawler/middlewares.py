@@ -15,7 +15,7 @@ from w3lib.encoding import html_body_declared_encoding, http_content_type_encodi
 from w3lib.html import get_base_url, get_meta_refresh
 
 from blogarchive.pipelines.items import FetchRecord
-from blogarchive.pipelines.links import ascii_host, effective_port, valid_host, without_userinfo
+from blogarchive.pipelines.links import ascii_host, effective_port, host_of, valid_host, without_userinfo
 
 from .addresses import blocked_reason, other_service_reason
 from .failures import BlockedAddress, InvalidAddress, Offsite
@@ -138,7 +138,7 @@ class HostProxyMiddleware:
         return cls(proxies)
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
-        proxy = self.proxies.get((urlsplit(request.url).hostname or "").lower())
+        proxy = self.proxies.get(host_of(request.url))
         ours = request.meta.get("host_proxy")  # set by us for the host this request was for
         if ours is not None and request.meta.get("proxy") == ours and proxy != ours:
             del request.meta["proxy"]  # a redirect to another host: not through this host's proxy

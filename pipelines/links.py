@@ -137,6 +137,12 @@ def ascii_host(host: str) -> str:
         return host
 
 
+def host_of(url: str) -> str:
+    """The URL's host name, lower-case ('' when it has none): the `host` column, and the key
+    of the page budget and the proxies."""
+    return (urlsplit(url).hostname or "").lower()
+
+
 def without_userinfo(url: str) -> str:
     """`url` without the user name and password that may come before its host
     (`http://user:pw@host/`): credentials in a URL are never sent nor recorded."""

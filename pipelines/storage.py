@@ -16,7 +16,6 @@ import json
 import logging
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, NotConfigured
@@ -33,6 +32,7 @@ from blogarchive.archive.writer import remove_temporaries
 
 from . import signals as project_signals
 from .items import ExtractedPage, FetchRecord
+from .links import host_of
 from .stats import SKIPPED_DATED, SKIPPED_RECENT
 
 if TYPE_CHECKING:
@@ -55,10 +55,6 @@ RECORDED_SETTINGS = (
 )
 
 
-def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
-
-
 def warc_columns(pointer: WarcPointer | None) -> dict[str, Any]:
     """The WARC pointer columns of a row (nulls without a capture)."""
     values = (pointer.filename, pointer.offset, pointer.length) if pointer is not None else (None, None, None)
@@ -69,7 +65,7 @@ def page_record(item: ExtractedPage, crawl_id: str) -> dict[str, Any]:
     page, doc = item.page, item.document
     return {
         "url": page.url,
-        "host": _host(page.url),
+        "host": host_of(page.url),
         "crawl_id": crawl_id,
         "fetched_at": page.fetched_at,
         "status": page.status,
@@ -108,7 +104,7 @@ def fetch_record(item: FetchRecord | ExtractedPage, crawl_id: str) -> dict[str, 
         page = item.page
         return {
             "url": page.url,
-            "host": _host(page.url),
+            "host": host_of(page.url),
             "crawl_id": crawl_id,
             "fetched_at": page.fetched_at,
             "kind": "page",
@@ -123,7 +119,7 @@ def fetch_record(item: FetchRecord | ExtractedPage, crawl_id: str) -> dict[str, 
         }
     return {
         "url": item.url,
-        "host": _host(item.url),
+        "host": host_of(item.url),
         "crawl_id": crawl_id,
         "fetched_at": item.fetched_at,
         "kind": item.kind,

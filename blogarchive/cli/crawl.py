@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from blogarchive.api import ARCHIVE_SETTINGS, crawl_into, crawl_pages
+from blogarchive.api import check_settings, crawl_into, crawl_pages
 from blogarchive.archive.reader import summarize
 from blogarchive.archive.writer import check_archive_dir
 from blogarchive.exits import FOR_STATUS
@@ -119,9 +119,7 @@ def crawl_request(args: argparse.Namespace, follow: bool) -> tuple[list[str], di
     """The start URLs and the settings a `crawl` or `get` asks for, checked before anything
     is fetched or written; UsageError for the first mistake."""
     urls = gather_urls(args)
-    overrides: dict[str, Any] = parse_settings(args.set)
-    if named := sorted(set(overrides) & set(ARCHIVE_SETTINGS)):
-        raise UsageError(f"{', '.join(named)} cannot be set: the archive is --out (and its lock is blogarchive's)")
+    overrides: dict[str, Any] = check_settings(parse_settings(args.set))
     print_text = getattr(args, "print_text", False)
     if not args.out and not print_text:
         raise UsageError("give --out DIR, or --print to write the text to stdout")

@@ -32,7 +32,7 @@ from w3lib.url import safe_url_string
 
 from blogarchive.pipelines import signals as project_signals
 from blogarchive.pipelines.items import ExtractedPage, FetchedPage, FetchRecord
-from blogarchive.pipelines.links import ascii_host, effective_port, without_userinfo
+from blogarchive.pipelines.links import ascii_host, effective_port, host_of, without_userinfo
 from blogarchive.pipelines.stats import PAGE_OUTCOME, SKIPPED_DATED, SKIPPED_RECENT
 
 from .. import discovery
@@ -40,7 +40,7 @@ from ..addresses import PublicAddressResolver
 from ..encoding import binary_share, decode_body
 from ..failures import FamilyHeld, OverPageBudget, TrapURL, classify
 from ..families import FamilyBudget
-from ..frontier import Fresh, Frontier, PageBudget, RevisitPolicy, Trap, TrapGuards, host_of
+from ..frontier import Fresh, Frontier, PageBudget, RevisitPolicy, Trap, TrapGuards
 from ..middlewares import host_allowed
 
 if TYPE_CHECKING:
@@ -139,15 +139,13 @@ class BlogSpider(Spider):
         crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(spider.report_families, signal=project_signals.archive_closing)
         #: the hosts this crawl may find at private addresses: the ones it was given
-        spider.seed_hosts = {(urlsplit(u).hostname or "").lower() for u in spider.start_urls}
+        spider.seed_hosts = {host_of(u) for u in spider.start_urls}
         #: and the ports they were given on: a private start host's other ports are other services
         for url in spider.start_urls:
-            spider.seed_ports.setdefault((urlsplit(url).hostname or "").lower(), set()).add(effective_port(url))
+            spider.seed_ports.setdefault(host_of(url), set()).add(effective_port(url))
         #: the proxies it was told to use for some hosts (CRAWL_HOST_PROXIES: the demo's server):
         #: it may connect to them wherever they are, but no URL may lead there
-        spider.proxy_hosts = {
-            (urlsplit(p).hostname or "").lower() for p in settings.getdict("CRAWL_HOST_PROXIES").values()
-        }
+        spider.proxy_hosts = {host_of(p) for p in settings.getdict("CRAWL_HOST_PROXIES").values()}
         hosts = {urlsplit(u).hostname for u in spider.start_urls} | {
             ascii_host(h) for h in settings.getlist("CRAWL_ALLOW_HOSTS")
         }
