@@ -1,7 +1,7 @@
 """Exceptions of the archive library and the layers above it.
 
 Every error the library raises on purpose is an ArchiveError; the command line maps
-each class to an exit status in one place (`blogarchive.exits.exit_for`).
+each class to an exit status in one place (`blogarchive.archive.exits.exit_for`).
 """
 
 from __future__ import annotations

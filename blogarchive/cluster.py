@@ -35,8 +35,8 @@ from urllib.parse import urlsplit
 
 from celery import Celery
 
+from blogarchive.archive.exits import STATUS_FOR, Exit
 from blogarchive.archive.location import is_remote
-from blogarchive.exits import STATUS_FOR, Exit
 
 __all__ = ["make_app", "refused_settings", "site_folder", "site_key", "LOCK_PREFIX", "STATUS_KEY"]
 

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from scrapy.settings import BaseSettings, default_settings
 
 from blogarchive.archive.errors import InvalidRequest
+from blogarchive.pipelines.dates import parse_duration
 
 __all__ = ["check_overrides", "known_settings", "setting_reads"]
 
@@ -104,6 +105,9 @@ _EXPECTED = {
 }
 
 
+#: settings that take a duration as the options do: seconds, or 90s, 30m, 6h, 2d, 1w
+DURATION_SETTINGS = frozenset({"CRAWL_REVISIT_AFTER"})
+
 #: settings whose numbers are counts, sizes, delays or timeouts: never below 0 (a negative
 #: timeout or interval raises deep inside Scrapy or Twisted; 0 requests at once never ends)
 _NON_NEGATIVE = (
@@ -162,6 +166,14 @@ def _check_bounds(name: str, value: str, getter: str | None) -> None:
         raise ValueError(f"a number {span}")
 
 
+def _check_duration(value: str) -> None:
+    """ValueError (what the setting takes) for a value that is not a duration as the options take it."""
+    try:
+        parse_duration(value)
+    except ValueError:
+        raise ValueError("a duration: seconds, or 90s, 30m, 6h, 2d, 1w, at most a century") from None
+
+
 def _check_proxies(value: str) -> None:
     """CRAWL_HOST_PROXIES: host -> http(s) proxy URL."""
     for host, proxy in BaseSettings({"P": value}).getdict("P").items():
@@ -180,6 +192,10 @@ def check_overrides(overrides: Mapping[str, str]) -> dict[str, str]:
             hint = f" (did you mean {close[0]}?)" if close else ""
             raise InvalidRequest(f"unknown setting {name}{hint}")
         try:
+            if name in DURATION_SETTINGS:
+                _check_duration(value)
+                checked[name] = value
+                continue
             checked[name] = _parse(name, value, known.get(name))
             _check_bounds(name, value, _type_getter(known.get(name)))
             if name == "CRAWL_HOST_PROXIES":

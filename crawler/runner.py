@@ -50,6 +50,13 @@ class CrawlReport:
         }
 
 
+def crawl_status(stats: dict[str, Any]) -> str:
+    """What became of a crawl, from its stats: the archive's verdict (its `crawls` row's
+    status, or LOCKED), else, without an archive, the rule of that row applied to the pages
+    the spider saw."""
+    return stats.get("archive/crawl_status") or CrawlReport(None, stats, 0.0).status()[0]
+
+
 def project_settings(overrides: dict[str, Any] | None = None) -> Settings:
     """blogarchive.crawler.settings with `overrides` on top, as `scrapy crawl -s` would set them."""
     settings = Settings()

@@ -8,6 +8,8 @@ module; command-line options map onto these names.
 BOT_NAME = "blogarchive"
 SPIDER_MODULES = ["blogarchive.crawler.spiders"]
 NEWSPIDER_MODULE = "blogarchive.crawler.spiders"
+# `scrapy crawl` that exits as `blogarchive crawl` does (0, 1, 3; 75 when the archive is held)
+COMMANDS_MODULE = "blogarchive.crawler.commands"
 
 # --- politeness -----------------------------------------------------------
 # A User-Agent that names the project and where to read about it.
@@ -84,8 +86,11 @@ TWISTED_DNS_RESOLVER = "blogarchive.crawler.addresses.PublicAddressResolver"
 # Hosts whose requests go through an HTTP proxy of their own: {"host": "http://proxy:port"}
 # (`blogarchive demo` serves its fixed host name this way from any free loopback port).
 CRAWL_HOST_PROXIES: dict[str, str] = {}
+# A file of start URLs, one a line (# starts a comment), besides -a url=... (`--input-file`).
+CRAWL_INPUT_FILE = ""
 # Re-check a known page without a sitemap or feed date only when its last capture is
-# older than this many seconds (0: re-check every known page, with a conditional request).
+# older than this: seconds, or 90s, 30m, 6h, 2d, 1w (0: re-check every known page, with a
+# conditional request).
 CRAWL_REVISIT_AFTER = 0
 # Query parameters removed from links before they are requested: they share, reply or track.
 CRAWL_STRIP_PARAMS = [

@@ -8,11 +8,12 @@ and spare a page that changed that day).
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime, time, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
-__all__ = ["EARLIEST", "parse_date", "parse_feed_date"]
+__all__ = ["EARLIEST", "MAX_DURATION", "parse_date", "parse_duration", "parse_feed_date"]
 
 #: no blog post is older (a page's date before this is a template's or a parser's mistake)
 EARLIEST = datetime(1995, 1, 1, tzinfo=timezone.utc)
@@ -57,3 +58,27 @@ def _read(value: str | None, *, lenient: bool) -> datetime | None:
             except (TypeError, ValueError, IndexError):
                 return None
     return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed
+
+
+#: seconds in each unit a duration may be written in
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+#: the longest duration a setting or option takes: a century
+MAX_DURATION = 36500 * 86400.0
+
+
+def parse_duration(value: str | float) -> float:
+    """Seconds in '90', '90s', '30m', '6h', '2d' or '1w' (or a number of seconds): what
+    `--revisit-after` and CRAWL_REVISIT_AFTER take. ValueError (what was expected) otherwise."""
+    text = str(value).strip().lower()
+    unit = DURATION_UNITS.get(text[-1:], None)
+    try:
+        seconds = float(text[:-1] if unit else text) * (unit or 1)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds):
+        raise ValueError(f"{value!r} is not a duration like 90s, 30m, 6h, 2d or 1w")
+    if seconds < 0:
+        raise ValueError(f"{value} is negative")
+    if seconds > MAX_DURATION:
+        raise ValueError(f"{value} is longer than {MAX_DURATION // 86400:.0f} days")
+    return seconds

@@ -15,6 +15,8 @@ from lxml import etree
 from w3lib.html import get_base_url
 from w3lib.url import safe_url_string
 
+from blogarchive.archive.errors import InvalidRequest
+
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
@@ -155,3 +157,28 @@ def without_userinfo(url: str) -> str:
     if "@" not in parts.netloc:
         return url
     return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+#: the largest --input-file (CRAWL_INPUT_FILE) read: two million URLs of 60 characters
+MAX_INPUT_FILE_BYTES = 128 * 1024 * 1024
+
+
+def read_url_file(path: str) -> list[str]:
+    """URLs of a file, one a line; blank lines and # comments are skipped. A file past
+    MAX_INPUT_FILE_BYTES (/dev/zero, a disk image given by mistake) is refused unread."""
+    try:
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_INPUT_FILE_BYTES + 1)
+        if len(data) > MAX_INPUT_FILE_BYTES:
+            raise InvalidRequest(
+                f"input file {path} is larger than {MAX_INPUT_FILE_BYTES // 2**20} MB: "
+                "is it a list of URLs, one a line?"
+            )
+        text = data.decode("utf-8")
+    except FileNotFoundError:
+        raise InvalidRequest(f"input file {path} does not exist") from None
+    except IsADirectoryError:
+        raise InvalidRequest(f"input file {path} is a directory") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidRequest(f"cannot read input file {path}: {exc}") from None
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]

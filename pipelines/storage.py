@@ -23,8 +23,9 @@ from scrapy.utils.defer import deferred_from_coro
 
 from blogarchive.archive import ArchiveError, ArchiveWriter, new_crawl_id
 from blogarchive.archive.crawls import crawl_row, final_status, mark_dead_crawls
+from blogarchive.archive.exits import LOCKED
 from blogarchive.archive.location import locate
-from blogarchive.archive.lock import ArchiveLock
+from blogarchive.archive.lock import ArchiveLock, LockHeld
 from blogarchive.archive.schema import WARC_COLUMNS
 from blogarchive.archive.state import load_state
 from blogarchive.archive.warc import WarcPointer, WarcSegments
@@ -143,6 +144,8 @@ class ArchiveStoragePipeline:
         self.started_at = datetime.now(timezone.utc)
         self.seeds: list[str] = []
         self.failure: str | None = None
+        #: another crawl held the archive: this one touches nothing there
+        self.locked_out = False
         #: outcomes (of every kind, and of pages) of the committed rows, set as the crawl closes
         self.counts: dict[str, int] = {}
         self.page_outcomes: dict[str, int] = {}
@@ -178,7 +181,16 @@ class ArchiveStoragePipeline:
 
     def open_spider(self) -> None:
         if self.lock is not None:
-            self.lock.acquire()
+            try:
+                self.lock.acquire()
+            except LockHeld as exc:
+                # another crawl writes this archive (`scrapy crawl`, Scrapyd: nothing above took
+                # the lock): this one writes nothing there, not even a row, and ends at once
+                self.locked_out = True
+                self.crawler.stats.set_value("archive/crawl_status", LOCKED)
+                self.crawler.stats.set_value("archive/crawl_reason", str(exc))
+                logger.error("%s", exc)
+                raise CloseSpider("archive_locked") from None
         try:
             self._open_archive()
         except ArchiveError as exc:
@@ -210,7 +222,7 @@ class ArchiveStoragePipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, (ExtractedPage, FetchRecord)):
             return item
-        if self.failure:
+        if self.failure or self.locked_out:
             return item  # the crawl is closing; the error was logged once
         record = fetch_record(item, self.writer.crawl_id)
         try:
@@ -229,6 +241,8 @@ class ArchiveStoragePipeline:
         self.process_item(record)
 
     def close_spider(self) -> None:
+        if self.locked_out:
+            return
         if self.failure:
             self.writer.abandon()  # what is buffered cannot be written either
             return
@@ -243,6 +257,8 @@ class ArchiveStoragePipeline:
             self.writer.abandon()
 
     def spider_closed(self, reason: str) -> None:
+        if self.locked_out:
+            return  # the archive is the other crawl's: no row, no lock to release
         self._count_committed()
         status, why = self._final_status(reason)
         self.crawler.stats.set_value("archive/crawl_status", status)

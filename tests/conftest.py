@@ -313,6 +313,7 @@ SLOW_MODULES = frozenset(
         "test_layering",
         "test_object_store",
         "test_safety",
+        "test_scrapy_route",
         "test_warc",
     }
 )

@@ -88,7 +88,10 @@ def one_line_error(result, *needles):
         (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "--revisit-after", "inf"], "not a duration"),
         (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "--revisit-after", "1e400w"], "not a duration"),
         (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "--revisit-after", "99999999w"], "longer than 36500 days"),
-        (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "-s", "CRAWL_REVISIT_AFTER=nan"], "expected a number"),
+        (
+            ["crawl", "http://127.0.0.1:9/", "--out", "{out}", "-s", "CRAWL_REVISIT_AFTER=nan"],
+            "expected a duration: seconds, or 90s",
+        ),
         (["crawl", "http://127.0.0.1:9/", "--out", "{out}", "-s", "DOWNLOAD_DELAY=inf"], "expected a number"),
         (["get", "http://127.0.0.1:9/", "--out", "{out}/x\udcff"], "is not valid UTF-8"),
         (["history", "{out}", "http://x/\udcff"], "is not valid UTF-8"),
@@ -296,8 +299,8 @@ def test_a_folder_without_an_archive_is_said_so_by_every_reader(tmp_path, versio
 
 
 def test_one_exit_status_table_in_the_readme_and_in_help():
+    from blogarchive.archive.exits import MEANINGS
     from blogarchive.cli.options import exit_code_help
-    from blogarchive.exits import MEANINGS
 
     readme = (ROOT / "README.md").read_text()
     for code, meaning in MEANINGS.items():

@@ -2,7 +2,7 @@
 
 One module per group of commands (`crawl`, `read`, `view`, `cluster`), each adding its
 parsers and naming the function that runs each command. Errors become one line on stderr
-and the exit status `blogarchive.exits.exit_for` gives them. Nothing here loads Scrapy:
+and the exit status `blogarchive.archive.exits.exit_for` gives them. Nothing here loads Scrapy:
 the crawl commands load the Scrapy project only when they run.
 """
 
@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from blogarchive.archive.errors import ArchiveError
-from blogarchive.exits import Exit, exit_for
+from blogarchive.archive.exits import Exit, exit_for
 
 from . import cluster, crawl, read, view
 from .options import PROG, Parser, UsageError

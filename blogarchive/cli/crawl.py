@@ -12,9 +12,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from blogarchive.api import check_settings, crawl_into, crawl_pages
+from blogarchive.archive.exits import FOR_STATUS
 from blogarchive.archive.reader import summarize
 from blogarchive.archive.writer import check_archive_dir
-from blogarchive.exits import FOR_STATUS
 from blogarchive.pipelines.stats import PRINT_ERROR
 
 from .options import (

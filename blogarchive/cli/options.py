@@ -4,7 +4,6 @@ URLs, input files and settings, all pure (nothing is fetched or written)."""
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
@@ -12,9 +11,10 @@ from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from blogarchive.archive.errors import InvalidRequest
+from blogarchive.archive.exits import MEANINGS
 from blogarchive.archive.location import Location, locate
-from blogarchive.exits import MEANINGS
-from blogarchive.pipelines.links import valid_host
+from blogarchive.pipelines.dates import parse_duration
+from blogarchive.pipelines.links import read_url_file, valid_host
 
 PROG = "blogarchive"
 
@@ -111,29 +111,12 @@ def add_fetch_options(parser: argparse.ArgumentParser, out_required: bool) -> No
     parser.add_argument("-v", "--verbose", action="store_true", help="log what Scrapy does")
 
 
-UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
 def duration(value: str) -> float:
-    """Seconds in '90', '90s', '30m', '6h', '2d' or '1w'."""
-    text = value.strip().lower()
-    unit = UNITS.get(text[-1:], None)
-    number = text[:-1] if unit else text
+    """Seconds in '90', '90s', '30m', '6h', '2d' or '1w' (blogarchive.pipelines.dates.parse_duration)."""
     try:
-        seconds = float(number) * (unit or 1)
-    except ValueError:
-        seconds = math.nan
-    if not math.isfinite(seconds):
-        raise argparse.ArgumentTypeError(f"{value!r} is not a duration like 90s, 30m, 6h, 2d or 1w") from None
-    if seconds < 0:
-        raise argparse.ArgumentTypeError(f"{value} is negative")
-    if seconds > MAX_DURATION:
-        raise argparse.ArgumentTypeError(f"{value} is longer than {MAX_DURATION // 86400:.0f} days")
-    return seconds
-
-
-#: the longest duration an option takes: a century
-MAX_DURATION = 36500 * 86400.0
+        return parse_duration(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def positive_duration(value: str) -> float:
@@ -194,31 +177,6 @@ def check_url(url: str) -> str:
 #: the longest URL taken from the command line or an input file (the crawl's own bound
 #: on links, CRAWL_MAX_URL_LENGTH, is 2,083)
 MAX_URL_CHARS = 8192
-
-
-#: the largest --input-file read: two million URLs of 60 characters
-MAX_INPUT_FILE_BYTES = 128 * 1024 * 1024
-
-
-def read_url_file(path: str) -> list[str]:
-    """URLs of a file, one a line; blank lines and # comments are skipped. A file past
-    MAX_INPUT_FILE_BYTES (/dev/zero, a disk image given by mistake) is refused unread."""
-    try:
-        with open(path, "rb") as stream:
-            data = stream.read(MAX_INPUT_FILE_BYTES + 1)
-        if len(data) > MAX_INPUT_FILE_BYTES:
-            raise UsageError(
-                f"input file {path} is larger than {MAX_INPUT_FILE_BYTES // 2**20} MB: "
-                "is it a list of URLs, one a line?"
-            )
-        text = data.decode("utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"input file {path} does not exist") from None
-    except IsADirectoryError:
-        raise UsageError(f"input file {path} is a directory") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read input file {path}: {exc}") from None
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 
 
 def parse_settings(pairs: Sequence[str]) -> dict[str, str]:

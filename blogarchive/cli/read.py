@@ -10,11 +10,11 @@ from typing import Any
 
 import pyarrow.compute as pc
 
+from blogarchive.archive.exits import Exit
 from blogarchive.archive.export import export
 from blogarchive.archive.integrity import verify
 from blogarchive.archive.lock import ArchiveLock
 from blogarchive.archive.reader import ArchiveSummary, page_history, read_fetches, summarize
-from blogarchive.exits import Exit
 
 from .options import UsageError, add_archive_argument, archive_to_read
 

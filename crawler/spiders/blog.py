@@ -31,8 +31,9 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from w3lib.url import safe_url_string
 
 from blogarchive.pipelines import signals as project_signals
+from blogarchive.pipelines.dates import parse_duration
 from blogarchive.pipelines.items import ExtractedPage, FetchedPage, FetchRecord
-from blogarchive.pipelines.links import ascii_host, effective_port, host_of, without_userinfo
+from blogarchive.pipelines.links import ascii_host, effective_port, host_of, read_url_file, without_userinfo
 from blogarchive.pipelines.stats import PAGE_OUTCOME, SKIPPED_DATED, SKIPPED_RECENT
 
 from .. import discovery
@@ -65,6 +66,12 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _seeds(urls: list[str]) -> list[str]:
+    """Start URLs as requested, once each: no credentials, and an international host name in
+    its ASCII (IDNA) spelling, the one Scrapy sends and the scope rules compare."""
+    return list(dict.fromkeys(safe_url_string(without_userinfo(url.strip())) for url in urls))
+
+
 def _header(response: Response, name: str) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
@@ -86,11 +93,7 @@ class BlogSpider(Spider):
             given += urls.split()
         elif urls:
             given += list(urls)
-        if not given:
-            raise ValueError("give the start URL: -a url=https://blog.example/")
-        # as requested: no credentials, and an international host name in its ASCII (IDNA)
-        # spelling, the one Scrapy sends and the scope rules compare
-        self.start_urls = [safe_url_string(without_userinfo(url.strip())) for url in given]
+        self.start_urls = _seeds(given)
         self._follow_arg = follow
         self.follow = True
         self.frontier = Frontier()
@@ -109,6 +112,10 @@ class BlogSpider(Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> BlogSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
+        if path := settings.get("CRAWL_INPUT_FILE"):  # what --input-file gives `blogarchive crawl`
+            spider.start_urls = _seeds([*spider.start_urls, *read_url_file(path)])
+        if not spider.start_urls:
+            raise ValueError("give the start URL: -a url=https://blog.example/ (or -s CRAWL_INPUT_FILE=FILE)")
         follow = spider._follow_arg
         if isinstance(follow, str):
             follow = follow.strip().lower() not in ("0", "false", "no", "off")
@@ -122,8 +129,7 @@ class BlogSpider(Spider):
                 settings.getint("CRAWL_MAX_QUERY_PARAMS"),
                 settings.getint("CRAWL_MAX_PATH_REPEATS"),
             ),
-            # at most a century: a longer timedelta would overflow when taken from today
-            policy=RevisitPolicy(timedelta(seconds=min(settings.getfloat("CRAWL_REVISIT_AFTER"), 36500 * 86400))),
+            policy=RevisitPolicy(timedelta(seconds=parse_duration(settings.get("CRAWL_REVISIT_AFTER") or 0))),
             strip_params=settings.getlist("CRAWL_STRIP_PARAMS"),
             allowed=spider._allowed,
         )

@@ -1,15 +1,16 @@
 """Exit statuses, for schedulers (cron, systemd, Scrapyd, Celery): the one table of them.
 
-The command line returns them; the cluster's crawl task reads them back from the crawl
-process it started; `--help` and the README show `MEANINGS`.
+`blogarchive` and `scrapy crawl blog` return them; the cluster's crawl task reads them back
+from the crawl process it started; `--help` and the README show `MEANINGS`. They live with
+the archive because they say what became of a crawl of it, whichever command ran it.
 """
 
 from __future__ import annotations
 
 from enum import IntEnum
 
-from blogarchive.archive.errors import ArchiveError, InvalidRequest
-from blogarchive.archive.lock import LockHeld
+from .errors import ArchiveError, InvalidRequest
+from .lock import LockHeld
 
 
 class Exit(IntEnum):
@@ -32,8 +33,10 @@ MEANINGS = {
     Exit.LOCKED: "another crawl holds the archive (EX_TEMPFAIL): try again later",
 }
 
-#: a crawl's status (its row in `crawls`) and the exit status that says it
-FOR_STATUS = {"finished": Exit.FINISHED, "failed": Exit.FAILED, "interrupted": Exit.INTERRUPTED}
+#: what a crawl that found its archive held reports (it writes nothing there: no `crawls` row)
+LOCKED = "locked"
+#: a crawl's status (its row in `crawls`, or LOCKED) and the exit status that says it
+FOR_STATUS = {"finished": Exit.FINISHED, "failed": Exit.FAILED, "interrupted": Exit.INTERRUPTED, LOCKED: Exit.LOCKED}
 STATUS_FOR: dict[int, str] = {code: status for status, code in FOR_STATUS.items()}
 
 
