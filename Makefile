@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-fast check install clean
+.PHONY: demo test test-fast check install egg clean
 
 install: $(VENV)/.installed
 
@@ -33,5 +33,10 @@ test: check
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow"
 
+# the egg Scrapyd runs (`scrapyd-deploy --egg dist/blogarchive-*.egg`): the project's code and its
+# `scrapy.settings` entry point; its dependencies come from the environment Scrapyd runs in
+egg: install
+	$(BIN)/python -c "from setuptools import setup; setup(script_args=['-q', 'bdist_egg', '-d', 'dist'])"
+
 clean:
-	rm -rf $(VENV) demo-archive
+	rm -rf $(VENV) demo-archive dist build

@@ -314,6 +314,7 @@ SLOW_MODULES = frozenset(
         "test_object_store",
         "test_safety",
         "test_scrapy_route",
+        "test_scrapyd",
         "test_warc",
     }
 )
