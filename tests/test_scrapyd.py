@@ -65,6 +65,13 @@ def scrapyd(tmp_path):
         server.wait()
 
 
+def crawl_job(base: str, url: str, out: Path, *settings: str) -> str:
+    """Schedule `blog` on `url` into the archive `out` through Scrapyd's JSON API; its job id."""
+    data = [("project", "blogarchive"), ("spider", "blog"), ("url", url), ("setting", f"ARCHIVE_DIR={out}")]
+    data += [("setting", setting) for setting in ("DOWNLOAD_DELAY=0", *settings)]
+    return call(base, "schedule.json", data)["jobid"]
+
+
 def wait_for(base: str, job: str, timeout: float = 180) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -108,35 +115,14 @@ def test_deploy_to_scrapyd_and_crawl_through_its_api(scrapyd, serve, tmp_path):
 
     site = serve(write_site(tmp_path / "site", {"index.html": POST}))
     out = tmp_path / "archive"
-    job = call(
-        base,
-        "schedule.json",
-        [
-            ("project", "blogarchive"),
-            ("spider", "blog"),
-            ("url", site.url("/")),
-            ("setting", f"ARCHIVE_DIR={out}"),
-            ("setting", "DOWNLOAD_DELAY=0"),
-        ],
-    )["jobid"]
+    job = crawl_job(base, site.url("/"), out)
     wait_for(base, job)
     assert duck(out, "SELECT title, word_count > 0 FROM pages") == [("A post", True)]
     assert archive.read_crawls(out)["status"].to_pylist() == ["finished"]
 
     # a site that is down: the job's log and the crawls table both say failed
     down_out = tmp_path / "down"
-    job = call(
-        base,
-        "schedule.json",
-        [
-            ("project", "blogarchive"),
-            ("spider", "blog"),
-            ("url", f"http://127.0.0.1:{free_port()}/"),
-            ("setting", f"ARCHIVE_DIR={down_out}"),
-            ("setting", "DOWNLOAD_DELAY=0"),
-            ("setting", "RETRY_TIMES=0"),
-        ],
-    )["jobid"]
+    job = crawl_job(base, f"http://127.0.0.1:{free_port()}/", down_out, "RETRY_TIMES=0")
     wait_for(base, job)
     log = (home / "logs" / "blogarchive" / "blog" / f"{job}.log").read_text()
     assert "'archive/crawl_status': 'failed'" in log
