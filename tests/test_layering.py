@@ -145,6 +145,9 @@ def test_the_core_install_crawls_and_reads_and_a_command_that_needs_an_extra_say
     assert "stored 1" in crawl.stdout
     export = run("export", "archive", "--format", "jsonl")
     assert export.returncode == 0 and '"title": "A post"' in export.stdout, export.stderr
+    demo = run("demo", "--out", "demo-archive")  # its closing hints name the extra its report and serve need
+    assert demo.returncode == 0, demo.stderr
+    assert "pip install 'blogarchive[ui]'" in demo.stdout.split("see it:")[1]
     for args, extra in (
         (["serve", "archive", "--port", "0"], "ui"),
         (["report", "archive"], "ui"),

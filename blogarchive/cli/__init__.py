@@ -17,20 +17,9 @@ from blogarchive.archive.errors import ArchiveError
 from blogarchive.archive.exits import Exit, exit_for
 
 from . import cluster, crawl, read, view
-from .options import PROG, Parser, UsageError
+from .options import EXTRA_OF, PROG, Parser, UsageError
 
 __all__ = ["build_parser", "main"]
-
-#: the optional libraries a command may need, and the extra (pyproject.toml) that installs each
-EXTRA_OF = {
-    "celery": "cluster",
-    "kombu": "cluster",
-    "redis": "cluster",
-    "flask": "ui",
-    "werkzeug": "ui",
-    "jinja2": "ui",
-    "matplotlib": "ui",
-}
 
 
 def build_parser() -> Parser:

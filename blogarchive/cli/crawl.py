@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import shutil
 import sys
@@ -22,6 +21,7 @@ from .options import (
     add_fetch_options,
     duration,
     epilog,
+    extra_installed,
     gather_urls,
     host_name,
     non_negative,
@@ -173,7 +173,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         (f"{command_name()} report {args.out} -o report.html", "charts, in one offline file"),
         (f"{command_name()} serve {args.out}", "browse posts and their versions at http://127.0.0.1:8080/"),
     ]
-    if not all(importlib.util.find_spec(module) for module in ("flask", "matplotlib")):
+    if not extra_installed("ui"):
         hints = [("pip install 'blogarchive[ui]'", "first: report and serve need the [ui] extra"), *hints]
     width = max(len(command) for command, _ in hints)
     print("\nsee it:")

@@ -4,6 +4,7 @@ URLs, input files and settings, all pure (nothing is fetched or written)."""
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
@@ -17,6 +18,22 @@ from blogarchive.pipelines.dates import parse_duration
 from blogarchive.pipelines.links import read_url_file, valid_host
 
 PROG = "blogarchive"
+
+#: the optional libraries a command may need, and the extra (pyproject.toml) that installs each
+EXTRA_OF = {
+    "celery": "cluster",
+    "kombu": "cluster",
+    "redis": "cluster",
+    "flask": "ui",
+    "werkzeug": "ui",
+    "jinja2": "ui",
+    "matplotlib": "ui",
+}
+
+
+def extra_installed(extra: str) -> bool:
+    """Whether every library of `extra` (EXTRA_OF) can be imported here."""
+    return all(importlib.util.find_spec(module) for module, of in EXTRA_OF.items() if of == extra)
 
 
 class UsageError(InvalidRequest):
