@@ -28,3 +28,7 @@ class DamagedFile(ArchiveError):
         super().__init__(message)
         self.path = path
         self.reason = reason
+
+
+class LockHeld(ArchiveError):
+    """Another process is writing to the archive."""

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from .errors import ArchiveError, InvalidRequest
-from .lock import LockHeld
+from .errors import ArchiveError, InvalidRequest, LockHeld
 
 
 class Exit(IntEnum):

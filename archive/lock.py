@@ -32,7 +32,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import ArchiveError
+from .errors import ArchiveError, LockHeld
 from .location import Location, Root, locate
 
 __all__ = ["ArchiveLock", "LockHeld", "LEASE_SECONDS"]
@@ -43,10 +43,6 @@ logger = logging.getLogger(__name__)
 LEASE_SECONDS = float(os.environ.get("BLOGARCHIVE_LEASE_SECONDS", "120") or 120)
 #: seconds between writing a lease and reading it back
 _VERIFY_DELAY = 1.0
-
-
-class LockHeld(ArchiveError):
-    """Another process is writing to the archive."""
 
 
 class ArchiveLock:

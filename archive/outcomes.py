@@ -6,10 +6,22 @@ progress line and the report all derive their lists from `OUTCOMES` here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
-__all__ = ["CAPTURED", "OUTCOMES", "PROBLEMS", "REACHED", "UNANSWERED", "UNCHANGED", "Family", "Outcome", "family_of"]
+__all__ = [
+    "CAPTURED",
+    "OUTCOMES",
+    "PROBLEMS",
+    "REACHED",
+    "UNANSWERED",
+    "UNCHANGED",
+    "Family",
+    "Outcome",
+    "family_of",
+    "final_status",
+]
 
 
 class Family(str, Enum):
@@ -115,3 +127,38 @@ REACHED = _named(lambda o: o.page_answered)
 UNANSWERED = _named(lambda o: not o.answered)
 #: what the live progress line counts as errors: pages that could not be archived or were refused
 PROBLEMS = _named(lambda o: o.family in (Family.ERROR, Family.REFUSED))
+
+
+def final_status(
+    page_outcomes: Mapping[str, int],
+    *,
+    skipped: int = 0,
+    failure: str | None = None,
+    finish_reason: str = "finished",
+    outcomes: Mapping[str, int] | None = None,
+) -> tuple[str, str]:
+    """(status, reason) of a crawl that ended: its `fetches` rows of pages per outcome,
+    the known pages it did not request because a date or their age vouched for them,
+    an archive failure, Scrapy's finish reason, and the rows of every kind per outcome
+    (robots.txt, sitemaps, feeds too) when known.
+
+    A crawl fails only when nothing could be archived: the archive could not be
+    written, the site answered none of its requests, or pages were attempted, none
+    was reached and none was vouched for. A re-crawl that finds every page unchanged
+    (by date, by age or by 304) finished.
+    """
+    if failure:
+        return "failed", failure
+    if finish_reason == "shutdown":
+        return "interrupted", "stopped by a signal (Ctrl-C or SIGTERM); what was fetched is stored"
+    attempted = sum(n for outcome, n in page_outcomes.items() if outcome != "redirected")  # the target has its own
+    if outcomes and not (seen := {k for k, n in outcomes.items() if n}) - UNANSWERED:
+        listed = ", ".join(sorted(seen))
+        if all(family_of(outcome) is Family.REFUSED for outcome in seen):  # a seed, or a redirect leg, refused
+            return "failed", f"the crawl's rules refused every URL, or where it redirected ({listed})"
+        return "failed", f"the site answered none of the crawl's requests ({listed})"
+    if skipped or not attempted or any(page_outcomes.get(outcome) for outcome in REACHED):
+        return "finished", finish_reason
+    if page_outcomes.get("robots_denied") == attempted:
+        return "failed", f"robots.txt denies every page this crawl asked for ({attempted}): nothing could be archived"
+    return "failed", "no page could be fetched"

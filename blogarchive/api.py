@@ -12,10 +12,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from blogarchive.archive.errors import InvalidRequest
-from blogarchive.archive.integrity import check_footers
-from blogarchive.archive.location import locate
-from blogarchive.archive.lock import ArchiveLock
-from blogarchive.archive.writer import new_crawl_id, prepare_archive_dir
 from blogarchive.pipelines.stats import WARC_ERROR
 
 if TYPE_CHECKING:
@@ -53,6 +49,12 @@ def crawl_into(
     function's to set: InvalidRequest if `settings` names one. Raises ArchiveError (and its
     subclasses: LockHeld, DamagedFile, ...) when the crawl cannot start.
     """
+    # the archive's modules load pyarrow: imported here, so that `get --print` never does
+    from blogarchive.archive.integrity import check_footers
+    from blogarchive.archive.location import locate
+    from blogarchive.archive.lock import ArchiveLock
+    from blogarchive.archive.writer import new_crawl_id, prepare_archive_dir
+
     settings = check_settings(settings or {})
     root = prepare_archive_dir(locate(out, s3_endpoint))
     check_footers(root)  # a damaged archive: one line naming the file, and no crawl

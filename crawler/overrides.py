@@ -140,6 +140,7 @@ BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "EXTRACTION_TIMEOUT": (0, 86400),
     # each worker holds a model and a page's tree (about 200 MB): a few per core at most
     "EXTRACTION_PROCESSES": (-1, 4 * (os.cpu_count() or 1)),
+    "EXTRACTION_POOL_MIN_PAGES": (0, 1_000_000),
     "CRAWL_DEPTH": (-1, None),
     "ARCHIVE_ROW_GROUP_ROWS": (1, None),
     "ARCHIVE_FLUSH_ROWS": (1, None),

@@ -13,8 +13,8 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from twisted.python.failure import Failure
 
-from blogarchive.archive.crawls import final_status
 from blogarchive.archive.errors import ArchiveError
+from blogarchive.archive.outcomes import final_status
 from blogarchive.pipelines.stats import PAGE_OUTCOME, SKIPPED_DATED, SKIPPED_RECENT
 
 from . import quietlog
@@ -57,12 +57,23 @@ def crawl_status(stats: dict[str, Any]) -> str:
     return stats.get("archive/crawl_status") or CrawlReport(None, stats, 0.0).status()[0]
 
 
+ITEM_PIPELINES, STORAGE = "ITEM_PIPELINES", "blogarchive.pipelines.storage.ArchiveStoragePipeline"
+DOWNLOADER_MIDDLEWARES, CAPTURE = "DOWNLOADER_MIDDLEWARES", "blogarchive.crawler.capture.WarcCaptureMiddleware"
+
+
 def project_settings(overrides: dict[str, Any] | None = None) -> Settings:
     """blogarchive.crawler.settings with `overrides` on top, as `scrapy crawl -s` would set them."""
     settings = Settings()
     settings.setmodule("blogarchive.crawler.settings", priority="project")
     for name, value in (overrides or {}).items():
         settings.set(name, value, priority="cmdline")
+    if not settings.get("ARCHIVE_DIR"):
+        # no archive (`get --print`): its pipeline and the WARC capture would only load the
+        # archive's libraries (pyarrow, warcio) to say they are not configured
+        # (removed, not set to None: Scrapy imports every component a setting names)
+        for setting, component in ((ITEM_PIPELINES, STORAGE), (DOWNLOADER_MIDDLEWARES, CAPTURE)):
+            kept = {name: order for name, order in settings.getdict(setting).items() if name != component}
+            settings.set(setting, kept, priority="cmdline")
     return settings
 
 

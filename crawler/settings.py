@@ -5,6 +5,8 @@ one-line comment. `blogarchive crawl` and `scrapy crawl blog` read the same
 module; command-line options map onto these names.
 """
 
+from scrapy.settings import default_settings as _scrapy_defaults
+
 BOT_NAME = "blogarchive"
 SPIDER_MODULES = ["blogarchive.crawler.spiders"]
 NEWSPIDER_MODULE = "blogarchive.crawler.spiders"
@@ -109,8 +111,12 @@ CRAWL_STRIP_PARAMS = [
 ]
 
 # --- extraction -------------------------------------------------------------
-# Worker processes that extract pages (-1: one per core; 0: in the crawl process itself).
+# Worker processes that extract pages (-1: one per core, or none for fewer than
+# EXTRACTION_POOL_MIN_PAGES pages given to `get`; 0: in the crawl process itself).
 EXTRACTION_PROCESSES = -1
+# A `get` of fewer URLs than this extracts them in the crawl process: starting a worker
+# (0.3 s of CPU) costs more than extracting a handful of pages (~10 ms each).
+EXTRACTION_POOL_MIN_PAGES = 32
 # Seconds one page's extraction may take before it is abandoned (outcome
 # `extract_timeout`, the crawl goes on); 0 for no limit. A 1 MB page takes < 1 s.
 EXTRACTION_TIMEOUT = 30
@@ -203,6 +209,14 @@ EXTENSIONS = {
     "blogarchive.crawler.extensions.progress.ProgressExtension": 500,
     "scrapy.extensions.logstats.LogStats": None,
     "scrapy.extensions.telnet.TelnetConsole": None,
+}
+# Scrapy's own extensions but its remote control: off (REMOTE_CONTROL_ENABLED), its module
+# would still be imported (Scrapy loads every listed component, even one set to None), and
+# it imports aiohttp: 60 ms of every crawl's start.
+EXTENSIONS_BASE = {
+    name: order
+    for name, order in _scrapy_defaults.EXTENSIONS_BASE.items()
+    if name != "scrapy.extensions.remote_control.RemoteControl"
 }
 
 # Items handled at once per response. Scrapy starts this many asyncio tasks for every

@@ -7,6 +7,12 @@ keeps the response active meanwhile; once SCRAPER_SLOT_MAX_ACTIVE_SIZE bytes of
 responses wait, the engine stops downloading — the back-pressure that keeps
 memory flat when extraction falls behind. EXTRACTION_PROCESSES = 0 extracts in
 the crawl process itself (no pool).
+
+The default (-1) is one worker per core, except for a crawl that only fetches the pages
+it is given (`get`) and is given fewer than EXTRACTION_POOL_MIN_PAGES: starting a worker
+costs more than extracting a handful of pages. Those are extracted in the crawl process,
+whose extractor loads in a thread as the crawl opens, while robots.txt and the first
+page are fetched.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
@@ -22,7 +29,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from . import signals as project_signals
 from .items import ExtractedPage, FetchedPage, FetchRecord
-from .worker import Result, extract_page, ready, start_worker
+from .worker import Result, extract_page, load_extractor, ready, start_worker
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -60,10 +67,10 @@ class ExtractionPipeline:
         # trafilatura warns about each page it finds too short; the page's `fetches`
         # row already says so, with the reason
         logging.getLogger("trafilatura").setLevel(logging.ERROR)
-        processes = crawler.settings.getint("EXTRACTION_PROCESSES", -1)
-        if processes < 0:
-            processes = os.cpu_count() or 1
         settings = crawler.settings
+        processes = settings.getint("EXTRACTION_PROCESSES", -1)
+        if processes < 0:
+            processes = auto_processes(crawler)
         return cls(
             processes,
             crawler,
@@ -76,6 +83,10 @@ class ExtractionPipeline:
     def open_spider(self) -> None:
         if self.processes:
             self._start_pool()
+        else:
+            # the reactor waits on the network now: load the extractor meanwhile, not when
+            # the first page is ready (the import releases the GIL while it reads files)
+            threading.Thread(target=load_extractor, name="load-extractor", daemon=True).start()
 
     def _start_pool(self) -> None:
         self.generation += 1
@@ -153,3 +164,14 @@ class ExtractionPipeline:
     def _inc(self, key: str) -> None:
         if self.stats is not None:
             self.stats.inc_value(key)
+
+
+def auto_processes(crawler: Crawler) -> int:
+    """EXTRACTION_PROCESSES = -1: one worker per core, or none for a `get` of a handful of URLs."""
+    settings = crawler.settings
+    spider = getattr(crawler, "spider", None)
+    start_urls = getattr(spider, "start_urls", None)
+    follows = getattr(spider, "follow", settings.getbool("CRAWL_FOLLOW"))
+    if not follows and start_urls is not None and len(start_urls) < settings.getint("EXTRACTION_POOL_MIN_PAGES"):
+        return 0
+    return os.cpu_count() or 1

@@ -22,10 +22,11 @@ from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from blogarchive.archive import ArchiveError, ArchiveWriter, new_crawl_id
-from blogarchive.archive.crawls import crawl_row, final_status, mark_dead_crawls
+from blogarchive.archive.crawls import crawl_row, mark_dead_crawls
 from blogarchive.archive.exits import LOCKED
 from blogarchive.archive.location import locate
 from blogarchive.archive.lock import ArchiveLock, LockHeld
+from blogarchive.archive.outcomes import final_status
 from blogarchive.archive.schema import WARC_COLUMNS
 from blogarchive.archive.state import load_state
 from blogarchive.archive.warc import WarcPointer, WarcSegments

@@ -43,8 +43,12 @@ def start_worker(parent_pid: int) -> None:
         os._exit(0)
 
     threading.Thread(target=watch_parent, name="watch-parent", daemon=True).start()
-    # load the extractor and the language model now, while the crawl reads robots.txt
-    # and sitemaps, not when the first page waits (a second and a half)
+    # now, while the crawl reads robots.txt and sitemaps, not when the first page waits
+    load_extractor()
+
+
+def load_extractor() -> None:
+    """Import the extractor and load the language model."""
     from . import document  # noqa: F401
     from .language import load_model
 

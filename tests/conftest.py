@@ -310,6 +310,7 @@ SLOW_MODULES = frozenset(
         "test_distributed",
         "test_hostile",
         "test_incremental",
+        "test_language_model",
         "test_layering",
         "test_object_store",
         "test_safety",

@@ -244,7 +244,7 @@ def test_a_crawl_that_robots_txt_denies_entirely_has_failed_and_says_why(serve, 
 
 
 def test_final_status_is_decided_by_what_the_crawl_reached():
-    from blogarchive.archive.crawls import final_status
+    from blogarchive.archive.outcomes import final_status
 
     assert final_status({"http_error": 12}, skipped=3)[0] == "finished"
     assert final_status({"http_error": 12}) == ("failed", "no page could be fetched")

@@ -246,9 +246,11 @@ def test_a_disk_full_from_the_start_is_one_line_and_a_failure(serve, tmp_path):
     assert "File too large" in output or "cannot write" in output
 
 
-def test_a_full_temporary_folder_turns_language_detection_off_not_extraction():
-    """py3langid unpacks its model into a temporary file; where that cannot be written, pages
-    keep their declared language (and the worker does not crash with a traceback)."""
+def test_a_full_temporary_folder_turns_language_detection_off_not_extraction(tmp_path):
+    """py3langid unpacks its model into a temporary file, and blogarchive into its cache;
+    where neither can be written, pages keep their declared language (and the worker does
+    not crash with a traceback)."""
+    import os
     import subprocess
     import sys
 
@@ -259,7 +261,8 @@ def test_a_full_temporary_folder_turns_language_detection_off_not_extraction():
         "from pipelines.language import text_language;"
         "print(text_language('The ferries leave the harbour at dawn and the gulls follow them out. ' * 10, 'de'))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    env = {**os.environ, "BLOGARCHIVE_CACHE_DIR": str(tmp_path / "cache")}  # an empty cache: it must be written
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "de"  # with the model it would be "en"
     assert "language detection is off" in result.stderr and "Traceback" not in result.stderr

@@ -176,3 +176,68 @@ def test_a_script_crawls_into_an_archive_through_the_library_api(serve, tmp_path
     status, line = result.stdout.splitlines()[0].split(" | ")
     assert status == "finished" and "stored 1" in line and line.endswith("-> archive")
     assert result.stdout.splitlines()[1] == "['A post']"
+
+
+#: run `blogarchive get` in this process; print the modules loaded and the processes started
+GET_PROBE = """
+import json, multiprocessing, sys
+from unittest import mock
+from blogarchive.cli import main
+started = []
+real = multiprocessing.get_context
+def counting(method=None):
+    started.append(method)
+    return real(method)
+with mock.patch("blogarchive.pipelines.extraction.get_context", counting):
+    status = main(sys.argv[1:])
+print(json.dumps({"status": status, "pools": started,
+                  "loaded": sorted(m for m in ("pyarrow", "pandas", "aiohttp", "warcio") if m in sys.modules)}),
+      file=sys.stderr)
+"""
+
+
+def probe_get(tmp_path: Path, *arguments: str) -> dict:
+    import json
+
+    result = subprocess.run(
+        [sys.executable, "-c", GET_PROBE, "get", *arguments],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    return json.loads(result.stderr.strip().splitlines()[-1])
+
+
+def test_one_page_to_stdout_loads_no_archive_library_and_starts_no_worker(serve, tmp_path):
+    """`get URL --print`: no archive is written, so neither pyarrow (nor the pandas it would
+    import) nor warcio loads; a handful of pages is extracted in the crawl process."""
+    site = serve(
+        write_site(tmp_path / "site", {"post.html": "<html><body><article><p>Words here.</p></article></body></html>"})
+    )
+    found = probe_get(tmp_path, site.url("/post.html"), "--print")
+    assert found["status"] == 0
+    assert found["loaded"] == []
+    assert found["pools"] == []
+
+
+def test_get_of_many_urls_extracts_in_worker_processes(serve, tmp_path):
+    pages = {f"p{n}.html": f"<html><body><article><p>Post {n} words.</p></article></body></html>" for n in range(40)}
+    site = serve(write_site(tmp_path / "site", pages))
+    urls = tmp_path / "urls.txt"
+    urls.write_text("".join(site.url(f"/p{n}.html") + "\n" for n in range(40)))
+    many = probe_get(tmp_path, "--input-file", str(urls), "--out", "a", "-s", "DOWNLOAD_DELAY=0")
+    assert many["status"] == 0 and many["pools"] == ["spawn"]
+    assert "pandas" not in many["loaded"]  # pyarrow was told it is not needed in a crawl
+    few = probe_get(
+        tmp_path,
+        "--input-file",
+        str(urls),
+        "--out",
+        "b",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "EXTRACTION_POOL_MIN_PAGES=41",
+    )
+    assert few["status"] == 0 and few["pools"] == []

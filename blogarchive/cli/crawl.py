@@ -12,8 +12,6 @@ from urllib.parse import urlsplit
 
 from blogarchive.api import check_settings, crawl_into, crawl_pages
 from blogarchive.archive.exits import FOR_STATUS
-from blogarchive.archive.reader import summarize
-from blogarchive.archive.writer import check_archive_dir
 from blogarchive.pipelines.stats import PRINT_ERROR
 
 from .options import (
@@ -107,6 +105,9 @@ def cmd_crawl(args: argparse.Namespace, follow: bool) -> int:
         report = crawl_pages(urls, follow=follow, settings=settings)
         check_printed(report.stats)
         return FOR_STATUS[report.status()[0]]
+    from blogarchive.archive.writer import lighten_for_crawling
+
+    lighten_for_crawling()  # this process only crawls and writes the archive
     result = crawl_into(
         args.out, urls, follow=follow, settings=settings, s3_endpoint=args.s3_endpoint, lock_held=args.lock_held
     )
@@ -149,6 +150,8 @@ def check_printed(stats: dict[str, Any]) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from blogarchive.archive.reader import summarize
+    from blogarchive.archive.writer import check_archive_dir
     from blogarchive.crawler.demo import SITE_DIR
     from blogarchive.crawler.demo.server import SiteServer
 

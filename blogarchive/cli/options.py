@@ -8,14 +8,16 @@ import importlib.util
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
 from blogarchive.archive.errors import InvalidRequest
 from blogarchive.archive.exits import MEANINGS
-from blogarchive.archive.location import Location, locate
 from blogarchive.pipelines.dates import parse_duration
 from blogarchive.pipelines.links import read_url_file, valid_host
+
+if TYPE_CHECKING:
+    from blogarchive.archive.location import Location
 
 PROG = "blogarchive"
 
@@ -223,6 +225,8 @@ def gather_urls(args: argparse.Namespace) -> list[str]:
 
 def archive_to_read(args: argparse.Namespace) -> Location:
     """The archive a read command names; ArchiveError when nothing is archived there."""
+    from blogarchive.archive.location import locate
+
     root = locate(args.archive, args.s3_endpoint)
     if not root.holds_archive():
         raise root.no_archive()

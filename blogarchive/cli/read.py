@@ -6,17 +6,17 @@ import argparse
 from collections import Counter
 from collections.abc import Callable
 from contextlib import nullcontext
-from typing import Any
-
-import pyarrow.compute as pc
+from typing import TYPE_CHECKING, Any
 
 from blogarchive.archive.exits import Exit
-from blogarchive.archive.export import export
-from blogarchive.archive.integrity import verify
-from blogarchive.archive.lock import ArchiveLock
-from blogarchive.archive.reader import ArchiveSummary, page_history, read_fetches, summarize
 
 from .options import UsageError, add_archive_argument, archive_to_read
+
+if TYPE_CHECKING:
+    from blogarchive.archive.reader import ArchiveSummary
+
+# The archive's modules (pyarrow) are imported by the commands that read one: `get --print`
+# parses the same command line and never loads them.
 
 
 def add_parsers(commands: Any) -> dict[str, Callable[[argparse.Namespace], int]]:
@@ -66,12 +66,18 @@ def add_parsers(commands: Any) -> dict[str, Callable[[argparse.Namespace], int]]
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
+    from blogarchive.archive.reader import summarize
+
     root = archive_to_read(args)
     print(format_summary(str(root) if not root.local else args.archive, summarize(root)))
     return 0
 
 
 def cmd_history(args: argparse.Namespace) -> int:
+    import pyarrow.compute as pc
+
+    from blogarchive.archive.reader import page_history, read_fetches
+
     root = archive_to_read(args)
     versions = page_history(root, args.url, ["fetched_at", "crawl_id", "content_hash", "word_count", "title"])
     fetches = read_fetches(root, ["url", "fetched_at", "outcome"])
@@ -95,6 +101,8 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from blogarchive.archive.export import export
+
     result = export(archive_to_read(args), args.format, args.out, history=args.history, posts_only=args.posts_only)
     if args.out and args.out != "-":
         files = len(result.files)
@@ -106,6 +114,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from blogarchive.archive.integrity import verify
+    from blogarchive.archive.lock import ArchiveLock
+
     """Exit 0 when every file left in the tables reads whole, 1 when damaged ones remain."""
     root = archive_to_read(args)
     with ArchiveLock(root, "verify") if args.quarantine else nullcontext():  # no crawl reads what moves
