@@ -15,9 +15,10 @@
 The site (sitegen.py: Wix-like pages of ~430 KB, WordPress- and Blogger-like of ~120 KB) is
 served by nginx. Crawls of it run with the politeness settings off (FAST below), as the
 anchors they are compared with have none: they measure the cost per page, not a server's
-patience. The one-page runs (4) use blogarchive's defaults.
+patience. The one-page runs (4) use blogarchive's defaults, and one more `get` of the
+first 200 URLs shows what the defaults give.
 
-    .venv/bin/python benchmarks/throughput.py                 # all targets (about 8 minutes)
+    .venv/bin/python benchmarks/throughput.py                 # all targets (about 9 minutes)
     .venv/bin/python benchmarks/throughput.py --large 0       # without the 10,000-post site
 """
 
@@ -80,9 +81,10 @@ def measured(name: str, pages: int, command: list[str], **kwargs) -> Row:
     return Row(name, pages, m)
 
 
-def crawl_site(posts: int, tmp: Path, with_get: bool) -> list[Row]:
+def crawl_site(posts: int, tmp: Path, with_get: bool, polite: int = 0) -> list[Row]:
     """The crawl and its two anchors on a site of `posts` posts; with `with_get`, also
-    `get --input-file` and trafilatura's CLI on its post URLs."""
+    `get --input-file` and trafilatura's CLI on its post URLs, and `get --input-file` of the
+    first `polite` of them with blogarchive's default (polite) settings."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     site = tmp / f"site-{posts}"
@@ -116,6 +118,12 @@ def crawl_site(posts: int, tmp: Path, with_get: bool) -> list[Row]:
             out = tmp / f"get-{posts}"
             get = [str(BIN / "blogarchive"), "get", "--input-file", str(tmp / "urls.txt"), "--out", str(out), *FAST]
             rows.append(measured(f"get --input-file, {posts}", posts, get))
+            shutil.rmtree(out)
+        if polite:
+            (tmp / "polite.txt").write_text("\n".join(urls[:polite]) + "\n")
+            out = tmp / "get-polite"
+            get = [str(BIN / "blogarchive"), "get", "--input-file", str(tmp / "polite.txt"), "--out", str(out)]
+            rows.append(measured(f"get, defaults, {polite}", polite, get))
             shutil.rmtree(out)
     rows.append(
         measured(f"extraction alone, {posts}", posts, [sys.executable, str(HERE / "extract_ceiling.py"), str(site)])
@@ -168,12 +176,15 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=1000, help="the site of targets 2 and 3 (default 1,000)")
     parser.add_argument("--large", type=int, default=10000, help="the large site of targets 1 and 2 (0: none)")
     parser.add_argument("--runs", type=int, default=7, help="runs of each one-page command (default 7)")
+    parser.add_argument(
+        "--polite", type=int, default=200, help="URLs fetched with the default settings, for comparison (default 200)"
+    )
     args = parser.parse_args()
     if not nginx_available():
         sys.exit("throughput.py needs nginx (apt-get install nginx-light): Python's server would be the bottleneck")
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        rows = crawl_site(args.posts, tmp, with_get=True)
+        rows = crawl_site(args.posts, tmp, with_get=True, polite=args.polite)
         large = crawl_site(args.large, tmp, with_get=False) if args.large else []
         single = one_page(tmp, args.runs)
         rate = small_sites(tmp)
@@ -198,7 +209,8 @@ def report(args, rows: list[Row], large: list[Row], single: dict[str, list[Measu
         medians[name] = (statistics.median(m.seconds for m in ms), statistics.median(m.cpu_seconds for m in ms))
         print(f"  {name:<28} {medians[name][0]:.2f} s wall, {medians[name][1]:.2f} s CPU")
 
-    crawl, scrapy, cli, get, alone = rows
+    crawl, scrapy, cli, get = rows[:4]
+    alone = rows[-1]
     targets: list[tuple[str, str, str, bool]] = []
     if large:
         big, big_scrapy, big_alone = large

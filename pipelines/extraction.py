@@ -12,7 +12,8 @@ The default (-1) is one worker per core, except for a crawl that only fetches th
 it is given (`get`) and is given fewer than EXTRACTION_POOL_MIN_PAGES: starting a worker
 costs more than extracting a handful of pages. Those are extracted in the crawl process,
 whose extractor loads in a thread as the crawl opens, while robots.txt and the first
-page are fetched.
+page are fetched; should such a crawl come to more pages after all (a sitemap or a feed
+given to `get` lists its entries), the pool starts at the EXTRACTION_POOL_MIN_PAGES-th.
 """
 
 from __future__ import annotations
@@ -48,8 +49,14 @@ class ExtractionPipeline:
         max_links: int = 0,
         max_elements: int | None = None,
         large_page: int = 0,
+        pool_after: int = 0,
     ) -> None:
+        #: workers of the pool (0: every page is extracted in the crawl process)
         self.processes = processes
+        #: pages extracted in the crawl process before the pool starts (0: it starts with the crawl)
+        self.pool_after = pool_after
+        self.extracted_here = 0
+        self._loader: threading.Thread | None = None
         self.timeout = timeout
         self.max_links = max_links
         self.max_elements = max_elements
@@ -68,9 +75,9 @@ class ExtractionPipeline:
         # row already says so, with the reason
         logging.getLogger("trafilatura").setLevel(logging.ERROR)
         settings = crawler.settings
-        processes = settings.getint("EXTRACTION_PROCESSES", -1)
+        processes, pool_after = settings.getint("EXTRACTION_PROCESSES", -1), 0
         if processes < 0:
-            processes = auto_processes(crawler)
+            processes, pool_after = auto_processes(crawler)
         return cls(
             processes,
             crawler,
@@ -78,15 +85,17 @@ class ExtractionPipeline:
             settings.getint("CRAWL_MAX_LINKS_PER_PAGE"),
             settings.getint("EXTRACTION_MAX_ELEMENTS"),
             settings.getint("EXTRACTION_LARGE_PAGE_CHARS"),
+            pool_after,
         )
 
     def open_spider(self) -> None:
-        if self.processes:
+        if self.processes and not self.pool_after:
             self._start_pool()
         else:
             # the reactor waits on the network now: load the extractor meanwhile, not when
             # the first page is ready (the import releases the GIL while it reads files)
-            threading.Thread(target=load_extractor, name="load-extractor", daemon=True).start()
+            self._loader = threading.Thread(target=load_extractor, name="load-extractor", daemon=True)
+            self._loader.start()
 
     def _start_pool(self) -> None:
         self.generation += 1
@@ -107,7 +116,12 @@ class ExtractionPipeline:
         if not isinstance(item, FetchedPage):
             return item
         args = (item.html, item.url, self.timeout, self.max_links, self.max_elements)
+        if self.pool is None and self.processes and self.extracted_here >= self.pool_after:
+            self._start_pool()  # more pages than a handful after all
         if self.pool is None:
+            if self._loader is not None:  # its time is not the page's (EXTRACTION_TIMEOUT)
+                self._loader.join()
+            self.extracted_here += 1
             return self._item(item, extract_page(*args))
         if self.large_page and len(item.html) > self.large_page:
             # a large page's tree costs a worker hundreds of MB: one such page in the
@@ -166,12 +180,16 @@ class ExtractionPipeline:
             self.stats.inc_value(key)
 
 
-def auto_processes(crawler: Crawler) -> int:
-    """EXTRACTION_PROCESSES = -1: one worker per core, or none for a `get` of a handful of URLs."""
+def auto_processes(crawler: Crawler) -> tuple[int, int]:
+    """EXTRACTION_PROCESSES = -1: (workers, pages extracted in the crawl process before they
+    start): one worker per core from the start, or from the EXTRACTION_POOL_MIN_PAGES-th
+    page of a `get` given fewer URLs than that."""
     settings = crawler.settings
     spider = getattr(crawler, "spider", None)
     start_urls = getattr(spider, "start_urls", None)
     follows = getattr(spider, "follow", settings.getbool("CRAWL_FOLLOW"))
-    if not follows and start_urls is not None and len(start_urls) < settings.getint("EXTRACTION_POOL_MIN_PAGES"):
-        return 0
-    return os.cpu_count() or 1
+    handful = settings.getint("EXTRACTION_POOL_MIN_PAGES")
+    cores = os.cpu_count() or 1
+    if not follows and start_urls is not None and len(start_urls) < handful:
+        return cores, handful
+    return cores, 0

@@ -19,7 +19,9 @@ import json
 import logging
 import mmap
 import os
+import shutil
 import tempfile
+import time
 from array import array
 from functools import lru_cache
 from pathlib import Path
@@ -40,13 +42,19 @@ CONFIDENT = 0.9
 SAMPLE_CHARACTERS = 4000
 
 
-def cache_folder() -> Path:
+def cache_folder() -> Path | None:
     """Where blogarchive keeps what it can rebuild: $BLOGARCHIVE_CACHE_DIR, else
-    $XDG_CACHE_HOME/blogarchive, else ~/.cache/blogarchive."""
+    $XDG_CACHE_HOME/blogarchive (when absolute, as the XDG spec asks), else
+    ~/.cache/blogarchive; None where there is no home to find (a container's user)."""
     if folder := os.environ.get("BLOGARCHIVE_CACHE_DIR"):
-        return Path(folder)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "blogarchive"
+        return Path(folder).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if os.path.isabs(base):
+        return Path(base) / "blogarchive"
+    try:
+        return Path.home() / ".cache" / "blogarchive"
+    except RuntimeError:  # no $HOME and no passwd entry
+        return None
 
 
 @lru_cache(maxsize=1)
@@ -56,48 +64,57 @@ def load_model() -> LanguageIdentifier | None:
     temporary file, which a full TMPDIR refuses): then every page keeps the language it
     declares."""
     from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+    from py3langid.modelio import load_model as unpack
 
     packaged = MODEL_DIR / MODEL_FILE
-    try:
-        folder = _cached(packaged)
-        if folder is not None:
+    folder = _folder(packaged)
+    if folder is not None and (folder / "complete").exists():
+        try:
             ptc, pc, classes, nextmove, row, output = _map(folder)
             return LanguageIdentifier(ptc, pc, classes, nextmove, output, norm_probs=True, tk_row=row)
-    except (OSError, ValueError, KeyError) as exc:  # a damaged cache: read the packaged model
-        logger.debug("the cached language model cannot be read (%s)", exc)
+        except Exception as exc:  # damaged (EOFError, TypeError, ValueError, ...): rebuilt below
+            logger.debug("the cached language model in %s cannot be read (%s)", folder, exc)
+            shutil.rmtree(folder, ignore_errors=True)  # processes that mapped it keep their pages
     try:
-        return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        ptc, pc, classes, nextmove, row, output = unpack(packaged)
     except OSError as exc:
         logger.warning(
             "language detection is off: its model cannot be loaded (%s); pages keep their declared language",
             exc.strerror or exc,
         )
         return None
-
-
-def _cached(packaged: Path) -> Path | None:
-    """The cache folder of this model file, written first if it is not there yet; None
-    when it cannot be written (a read-only home, a full disk)."""
-    stat = packaged.stat()
-    folder = cache_folder() / f"langid-{stat.st_size}-{stat.st_mtime_ns}"
-    if (folder / "complete").exists():
-        return folder
-    try:
-        _write(packaged, folder)
-    except OSError as exc:
-        logger.debug("the language model cannot be cached in %s (%s)", folder, exc)
-        return None
-    return folder
-
-
-def _write(packaged: Path, folder: Path) -> None:
-    """Unpack the model into `folder`, whole or not at all: written in a temporary folder
-    beside it and renamed, so that a crawl starting meanwhile never maps half a file."""
+    if folder is not None:
+        try:
+            _write((ptc, pc, classes, nextmove, row, output), folder)
+        except OSError as exc:  # a read-only or full disk: this process uses what it unpacked
+            logger.debug("the language model cannot be cached in %s (%s)", folder, exc)
     import numpy as np
-    from py3langid.modelio import load_model as unpack
 
-    ptc, pc, classes, nextmove, row, output = unpack(packaged)
+    return LanguageIdentifier(np.asarray(ptc), np.asarray(pc), classes, nextmove, output, norm_probs=True, tk_row=row)
+
+
+def _folder(packaged: Path) -> Path | None:
+    """The cache folder of this model file (by its size and time: a new py3langid, a new folder)."""
+    root = cache_folder()
+    if root is None:
+        return None
+    stat = packaged.stat()
+    return root / f"langid-{stat.st_size}-{stat.st_mtime_ns}"
+
+
+#: staging folders older than this are left by a process killed while writing: removed
+STALE_SECONDS = 3600
+
+
+def _write(model: tuple[Any, ...], folder: Path) -> None:
+    """Write the unpacked model to `folder`, whole or not at all: into a staging folder beside
+    it, every file synced, then renamed, so that neither a crawl starting meanwhile nor a
+    power cut leaves a folder marked complete with half its files."""
+    import numpy as np
+
+    ptc, pc, classes, nextmove, row, output = model
     folder.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(folder)
     staging = Path(tempfile.mkdtemp(prefix=".langid-", dir=folder.parent))
     try:
         np.save(staging / "ptc.npy", np.ascontiguousarray(ptc))
@@ -107,17 +124,37 @@ def _write(packaged: Path, folder: Path) -> None:
         np.save(staging / "output.npy", np.asarray(output, dtype=np.int32))
         (staging / "classes.json").write_text(json.dumps(list(classes)))
         (staging / "complete").touch()
+        for entry in staging.iterdir():
+            _sync(entry)
+        os.chmod(staging, 0o755)  # mkdtemp's 0700 would keep other users' crawls from sharing it
+        _sync(staging)
         os.replace(staging, folder)
+        _sync(folder.parent)
     except OSError:
-        _remove(staging)
+        shutil.rmtree(staging, ignore_errors=True)
         if not (folder / "complete").exists():  # else another process cached it first
             raise
 
 
-def _remove(folder: Path) -> None:
-    for entry in folder.glob("*"):
-        entry.unlink(missing_ok=True)
-    folder.rmdir()
+def _remove_stale(folder: Path) -> None:
+    """Remove what a killed writer left: staging folders past STALE_SECONDS, and `folder`
+    itself when it is there but not marked complete (os.replace cannot replace it)."""
+    if folder.exists() and not (folder / "complete").exists():
+        shutil.rmtree(folder, ignore_errors=True)
+    for staging in folder.parent.glob(".langid-*"):
+        try:
+            if time.time() - staging.stat().st_mtime > STALE_SECONDS:
+                shutil.rmtree(staging, ignore_errors=True)
+        except OSError:
+            pass
+
+
+def _sync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _map(folder: Path) -> tuple[Any, Any, list[str], memoryview, array, list[int]]:
@@ -134,8 +171,8 @@ def _map(folder: Path) -> tuple[Any, Any, list[str], memoryview, array, list[int
     classes = json.loads((folder / "classes.json").read_text())
     if ptc.ndim != 2 or ptc.shape[1] != len(classes) or len(pc) != len(classes) or len(row) != len(output):
         raise ValueError("the cached arrays do not fit together")
-    if max(row) * 256 + 256 > len(nextmove):
-        raise ValueError("the cached transition table is short")
+    if max(row) * 256 + 256 > len(nextmove) or max(output) >= len(ptc):
+        raise ValueError("the cached tables are short")
     return ptc, pc, classes, nextmove, row, output
 
 

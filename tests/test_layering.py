@@ -241,3 +241,22 @@ def test_get_of_many_urls_extracts_in_worker_processes(serve, tmp_path):
         "EXTRACTION_POOL_MIN_PAGES=41",
     )
     assert few["status"] == 0 and few["pools"] == []
+
+
+def test_get_of_one_sitemap_of_many_pages_starts_workers_once_they_come(serve, tmp_path):
+    """One URL given, but a sitemap's forty entries fetched: past EXTRACTION_POOL_MIN_PAGES
+    pages extracted in the crawl process, the rest go to a pool."""
+    pages = {f"p{n}.html": f"<html><body><article><p>Post {n} words.</p></article></body></html>" for n in range(40)}
+    site = serve(write_site(tmp_path / "site", pages))
+    entries = "".join(f"<url><loc>{site.url(f'/p{n}.html')}</loc></url>" for n in range(40))
+    (tmp_path / "site" / "sitemap.xml").write_text(
+        f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'
+    )
+    found = probe_get(
+        tmp_path, site.url("/sitemap.xml"), "--out", "a", "-s", "DOWNLOAD_DELAY=0", "-s", "EXTRACTION_POOL_MIN_PAGES=10"
+    )
+    assert found["status"] == 0 and found["pools"] == ["spawn"]
+    from blogarchive.archive import read_fetches
+
+    outcomes = read_fetches(tmp_path / "a")["outcome"].to_pylist()
+    assert outcomes.count("stored") == 40

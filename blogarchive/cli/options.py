@@ -49,6 +49,8 @@ class Parser(argparse.ArgumentParser):
     handlers: dict[str, Callable[[argparse.Namespace], int]]
 
     def error(self, message: str) -> NoReturn:
+        # an argument argparse quotes may hold a newline or a terminal escape: shown escaped
+        message = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in message)
         self.exit(2, f"{PROG}: error: {message} (see '{self.prog} --help')\n")
 
     def _print_message(self, message: str, file: Any = None) -> None:
