@@ -203,6 +203,10 @@ def report(args, rows: list[Row], large: list[Row], single: dict[str, list[Measu
             f"{r.name:<28} {r.m.seconds:>6.1f} {r.pages / r.m.seconds:>8.1f} {r.cpu_per_page:>11.4f} "
             f"{f'{main:.1f} / {children:.1f}':>20} {r.m.peak_mb:>7.0f} {r.m.peak_pss_mb:>7.0f}"
         )
+    for r in rows + large:
+        if r.name.startswith("crawl"):
+            roles = ", ".join(f"{role} {mb:.0f} MB" for role, mb in sorted(r.m.peak_rss_by_role.items()))
+            print(f"  {r.name}: the largest RSS of one process of each kind: {roles}")
     print(f"\none page, median of {args.runs} alternating runs (blogarchive's default settings):")
     medians = {}
     for name, ms in single.items():
