@@ -167,6 +167,10 @@ def make_app(
             for name, value in (settings or {}).items():
                 if name not in refused:  # `submit` refuses them; a task may come from elsewhere
                     command += ["-s", f"{name}={value}"]
+            if "EXTRACTION_PROCESSES" not in (settings or {}):
+                # one site per worker, one worker per core: a crawl's own pool would only add
+                # two processes to start (0.5 s of CPU) and hold (130 MB each) per site
+                command += ["-s", "EXTRACTION_PROCESSES=0"]
             command += ["--allow-private"] if allow_private else ["-s", "CRAWL_PRIVATE_SEEDS=false"]
             if is_remote(out):
                 # the Redis lock we hold is the site's lock: an object store's lease left by a

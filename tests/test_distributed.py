@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -402,3 +403,59 @@ def test_schedule_submits_every_site_again_and_again(redis_url, redis_client, tm
     assert {h["task"] for h in headers} == {"blogarchive.crawl_site"}
     for site in sites:
         assert sum(site in h["argsrepr"] for h in headers) >= 3
+
+
+def _ancestors(pid: int) -> set[int]:
+    found = set()
+    while pid > 1:
+        try:
+            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            break
+        found.add(pid)
+    return found
+
+
+def _extraction_workers_under(roots: set[int]) -> list[int]:
+    """Spawned multiprocessing workers (the extraction pool's) descending from `roots`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"spawn_main" in command and _ancestors(int(entry.name)) & roots:
+            found.append(int(entry.name))
+    return found
+
+
+def test_a_crawl_on_a_worker_extracts_in_its_own_process_unless_told_otherwise(redis_url, redis_client, tmp_path):
+    """One site per worker, one worker per core: a crawl starts no extraction pool of its own
+    (two more processes to start and hold per site) unless the submitter sets EXTRACTION_PROCESSES."""
+    settings = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RETRY_TIMES=0"]
+    seen: dict[str, list[int]] = {}
+    with SiteServer(blog(tmp_path), delay=0.1) as site:
+        out = tmp_path / "shared"
+        workers = Workers(redis_url, 1, visibility_timeout=60, out=out)
+        roots = {process.pid for process in workers.processes}
+        try:
+            for name, extra in (("default", []), ("asked", ["-s", "EXTRACTION_PROCESSES=1"])):
+                redis_client.delete("blogarchive:site-status")
+                submitted = run_blogarchive(
+                    "submit", site.url("/"), "--out", str(out), "--broker", redis_url, *settings, *extra
+                )
+                assert submitted.returncode == 0, submitted.stderr
+                seen[name] = []
+
+                def ended(name: str = name) -> bool:
+                    seen[name] += _extraction_workers_under(roots)
+                    return any(r["status"] not in ("queued", "running") for r in statuses(redis_client).values())
+
+                wait_until(ended, 120, f"the {name} crawl ended")
+                assert [r["status"] for r in statuses(redis_client).values()] == ["finished"]
+        finally:
+            workers.stop()
+    assert seen["default"] == []
+    assert seen["asked"]  # the same observation finds a pool where one was asked for
