@@ -57,8 +57,11 @@ def crawl_status(stats: dict[str, Any]) -> str:
     return stats.get("archive/crawl_status") or CrawlReport(None, stats, 0.0).status()[0]
 
 
-ITEM_PIPELINES, STORAGE = "ITEM_PIPELINES", "blogarchive.pipelines.storage.ArchiveStoragePipeline"
-DOWNLOADER_MIDDLEWARES, CAPTURE = "DOWNLOADER_MIDDLEWARES", "blogarchive.crawler.capture.WarcCaptureMiddleware"
+#: (setting, component) of the components that serve only an archive
+ARCHIVE_COMPONENTS = (
+    ("ITEM_PIPELINES", "blogarchive.pipelines.storage.ArchiveStoragePipeline"),
+    ("DOWNLOADER_MIDDLEWARES", "blogarchive.crawler.capture.WarcCaptureMiddleware"),
+)
 
 
 def project_settings(overrides: dict[str, Any] | None = None) -> Settings:
@@ -71,7 +74,7 @@ def project_settings(overrides: dict[str, Any] | None = None) -> Settings:
         # no archive (`get --print`): its pipeline and the WARC capture would only load the
         # archive's libraries (pyarrow, warcio) to say they are not configured
         # (removed, not set to None: Scrapy imports every component a setting names)
-        for setting, component in ((ITEM_PIPELINES, STORAGE), (DOWNLOADER_MIDDLEWARES, CAPTURE)):
+        for setting, component in ARCHIVE_COMPONENTS:
             kept = {name: order for name, order in settings.getdict(setting).items() if name != component}
             settings.set(setting, kept, priority="cmdline")
     return settings

@@ -67,7 +67,10 @@ def load_model() -> LanguageIdentifier | None:
     from py3langid.modelio import load_model as unpack
 
     packaged = MODEL_DIR / MODEL_FILE
-    folder = _folder(packaged)
+    try:
+        folder = _folder(packaged)
+    except OSError:  # no model file to key the cache on: unpack (and report) below
+        folder = None
     if folder is not None and (folder / "complete").exists():
         try:
             ptc, pc, classes, nextmove, row, output = _map(folder)
