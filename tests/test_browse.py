@@ -230,3 +230,58 @@ def test_serve_answers_only_to_its_own_host_names(ui):
         connection.close()
         assert response.status == status, (host, response.status)
         assert ("127.0.0.1" in body and "<html" in body.lower()) if status == 200 else "<html" not in body.lower()
+
+
+def test_a_version_the_page_does_not_have_is_a_clear_404(browser, ui, versioned_archive):
+    """`?v=7` of a page of two versions used to show the nearest one with 200, as if asked for."""
+    from urllib.parse import urlencode
+
+    from selenium.webdriver.common.by import By
+
+    out, _ = versioned_archive
+    [(url,)] = duck(out, "SELECT url FROM pages WHERE url LIKE '%second%' GROUP BY url HAVING count(*) = 2")
+    browser.get(ui + "/page?" + urlencode({"url": url, "v": 7}))
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Not in the archive"
+    assert "holds 2 versions of this page (1 to 2), not version '7'" in browser.find_element(By.ID, "missing").text
+    browser.find_element(By.ID, "latest").click()
+    assert browser.find_element(By.ID, "version").text.startswith("2 of 2")
+
+
+def test_every_version_number_outside_a_pages_range_is_404(tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    from blogarchive.archive.schema import PAGES_SCHEMA
+
+    first = datetime(2024, 5, 1, tzinfo=timezone.utc)
+    with ArchiveWriter(tmp_path, "c1") as writer:
+        for n in range(2):
+            row = {name: None for name in PAGES_SCHEMA.names}
+            row.update(
+                url="https://x.example/p",
+                host="x.example",
+                crawl_id="c1",
+                fetched_at=first + timedelta(days=n),
+                status=200,
+                page_type="post",
+                title=f"Version {n + 1}",
+                categories=[],
+                tags=[],
+                text=f"text {n + 1}",
+                comments=[],
+                word_count=2,
+                content_hash=f"h{n}",
+                links=[],
+                html=f"<html><body>raw {n + 1}</body></html>",
+            )
+            writer.write_page(row)
+    client = create_app(tmp_path).test_client()
+    url = "https://x.example/p"
+    for route, name in (("/page", "v"), ("/raw", "v"), ("/diff", "a"), ("/diff", "b")):
+        for value in ("0", "3", "-1", "x", "1e3", "99999999999999999999"):
+            answer = client.get(route, query_string={"url": url, name: value})
+            assert answer.status_code == 404, (route, name, value)
+            assert "2 versions" in answer.get_data(as_text=True) or route == "/raw", (route, name, value)
+    assert "Version 1" in client.get("/page", query_string={"url": url, "v": "1"}).get_data(as_text=True)
+    assert "Version 2" in client.get("/page", query_string={"url": url}).get_data(as_text=True)  # the latest
+    assert client.get("/raw", query_string={"url": url, "v": "1"}).get_data(as_text=True).count("raw 1") == 1
+    assert client.get("/diff", query_string={"url": url, "a": "1", "b": "2"}).status_code == 200

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pyarrow as pa
 import pyarrow.compute as pc
 from flask import Flask, Response, abort, render_template, request, url_for
+from werkzeug.exceptions import NotFound
 
 from blogarchive.archive.errors import ArchiveError
 from blogarchive.archive.location import Location, Root, locate
@@ -29,6 +30,16 @@ SEARCH_LIMIT = 200
 UI_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; form-action 'self'"
 #: a raw capture: a sandbox (no scripts, no forms, a unique origin) that loads nothing from anywhere
 RAW_POLICY = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+class MissingVersion(NotFound):
+    """A version the page does not have (`?v=7` of a page of two versions, `?v=0`, `?v=x`):
+    a 404 that says which versions there are, never the nearest one shown as if asked for."""
+
+    def __init__(self, url: str, asked: str, count: int) -> None:
+        versions = f"{count} version{'s' if count != 1 else ''}"
+        super().__init__(f"The archive holds {versions} of this page (1 to {count}), not version {asked!r}.")
+        self.url = url
 
 
 @dataclass
@@ -180,7 +191,7 @@ def create_app(root: Root, hosts: frozenset[str] = SERVED_HOSTS) -> Flask:
     @app.route("/page")
     def page() -> str:
         url, versions = requested()
-        number = _version_number(request.args.get("v"), len(versions))
+        number = _version_number(url, request.args.get("v"), len(versions))
         return render_template(
             "page.html",
             page=versions[number - 1],
@@ -192,8 +203,8 @@ def create_app(root: Root, hosts: frozenset[str] = SERVED_HOSTS) -> Flask:
     @app.route("/diff")
     def diff() -> str:
         url, versions = requested()
-        a = _version_number(request.args.get("a"), len(versions), default=max(1, len(versions) - 1))
-        b = _version_number(request.args.get("b"), len(versions))
+        a = _version_number(url, request.args.get("a"), len(versions), default=max(1, len(versions) - 1))
+        b = _version_number(url, request.args.get("b"), len(versions))
         old, new = versions[a - 1], versions[b - 1]
         lines = diff_lines(old["text"], new["text"])
         if (old["title"] or "") != (new["title"] or ""):
@@ -203,7 +214,7 @@ def create_app(root: Root, hosts: frozenset[str] = SERVED_HOSTS) -> Flask:
     @app.route("/raw")
     def raw() -> Response:
         url, versions = requested()
-        number = _version_number(request.args.get("v"), len(versions))
+        number = _version_number(url, request.args.get("v"), len(versions))
         html = read_page_html(view.root, url, versions[number - 1]["fetched_at"])
         if html is None:
             abort(404)
@@ -225,16 +236,24 @@ def create_app(root: Root, hosts: frozenset[str] = SERVED_HOSTS) -> Flask:
         return Response(f"The archive cannot be read: {error}\n", status=500, mimetype="text/plain")
 
     @app.errorhandler(404)
-    def not_found(_: Exception) -> tuple[str, int]:
+    def not_found(error: Exception) -> tuple[str, int]:
+        if isinstance(error, MissingVersion):
+            latest = url_for("page", url=error.url)
+            return render_template("base.html", missing=True, detail=error.description, latest=latest), 404
         return render_template("base.html", missing=True), 404
 
     return app
 
 
-def _version_number(value: str | None, count: int, default: int | None = None) -> int:
-    """A 1-based version number from the query string; the latest when absent or invalid."""
+def _version_number(url: str, value: str | None, count: int, default: int | None = None) -> int:
+    """A 1-based version number from the query string, the latest (or `default`) when absent;
+    MissingVersion (404) for one the page does not have."""
+    if value is None:
+        return default or count
     try:
-        number = int(value) if value is not None else (default or count)
+        number = int(value)
     except ValueError:
-        number = count
-    return min(max(number, 1), count)
+        raise MissingVersion(url, value[:40], count) from None
+    if not 1 <= number <= count:
+        raise MissingVersion(url, value[:40], count)
+    return number
