@@ -285,3 +285,97 @@ def test_every_version_number_outside_a_pages_range_is_404(tmp_path):
     assert "Version 2" in client.get("/page", query_string={"url": url}).get_data(as_text=True)  # the latest
     assert client.get("/raw", query_string={"url": url, "v": "1"}).get_data(as_text=True).count("raw 1") == 1
     assert client.get("/diff", query_string={"url": url, "a": "1", "b": "2"}).status_code == 200
+
+
+def _write_site_archive(root, posts: int, host: str = "big.example") -> list[dict]:
+    """An archive of one site: `posts` posts with titles and dates in no order, and one
+    undated page that is not a post. The rows written."""
+    from datetime import datetime, timedelta, timezone
+
+    from blogarchive.archive.schema import PAGES_SCHEMA
+
+    start = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    written = []
+    with ArchiveWriter(root, "c1") as writer:
+        for n in range(posts + 1):
+            row = {name: None for name in PAGES_SCHEMA.names}
+            row.update(
+                url=f"https://{host}/p{n}",
+                host=host,
+                crawl_id="c1",
+                fetched_at=start,
+                status=200,
+                page_type="post" if n < posts else "other",
+                title=f"Post {(n * 37) % posts:04d}" if n < posts else "About",
+                published=start + timedelta(days=(n * 53) % posts) if n < posts else None,
+                categories=[],
+                tags=[],
+                text="words",
+                comments=[],
+                word_count=1,
+                content_hash=f"h{n}",
+                links=[],
+                html="<html></html>",
+            )
+            writer.write_page(row)
+            written.append(row)
+    return written
+
+
+def test_a_sites_pages_come_a_hundred_at_a_time_in_either_order(tmp_path):
+    import re
+
+    rows = _write_site_archive(tmp_path, 230)
+    client = create_app(tmp_path).test_client()
+
+    def titles(**query) -> list[str]:
+        answer = client.get("/site/big.example", query_string=query)
+        assert answer.status_code == 200, query
+        return re.findall(r'<td><a href="/page\?url=[^"]+">([^<]+)</a></td>', answer.get_data(as_text=True))
+
+    posts = [r for r in rows if r["page_type"] == "post"]
+    by_date = [r["title"] for r in sorted(posts, key=lambda r: r["published"], reverse=True)] + ["About"]
+    assert titles() + titles(page=2) + titles(page=3) == by_date
+    assert [len(titles(page=n)) for n in (1, 2, 3)] == [100, 100, 31]
+    by_title = sorted(r["title"] for r in rows)
+    assert titles(sort="title") + titles(sort="title", page=2) + titles(sort="title", page=3) == by_title
+    page = client.get("/site/big.example", query_string={"page": 2}).get_data(as_text=True)
+    assert "101–200 of 231 pages" in page and "page 2 of 3" in page
+    for query in ({"page": 4}, {"page": 0}, {"page": "x"}, {"page": "²"}, {"page": "-1"}, {"sort": "size"}):
+        assert client.get("/site/big.example", query_string=query).status_code == 404, query
+    assert client.get("/site/nowhere.example").status_code == 404
+
+
+def test_a_large_site_is_browsed_page_by_page_in_a_browser(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    _write_site_archive(tmp_path / "archive", 230)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "blogarchive.cli", "serve", str(tmp_path / "archive"), "--port", "0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = server.stdout.readline()
+        assert line.startswith("serving "), server.stderr.read()
+        base = line.split(" at ", 1)[1].split()[0].rstrip("/")
+        browser.get(base + "/")
+        browser.find_element(By.LINK_TEXT, "big.example").click()
+
+        def shown() -> list[str]:
+            return [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#pages td:first-child a")]
+
+        first = shown()
+        assert len(first) == 100 and browser.find_element(By.ID, "range").text.startswith("1–100 of 231 pages")
+        browser.find_element(By.ID, "next").click()
+        assert len(shown()) == 100 and not set(shown()) & set(first)
+        browser.find_element(By.ID, "next").click()
+        assert len(shown()) == 31 and shown()[-1] == "About" and not browser.find_elements(By.ID, "next")
+        browser.find_element(By.ID, "sort-title").click()
+        assert shown()[:2] == ["About", "Post 0000"]
+        assert not browser.find_elements(By.ID, "previous")  # a new order starts at its first page
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

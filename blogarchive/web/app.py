@@ -26,6 +26,10 @@ __all__ = ["ArchiveView", "create_app", "diff_lines"]
 VIEW_COLUMNS = [name for name in PAGE_TEXT_COLUMNS if name not in ("comments", "etag", "last_modified", "links")]
 #: rows of search results shown
 SEARCH_LIMIT = 200
+#: pages of a site listed at once (a blog of 50,000 pages must stay usable)
+PAGE_SIZE = 100
+#: the orders of a site's pages: posts first, newest first (then the other pages by URL); or by title
+SITE_ORDERS = ("date", "title")
 #: what may load inside the UI's own pages: nothing from elsewhere, no scripts at all
 UI_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; form-action 'self'"
 #: a raw capture: a sandbox (no scripts, no forms, a unique origin) that loads nothing from anywhere
@@ -40,6 +44,12 @@ class MissingVersion(NotFound):
         versions = f"{count} version{'s' if count != 1 else ''}"
         super().__init__(f"The archive holds {versions} of this page (1 to {count}), not version {asked!r}.")
         self.url = url
+
+
+@dataclass
+class SitePages:
+    total: int  # pages of the site
+    rows: list[dict[str, Any]]  # those asked for
 
 
 @dataclass
@@ -79,18 +89,22 @@ class ArchiveView:
             site["sitename"] = site["sitename"] or row["sitename"]
         return sorted(sites.values(), key=lambda s: s["host"])
 
-    def pages_of(self, host: str) -> list[dict[str, Any]]:
+    def pages_of(self, host: str, order: str = "date", offset: int = 0, limit: int | None = None) -> SitePages:
+        """`limit` of a site's pages from `offset`, in `order` (SITE_ORDERS): sorted and cut
+        in Arrow, so that only the rows shown become Python objects."""
         latest = self.snapshot().latest
-        rows = (
-            latest.filter(pc.equal(latest["host"], host))
-            .select(["url", "title", "published", "author", "word_count", "page_type"])
-            .to_pylist()
+        pages = latest.filter(pc.equal(latest["host"], host)).select(
+            ["url", "title", "published", "author", "word_count", "page_type"]
         )
-        # posts first, newest first; then the other pages by URL
-        return sorted(
-            rows,
-            key=lambda r: (r["page_type"] != "post", -(r["published"].timestamp() if r["published"] else 0), r["url"]),
-        )
+        if order == "title":
+            pages = pages.append_column("key", pc.utf8_lower(pc.coalesce(pages["title"], pages["url"])))
+            keys = [("key", "ascending"), ("url", "ascending")]
+        else:
+            pages = pages.append_column("other", pc.not_equal(pages["page_type"], "post"))
+            keys = [("other", "ascending"), ("published", "descending"), ("url", "ascending")]
+        ordered = pages.take(pc.sort_indices(pages, keys))  # nulls (no title, no date) last
+        shown = ordered.slice(offset, limit if limit is not None else ordered.num_rows)
+        return SitePages(pages.num_rows, shown.drop_columns([shown.column_names[-1]]).to_pylist())
 
     def versions(self, url: str) -> list[dict[str, Any]]:
         versions = self.snapshot().versions
@@ -175,10 +189,24 @@ def create_app(root: Root, hosts: frozenset[str] = SERVED_HOSTS) -> Flask:
 
     @app.route("/site/<host>")
     def site(host: str) -> str:
-        pages = view.pages_of(host)
-        if not pages:
+        order, asked = request.args.get("sort", "date"), request.args.get("page", "1")
+        if order not in SITE_ORDERS or not (asked.isascii() and asked.isdigit()) or int(asked) < 1:
             abort(404)
-        return render_template("site.html", host=host, pages=pages)
+        number = int(asked)
+        first = (number - 1) * PAGE_SIZE
+        pages = view.pages_of(host, order, first, PAGE_SIZE)
+        if not pages.rows:  # no such site, or past its last page
+            abort(404)
+        return render_template(
+            "site.html",
+            host=host,
+            pages=pages.rows,
+            total=pages.total,
+            first=first + 1,
+            number=number,
+            last=(pages.total + PAGE_SIZE - 1) // PAGE_SIZE,
+            order=order,
+        )
 
     def requested() -> tuple[str, list[dict[str, Any]]]:
         """The `url` of the query string and its versions; 404 when the archive has none."""
