@@ -17,6 +17,16 @@ from blogarchive.web import create_app
 from .conftest import ROOT, duck, screenshot
 
 
+def page_row(**fields) -> dict:
+    """A `pages` row with every column: a post of one word, the given fields set."""
+    from blogarchive.archive.schema import PAGES_SCHEMA
+
+    row = dict.fromkeys(PAGES_SCHEMA.names)
+    row.update(crawl_id="c1", status=200, page_type="post", text="words", word_count=1, html="<html></html>")
+    row.update(categories=[], tags=[], comments=[], links=[], **fields)
+    return row
+
+
 @pytest.fixture(scope="module")
 def ui(versioned_archive):
     """`blogarchive serve` on a free port; its base URL."""
@@ -250,30 +260,21 @@ def test_a_version_the_page_does_not_have_is_a_clear_404(browser, ui, versioned_
 def test_every_version_number_outside_a_pages_range_is_404(tmp_path):
     from datetime import datetime, timedelta, timezone
 
-    from blogarchive.archive.schema import PAGES_SCHEMA
-
     first = datetime(2024, 5, 1, tzinfo=timezone.utc)
     with ArchiveWriter(tmp_path, "c1") as writer:
         for n in range(2):
-            row = {name: None for name in PAGES_SCHEMA.names}
-            row.update(
-                url="https://x.example/p",
-                host="x.example",
-                crawl_id="c1",
-                fetched_at=first + timedelta(days=n),
-                status=200,
-                page_type="post",
-                title=f"Version {n + 1}",
-                categories=[],
-                tags=[],
-                text=f"text {n + 1}",
-                comments=[],
-                word_count=2,
-                content_hash=f"h{n}",
-                links=[],
-                html=f"<html><body>raw {n + 1}</body></html>",
+            writer.write_page(
+                page_row(
+                    url="https://x.example/p",
+                    host="x.example",
+                    fetched_at=first + timedelta(days=n),
+                    title=f"Version {n + 1}",
+                    text=f"text {n + 1}",
+                    word_count=2,
+                    content_hash=f"h{n}",
+                    html=f"<html><body>raw {n + 1}</body></html>",
+                )
             )
-            writer.write_page(row)
     client = create_app(tmp_path).test_client()
     url = "https://x.example/p"
     for route, name in (("/page", "v"), ("/raw", "v"), ("/diff", "a"), ("/diff", "b")):
@@ -292,30 +293,18 @@ def _write_site_archive(root, posts: int, host: str = "big.example") -> list[dic
     undated page that is not a post. The rows written."""
     from datetime import datetime, timedelta, timezone
 
-    from blogarchive.archive.schema import PAGES_SCHEMA
-
     start = datetime(2020, 1, 1, tzinfo=timezone.utc)
     written = []
     with ArchiveWriter(root, "c1") as writer:
         for n in range(posts + 1):
-            row = {name: None for name in PAGES_SCHEMA.names}
-            row.update(
+            row = page_row(
                 url=f"https://{host}/p{n}",
                 host=host,
-                crawl_id="c1",
                 fetched_at=start,
-                status=200,
                 page_type="post" if n < posts else "other",
                 title=f"Post {(n * 37) % posts:04d}" if n < posts else "About",
                 published=start + timedelta(days=(n * 53) % posts) if n < posts else None,
-                categories=[],
-                tags=[],
-                text="words",
-                comments=[],
-                word_count=1,
                 content_hash=f"h{n}",
-                links=[],
-                html="<html></html>",
             )
             writer.write_page(row)
             written.append(row)
@@ -379,3 +368,88 @@ def test_a_large_site_is_browsed_page_by_page_in_a_browser(browser, tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_search_highlights_matches_and_filters_by_date_in_a_browser(browser, ui):
+    from urllib.parse import urlencode
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    def results(**query) -> list[str]:
+        browser.get(ui + "/search?" + urlencode(query))
+        return [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#results > li > a")]
+
+    assert results(q="PARAGRAPH") == ["Ferries at dawn", 'Gulls: the "loud" ones', "Nets"]
+    marks = browser.find_elements(By.CSS_SELECTOR, "#results .snippet mark")
+    assert len(marks) == 3 and {m.text for m in marks} == {"paragraph"}  # the text's own case
+    assert results(q="paragraph", **{"from": "2024-04-01"}) == ['Gulls: the "loud" ones', "Nets"]
+    assert results(q="paragraph", **{"from": "2024-04-01", "to": "2024-04-10"}) == ['Gulls: the "loud" ones']
+    assert browser.find_element(By.NAME, "from").get_attribute("value") == "2024-04-01"  # the form keeps them
+    assert [m.text for m in browser.find_elements(By.CSS_SELECTOR, "#results > li > a mark")] == []  # not in title
+    assert results(q="loud") and browser.find_element(By.CSS_SELECTOR, "#results > li > a mark").text == "loud"
+
+    results(q="nets")  # the form: pick a site and submit it
+    Select(browser.find_element(By.NAME, "site")).select_by_visible_text("127.0.0.1")
+    browser.find_element(By.CSS_SELECTOR, "#filters button").click()
+    WebDriverWait(browser, 10).until(lambda b: "site=127.0.0.1" in b.current_url)
+    assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#results > li > a")] == ["Nets"]
+    assert Select(browser.find_element(By.NAME, "site")).first_selected_option.text == "127.0.0.1"
+
+    results(q="nets", to="10 April")
+    assert "must be a date written YYYY-MM-DD" in browser.find_element(By.ID, "error").text
+
+
+def test_search_filters_narrow_to_a_site_a_language_and_dates(tmp_path):
+    import re
+    from datetime import datetime, timezone
+
+    from blogarchive.web.app import marked
+
+    pages = [  # (host, language, published, title)
+        ("a.example", "en", datetime(2023, 1, 5, tzinfo=timezone.utc), "Harbour one"),
+        ("a.example", "de", datetime(2023, 6, 30, 23, 59, tzinfo=timezone.utc), "Hafen harbour zwei"),
+        ("b.example", "en", datetime(2024, 2, 1, tzinfo=timezone.utc), "Harbour three"),
+        ("b.example", None, None, "Harbour undated"),
+    ]
+    with ArchiveWriter(tmp_path, "c1") as writer:
+        for n, (host, language, published, title) in enumerate(pages):
+            writer.write_page(
+                page_row(
+                    url=f"https://{host}/{n}",
+                    host=host,
+                    fetched_at=datetime(2024, 3, 1, tzinfo=timezone.utc),
+                    title=title,
+                    published=published,
+                    language=language,
+                    text="The harbour at dawn.",
+                    word_count=4,
+                    content_hash=f"h{n}",
+                )
+            )
+    client = create_app(tmp_path).test_client()
+
+    def found(**query) -> list[str]:
+        answer = client.get("/search", query_string=query)
+        assert answer.status_code == 200, query
+        return [
+            re.sub("<[^>]+>", "", t)
+            for t in re.findall(r'<li><a href="/page[^"]*">(.*?)</a>', answer.get_data(as_text=True))
+        ]
+
+    everything = sorted(title for *_, title in pages)
+    assert found(q="harbour") == everything
+    assert found(q="harbour", site="a.example") == ["Hafen harbour zwei", "Harbour one"]
+    assert found(q="harbour", lang="de") == ["Hafen harbour zwei"]
+    assert found(q="harbour", to="2023-06-30") == ["Hafen harbour zwei", "Harbour one"]  # the whole last day
+    assert found(q="harbour", **{"from": "2023-07-01"}) == ["Harbour three"]  # the undated page is in no range
+    assert found(site="b.example") == ["Harbour three", "Harbour undated"]  # filters alone list pages
+    assert found(q="harbour", site="c.example") == []
+    page = client.get("/search", query_string={"q": "harbour"}).get_data(as_text=True)
+    assert "<mark>Harbour</mark> one" in page and "Hafen <mark>harbour</mark> zwei" in page
+    for bad in ("2023-13-01", "yesterday", "2023-1-5x"):
+        answer = client.get("/search", query_string={"q": "harbour", "from": bad})
+        assert answer.status_code == 400 and "YYYY-MM-DD" in answer.get_data(as_text=True)
+    assert marked("a<b>A", "a") == [("a", True), ("<b>", False), ("A", True)]
+    assert marked("nothing", "") == [("nothing", False)]
+    assert "<mark><b>" not in client.get("/search", query_string={"q": "<b>"}).get_data(as_text=True)

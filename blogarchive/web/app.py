@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import difflib
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
+from functools import reduce
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -110,28 +112,103 @@ class ArchiveView:
         versions = self.snapshot().versions
         return versions.filter(pc.equal(versions["url"], url)).to_pylist()
 
-    def search(self, query: str) -> list[dict[str, Any]]:
+    def search(self, query: str, filters: SearchFilters | None = None) -> list[dict[str, Any]]:
+        """The latest version of every page whose title or text holds `query` (any case) and
+        that passes `filters`; with no query, every page that passes them (none without either)."""
         latest = self.snapshot().latest
         needle = query.strip()
-        if not needle or not latest.num_rows:
+        filters = filters or SearchFilters()
+        if not (needle or filters.any()) or not latest.num_rows:
             return []
-        hit = pc.or_(
-            pc.match_substring(latest["title"].fill_null(""), needle, ignore_case=True),
-            pc.match_substring(latest["text"], needle, ignore_case=True),
-        )
-        rows = latest.filter(hit).select(["url", "host", "title", "published", "word_count", "text"]).to_pylist()
-        for row in rows:
-            row["snippet"] = snippet(row.pop("text"), needle)
-        return sorted(rows, key=lambda r: (r["title"] is None, r["title"] or r["url"]))[:SEARCH_LIMIT]
+        conditions = []
+        if needle:
+            conditions.append(
+                pc.or_(
+                    pc.match_substring(latest["title"].fill_null(""), needle, ignore_case=True),
+                    pc.match_substring(latest["text"], needle, ignore_case=True),
+                )
+            )
+        if filters.host:
+            conditions.append(pc.equal(latest["host"], filters.host))
+        if filters.language:
+            conditions.append(pc.equal(latest["language"].fill_null(""), filters.language))
+        published = latest["published"]
+        if filters.start is not None:
+            conditions.append(pc.greater_equal(published, pa.scalar(filters.start, published.type)))
+        if filters.end is not None:  # the whole day of `end`
+            conditions.append(pc.less(published, pa.scalar(filters.end + timedelta(days=1), published.type)))
+        keep = reduce(pc.and_, conditions).fill_null(False)  # an undated page is outside any date range
+        rows = latest.filter(keep).select(["url", "host", "title", "published", "word_count", "text"]).to_pylist()
+        rows.sort(key=lambda r: (r["title"] is None, r["title"] or r["url"]))
+        for row in rows[:SEARCH_LIMIT]:
+            text = row.pop("text")
+            row["snippet"] = marked(snippet(text, needle), needle)
+            row["title_parts"] = marked(row["title"] or row["url"], needle)
+        return rows[:SEARCH_LIMIT]
+
+    def languages(self) -> list[str]:
+        """The languages of the latest versions, for the search form."""
+        values = pc.unique(self.snapshot().latest["language"].drop_null()).to_pylist()
+        return sorted(values)
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """What a search may be narrowed to: one site, a range of publication days, a language."""
+
+    host: str = ""
+    start: datetime | None = None
+    end: datetime | None = None
+    language: str = ""
+
+    def any(self) -> bool:
+        return bool(self.host or self.start or self.end or self.language)
+
+
+class BadFilter(ValueError):
+    """A search filter that cannot be read (a date not written YYYY-MM-DD)."""
+
+
+def search_filters(arguments: Mapping[str, str]) -> SearchFilters:
+    """The filters of a search's query string; BadFilter for a date that is not YYYY-MM-DD."""
+
+    def day(name: str) -> datetime | None:
+        value = arguments.get(name, "").strip()
+        if not value:
+            return None
+        try:
+            return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+        except ValueError:
+            raise BadFilter(f"{name!r} must be a date written YYYY-MM-DD, not {value[:40]!r}") from None
+
+    return SearchFilters(
+        arguments.get("site", "").strip(), day("from"), day("to"), arguments.get("lang", "").strip().lower()
+    )
 
 
 def snippet(text: str, needle: str, width: int = 90) -> str:
     """The text around the first match of `needle`, on one line."""
-    at = text.lower().find(needle.lower())
+    at = text.lower().find(needle.lower()) if needle else -1
     if at < 0:
         return " ".join(text[: 2 * width].split())
     start = max(0, at - width)
     return ("… " if start else "") + " ".join(text[start : at + len(needle) + width].split()) + " …"
+
+
+def marked(text: str, needle: str) -> list[tuple[str, bool]]:
+    """`text` cut into (part, matches) pieces: every occurrence of `needle`, in any case, is a
+    piece of its own, for the template to highlight (each piece escaped on its own)."""
+    if not needle:
+        return [(text, False)]
+    pieces, at, lowered, wanted = [], 0, text.lower(), needle.lower()
+    while (found := lowered.find(wanted, at)) >= 0:
+        if found > at:
+            pieces.append((text[at:found], False))
+        pieces.append((text[found : found + len(needle)], True))
+        at = found + len(needle)
+    if at < len(text):
+        pieces.append((text[at:], False))
+    return pieces
 
 
 def diff_lines(old: str, new: str) -> list[tuple[str, str]]:
@@ -251,10 +328,21 @@ def create_app(root: Root, hosts: frozenset[str] = SERVED_HOSTS) -> Flask:
         return response
 
     @app.route("/search")
-    def search() -> str:
+    def search() -> str | tuple[str, int]:
         query = request.args.get("q", "")
+        form = {"sites": [site["host"] for site in view.sites()], "languages": view.languages()}
+        try:
+            filters = search_filters(request.args)
+        except BadFilter as error:
+            context = {"query": query, "results": [], "filters": SearchFilters(), "error": str(error)}
+            return render_template("search.html", **context, **form, limit=SEARCH_LIMIT), 400
         return render_template(
-            "search.html", query=query, results=view.search(query) if query else [], limit=SEARCH_LIMIT
+            "search.html",
+            query=query,
+            filters=filters,
+            results=view.search(query, filters),
+            limit=SEARCH_LIMIT,
+            **form,
         )
 
     @app.errorhandler(ArchiveError)
