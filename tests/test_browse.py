@@ -445,6 +445,7 @@ def test_search_filters_narrow_to_a_site_a_language_and_dates(tmp_path):
     assert found(q="harbour", **{"from": "2023-07-01"}) == ["Harbour three"]  # the undated page is in no range
     assert found(site="b.example") == ["Harbour three", "Harbour undated"]  # filters alone list pages
     assert found(q="harbour", site="c.example") == []
+    assert found(q="harbour", **{"from": "0001-01-01", "to": "9999-12-31"}) == everything[:-1]  # the extremes
     page = client.get("/search", query_string={"q": "harbour"}).get_data(as_text=True)
     assert "<mark>Harbour</mark> one" in page and "Hafen <mark>harbour</mark> zwei" in page
     for bad in ("2023-13-01", "yesterday", "2023-1-5x"):

@@ -6,7 +6,7 @@ import difflib
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from functools import reduce
 from typing import Any
 from urllib.parse import urlsplit
@@ -135,8 +135,9 @@ class ArchiveView:
         published = latest["published"]
         if filters.start is not None:
             conditions.append(pc.greater_equal(published, pa.scalar(filters.start, published.type)))
-        if filters.end is not None:  # the whole day of `end`
-            conditions.append(pc.less(published, pa.scalar(filters.end + timedelta(days=1), published.type)))
+        if filters.end is not None:  # the whole day of `end` (9999-12-31 has no next day to stop before)
+            last = filters.end.replace(hour=23, minute=59, second=59, microsecond=999999)
+            conditions.append(pc.less_equal(published, pa.scalar(last, published.type)))
         keep = reduce(pc.and_, conditions).fill_null(False)  # an undated page is outside any date range
         rows = latest.filter(keep).select(["url", "host", "title", "published", "word_count", "text"]).to_pylist()
         rows.sort(key=lambda r: (r["title"] is None, r["title"] or r["url"]))
