@@ -114,10 +114,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    """Exit 0 when every file left in the tables reads whole, 1 when damaged ones remain."""
     from blogarchive.archive.integrity import verify
     from blogarchive.archive.lock import ArchiveLock
 
-    """Exit 0 when every file left in the tables reads whole, 1 when damaged ones remain."""
     root = archive_to_read(args)
     with ArchiveLock(root, "verify") if args.quarantine else nullcontext():  # no crawl reads what moves
         report = verify(root, quarantine=args.quarantine)

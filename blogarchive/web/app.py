@@ -139,13 +139,14 @@ class ArchiveView:
             last = filters.end.replace(hour=23, minute=59, second=59, microsecond=999999)
             conditions.append(pc.less_equal(published, pa.scalar(last, published.type)))
         keep = reduce(pc.and_, conditions).fill_null(False)  # an undated page is outside any date range
-        rows = latest.filter(keep).select(["url", "host", "title", "published", "word_count", "text"]).to_pylist()
-        rows.sort(key=lambda r: (r["title"] is None, r["title"] or r["url"]))
-        for row in rows[:SEARCH_LIMIT]:
-            text = row.pop("text")
-            row["snippet"] = marked(snippet(text, needle), needle)
+        found = latest.filter(keep).select(["url", "host", "title", "published", "word_count", "text"])
+        # by title (untitled pages last, by URL), cut in Arrow: only the rows shown become Python objects
+        order = pc.sort_indices(found, [("title", "ascending"), ("url", "ascending")])
+        rows = found.take(order.slice(0, SEARCH_LIMIT)).to_pylist()
+        for row in rows:
+            row["snippet"] = marked(snippet(row.pop("text"), needle), needle)
             row["title_parts"] = marked(row["title"] or row["url"], needle)
-        return rows[:SEARCH_LIMIT]
+        return rows
 
     def languages(self) -> list[str]:
         """The languages of the latest versions, for the search form."""
