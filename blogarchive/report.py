@@ -4,19 +4,23 @@ Charts are drawn by matplotlib as inline SVG (text kept as text), so the file op
 offline, with no script and no CDN. Each chart comes with its figures as a table, which
 is what the tests check and what a screen reader reads.
 
-The figures are computed by pure functions over pyarrow tables (`posts_per_month`,
-`outcomes_per_crawl`, ...), so they are tested without drawing.
+The figures are computed by pure functions over pyarrow tables (`posts_per_site`,
+`posts_per_month`, `changes_per_crawl`, ...), so they are tested without drawing; the
+drawing functions only read a chart's rows.
 """
 
 from __future__ import annotations
 
 import html
 import io
+import math
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -28,43 +32,96 @@ from blogarchive.archive.reader import latest_per_key, read_crawls, read_fetches
 __all__ = [
     "Chart",
     "build_report",
+    "changes_per_crawl",
+    "crawl_labels",
+    "draw",
+    "extraction_coverage",
     "outcomes_per_crawl",
-    "pages_changed_per_crawl",
     "platforms",
     "posts_per_month",
+    "posts_per_site",
     "top_tags",
-    "words_per_post",
+    "words_per_site",
 ]
 
-#: sites drawn on their own in "posts per month"; the rest are summed as "other sites"
-TOP_SITES = 8
+#: colour-blind safe (Okabe and Ito's palette), in the order series get them; the grey
+#: is for the remainder ("other sites")
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+OTHER_COLOUR = "#999999"
+#: series a chart draws on their own; past that, the largest ones and "other"
+SERIES = len(PALETTE)
 TOP_TAGS = 20
-#: the word-count bins of "words per post"
-WORD_BINS = [0, 100, 250, 500, 750, 1000, 1500, 2000, 3000, 5000]
+#: a post's first tags that count: SEO plugins list dozens of keywords on one page
+TAGS_PER_POST = 10
+#: sites drawn in the per-site charts (the tables hold every site)
+SITES_DRAWN = 25
+#: crawls drawn in "fetch outcomes per crawl" (the newest; the table holds every crawl)
+CRAWLS_DRAWN = 30
+#: the fields "extraction coverage" counts, as (column, heading)
+COVERAGE = [("title", "title"), ("author", "author"), ("published", "date"), ("language", "language"), ("tags", "tags")]
+ALL_SITES = "all sites"
 
 
 @dataclass
 class Chart:
-    """One chart: its title, its figures (rows of a table), and how to draw them."""
+    """One chart: its title, its figures (rows of a table), and how it is shown.
+
+    `table_only`: the figures are clearer as a table (a per-crawl chart of one crawl)."""
 
     key: str
     title: str
     note: str
     columns: list[str]
     rows: list[list[Any]] = field(default_factory=list)
+    table_only: bool = False
 
 
 # --- figures (pure) -------------------------------------------------------------------
 
 
+def _posts(latest: pa.Table) -> pa.Table:
+    return latest.filter(pc.equal(latest["page_type"], "post"))
+
+
+def _ranked_sites(posts: pa.Table) -> list[tuple[str, int]]:
+    """(site, posts) of every site with a post, the most posts first."""
+    counts = Counter(posts["host"].to_pylist())
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def posts_per_site(latest: pa.Table) -> Chart:
+    """Posts of each site with the first and last publication days (of its dated posts)."""
+    posts = _posts(latest)
+    spans: dict[str, list[datetime]] = {}
+    for host, published in zip(posts["host"].to_pylist(), posts["published"].to_pylist()):
+        if published is not None:
+            span = spans.setdefault(host, [published, published])
+            span[0], span[1] = min(span[0], published), max(span[1], published)
+    rows = []
+    for host, count in _ranked_sites(posts):
+        first, last = spans.get(host, (None, None))
+        rows.append([host, count, _day(first), _day(last)])
+    return Chart(
+        "posts-per-site",
+        "Posts per site",
+        f"latest version of each post; the line runs from a site's first dated post to its last "
+        f"(the {SITES_DRAWN} sites with most posts are drawn)",
+        ["site", "posts", "first post", "last post"],
+        rows,
+    )
+
+
 def posts_per_month(latest: pa.Table) -> Chart:
-    """Posts by the month of their publication, per site (the busiest sites on their own)."""
-    posts = latest.filter(pc.and_(pc.equal(latest["page_type"], "post"), pc.is_valid(latest["published"])))
+    """Dated posts by month of publication, per site: every site when there are few, else
+    the busiest and "other sites". Rows are the months that have posts; the chart's axis
+    is time, so months without posts show as gaps."""
+    posts = _posts(latest)
+    posts = posts.filter(pc.is_valid(posts["published"]))
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for host, published in zip(posts["host"].to_pylist(), posts["published"].to_pylist()):
         counts[host][f"{published:%Y-%m}"] += 1
     ranked = sorted(counts, key=lambda h: (-sum(counts[h].values()), h))
-    shown, rest = ranked[:TOP_SITES], ranked[TOP_SITES:]
+    shown, rest = (ranked, []) if len(ranked) <= SERIES else (ranked[: SERIES - 1], ranked[SERIES - 1 :])
     months = sorted({month for c in counts.values() for month in c})
     columns = ["month", *shown] + (["other sites"] if rest else [])
     rows = []
@@ -73,23 +130,68 @@ def posts_per_month(latest: pa.Table) -> Chart:
         if rest:
             row.append(sum(counts[h][month] for h in rest))
         rows.append(row)
+    note = "dated posts, latest version of each, by month of publication"
+    if rest:
+        note += f"; the {len(shown)} sites with most dated posts, and {len(rest)} other sites together"
+    return Chart("posts-per-month", "Posts per month", note, columns, rows)
+
+
+def words_per_site(latest: pa.Table) -> Chart:
+    """Words per post of all sites and of each site: the five figures of a box plot
+    (quartiles interpolated linearly, as DuckDB's `quantile_cont` and numpy do)."""
+    posts = _posts(latest)
+    by_site: dict[str, list[int]] = defaultdict(list)
+    for host, words in zip(posts["host"].to_pylist(), posts["word_count"].to_pylist()):
+        by_site[host].append(words)
+    everything = sorted(posts["word_count"].to_pylist())
+    rows = [[ALL_SITES, *_five(everything)]] if everything else []
+    for host, _ in _ranked_sites(posts):
+        rows.append([host, *_five(sorted(by_site[host]))])
     return Chart(
-        "posts-per-month", "Posts per month", "dated posts, latest version of each, by publication month", columns, rows
+        "words-per-site",
+        "Words per post, by site",
+        "latest version of each post; the box holds the middle half of the posts, the mark is the median, "
+        f"the line runs from the shortest post to the longest (the {SITES_DRAWN} sites with most posts are drawn)",
+        ["site", "posts", "shortest", "lower quartile", "median", "upper quartile", "longest"],
+        rows,
     )
 
 
-def words_per_post(latest: pa.Table) -> Chart:
-    posts = latest.filter(pc.equal(latest["page_type"], "post"))
-    bins: Counter[int] = Counter()
-    for words in posts["word_count"].to_pylist():
-        bins[_bin(words)] += 1
-    labels = [_bin_label(i) for i in range(len(WORD_BINS))]
+def _five(values: Sequence[int]) -> list[Any]:
+    """count, min, quartiles and max of sorted values."""
+    return [len(values), values[0], *(_quantile(values, q) for q in (0.25, 0.5, 0.75)), values[-1]]
+
+
+def _quantile(values: Sequence[int], q: float) -> float:
+    position = (len(values) - 1) * q
+    low = math.floor(position)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (position - low)
+
+
+def extraction_coverage(latest: pa.Table) -> Chart:
+    """Posts in which extraction found each field, over all sites and per site."""
+    posts = _posts(latest)
+    found = {
+        name: (pc.greater(pc.list_value_length(posts[name]), 0) if name == "tags" else pc.is_valid(posts[name]))
+        for name, _ in COVERAGE
+    }
+    hosts = posts["host"].to_pylist()
+    per_site: dict[str, Counter[str]] = defaultdict(Counter)
+    for name, mask in found.items():
+        for host, present in zip(hosts, mask.to_pylist()):
+            per_site[host][name] += bool(present)
+    rows = []
+    if posts.num_rows:
+        rows.append([ALL_SITES, posts.num_rows, *(sum(c[name] for c in per_site.values()) for name, _ in COVERAGE)])
+    for host, count in _ranked_sites(posts):
+        rows.append([host, count, *(per_site[host][name] for name, _ in COVERAGE)])
     return Chart(
-        "words-per-post",
-        "Words per post",
-        "latest version of each post",
-        ["words", "posts"],
-        [[labels[i], bins[i]] for i in range(len(WORD_BINS))],
+        "extraction-coverage",
+        "Extraction coverage",
+        "posts (latest versions) in which each field was found; the chart shows the share over all sites",
+        ["site", "posts", *(heading for _, heading in COVERAGE)],
+        rows,
     )
 
 
@@ -105,17 +207,40 @@ def platforms(latest: pa.Table) -> Chart:
 
 
 def top_tags(latest: pa.Table) -> Chart:
+    """Posts per tag (case folded), for tags of two posts or more; a post's first
+    TAGS_PER_POST distinct tags count, so one page's keyword list cannot fill the chart."""
     counts: Counter[str] = Counter()
-    for tags in latest["tags"].to_pylist():
-        counts.update({t.strip().lower() for t in tags or [] if t.strip()})  # a page counts once per tag
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TAGS]
+    for tags in _posts(latest)["tags"].to_pylist():
+        own = dict.fromkeys(t.strip().casefold() for t in tags or [] if t.strip())
+        counts.update(list(own)[:TAGS_PER_POST])
+    ranked = sorted(((k, v) for k, v in counts.items() if v >= 2), key=lambda kv: (-kv[1], kv[0]))[:TOP_TAGS]
     return Chart(
         "top-tags",
         "Top tags",
-        f"the {TOP_TAGS} most used tags (case folded), pages per tag",
-        ["tag", "pages"],
+        f"posts per tag (case folded): the {TOP_TAGS} most used tags of at least two posts; "
+        f"a post's first {TAGS_PER_POST} tags count",
+        ["tag", "posts"],
         [[k, v] for k, v in ranked],
     )
+
+
+def crawl_labels(crawls: pa.Table) -> dict[str, tuple[datetime | None, str]]:
+    """(start time, sites) of each crawl: the sites are the hosts of its seeds."""
+    labels = {}
+    for row in crawls.select(["crawl_id", "started_at", "seeds"]).to_pylist():
+        hosts = list(dict.fromkeys((urlsplit(s).hostname or s) for s in row["seeds"] or []))
+        sites = ", ".join(hosts[:2]) + (f" +{len(hosts) - 2}" if len(hosts) > 2 else "")
+        labels[row["crawl_id"]] = (row["started_at"], sites)
+    return labels
+
+
+def _crawl_rows(crawl_ids: Sequence[str], crawls: pa.Table) -> list[list[Any]]:
+    """[started, sites, crawl id] of each crawl, oldest first (crawls the `crawls` table
+    does not know, damaged or removed, last)."""
+    labels = crawl_labels(crawls)
+    far = datetime.max.replace(tzinfo=timezone.utc)
+    ordered = sorted(set(crawl_ids), key=lambda cid: (labels.get(cid, (None, ""))[0] or far, cid))
+    return [[*labels.get(cid, (None, "")), cid] for cid in ordered]
 
 
 def outcomes_per_crawl(fetches: pa.Table, crawls: pa.Table) -> Chart:
@@ -123,64 +248,244 @@ def outcomes_per_crawl(fetches: pa.Table, crawls: pa.Table) -> Chart:
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for crawl_id, outcome in zip(fetches["crawl_id"].to_pylist(), fetches["outcome"].to_pylist()):
         counts[crawl_id][outcome] += 1
-    order = _crawl_order(crawls, counts)
     outcomes = sorted({o for c in counts.values() for o in c}, key=lambda o: (-sum(c[o] for c in counts.values()), o))
+    rows = [[*head, *(counts[head[2]][o] for o in outcomes)] for head in _crawl_rows(list(counts), crawls)]
     return Chart(
         "outcomes-per-crawl",
         "Fetch outcomes per crawl",
-        "one row per crawl; every URL a crawl tried",
-        ["crawl", *outcomes],
-        [[cid, *(counts[cid][o] for o in outcomes)] for cid in order],
+        f"every URL a crawl tried, by what happened (the {CRAWLS_DRAWN} newest crawls are drawn)",
+        ["started (UTC)", "sites", "crawl", *outcomes],
+        rows,
+        table_only=len(rows) == 1,
     )
 
 
-def pages_changed_per_crawl(fetches: pa.Table, crawls: pa.Table) -> Chart:
-    """Per crawl: pages stored as new versions, and pages found unchanged."""
-    pages = fetches.filter(pc.equal(fetches["kind"], "page"))
-    counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for crawl_id, outcome in zip(pages["crawl_id"].to_pylist(), pages["outcome"].to_pylist()):
-        if outcome == "stored":
-            counts[crawl_id]["stored"] += 1
-        elif outcome in UNCHANGED:
-            counts[crawl_id]["unchanged"] += 1
-    order = _crawl_order(crawls, counts)
+def changes_per_crawl(pages: pa.Table, fetches: pa.Table, crawls: pa.Table) -> Chart:
+    """What each crawl found: pages archived for the first time, new versions of pages
+    archived before, pages fetched and found unchanged, and known pages not requested
+    (a sitemap or feed date, or `--revisit-after`, said they had not changed).
+
+    `pages` holds every version (url, fetched_at, crawl_id)."""
+    found: dict[str, Counter[str]] = defaultdict(Counter)
+    if pages.num_rows:
+        ordered = pages.select(["url", "fetched_at", "crawl_id"]).sort_by(
+            [("url", "ascending"), ("fetched_at", "ascending")]
+        )
+        urls = ordered["url"].combine_chunks()
+        first = pa.concat_arrays([pa.array([True]), pc.not_equal(urls.slice(1), urls.slice(0, len(urls) - 1))])
+        for crawl_id, new in zip(ordered["crawl_id"].to_pylist(), first.to_pylist()):
+            found[crawl_id]["new pages" if new else "new versions"] += 1
+    page_fetches = fetches.filter(pc.equal(fetches["kind"], "page"))
+    for crawl_id, outcome in zip(page_fetches["crawl_id"].to_pylist(), page_fetches["outcome"].to_pylist()):
+        if outcome in UNCHANGED:
+            found[crawl_id]["unchanged"] += 1
+    for row in crawls.select(["crawl_id", "skipped_dated", "skipped_recent"]).to_pylist():
+        skipped = (row["skipped_dated"] or 0) + (row["skipped_recent"] or 0)
+        if skipped:
+            found[row["crawl_id"]]["not requested"] += skipped
+    series = ["new pages", "new versions", "unchanged", "not requested"]
+    rows = [[*head, *(found[head[2]][s] for s in series)] for head in _crawl_rows(list(found), crawls)]
     return Chart(
-        "pages-changed",
-        "Pages changed per crawl",
-        "stored: a new page or a new version; unchanged: fetched (or 304) and found the same",
-        ["crawl", "stored", "unchanged"],
-        [[cid, counts[cid]["stored"], counts[cid]["unchanged"]] for cid in order],
+        "changes-per-crawl",
+        "Changes per crawl",
+        "new pages: archived for the first time; new versions: a page archived before whose text changed; "
+        "unchanged: fetched (or 304) and found the same; not requested: known pages a sitemap or feed date, "
+        "or --revisit-after, left alone. The chart draws the first two over the crawls' start times",
+        ["started (UTC)", "sites", "crawl", *series],
+        rows,
+        table_only=len(rows) == 1,
     )
 
 
-def _crawl_order(crawls: pa.Table, counts: dict[str, Any]) -> list[str]:
-    started = dict(zip(crawls["crawl_id"].to_pylist(), crawls["started_at"].to_pylist()))
-    far = datetime.max.replace(tzinfo=timezone.utc)
-    return sorted(counts, key=lambda cid: (started.get(cid) or far, cid))
+def _day(value: datetime | None) -> str:
+    return f"{value:%Y-%m-%d}" if value is not None else ""
 
 
-def _bin(words: int) -> int:
-    for index in range(len(WORD_BINS) - 1, -1, -1):
-        if words >= WORD_BINS[index]:
-            return index
-    return 0
+# --- drawing --------------------------------------------------------------------------
 
 
-def _bin_label(index: int) -> str:
-    if index == len(WORD_BINS) - 1:
-        return f"{WORD_BINS[index]}+"
-    return f"{WORD_BINS[index]}–{WORD_BINS[index + 1] - 1}"
+def _colours(names: Sequence[str]) -> list[str]:
+    return [OTHER_COLOUR if name.startswith("other") else PALETTE[i % len(PALETTE)] for i, name in enumerate(names)]
 
 
-# --- drawing ------------------------------------------------------------------------
+def _legend(axes: Any) -> None:
+    """The legend beside the plot, never over it."""
+    axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
 
-_COLOURS = ["#2f6690", "#d1495b", "#edae49", "#66a182", "#8d6a9f", "#00798c", "#e07a5f", "#3d405b", "#9c9c9c"]
+
+def _crawl_label(row: Sequence[Any]) -> str:
+    started, sites, crawl_id = row[0], row[1], row[2]
+    when = f"{started:%Y-%m-%d %H:%M}" if started is not None else crawl_id
+    return f"{when} · {sites}" if sites else when
+
+
+def _month(label: str) -> datetime:
+    return datetime.strptime(label + "-15", "%Y-%m-%d")
+
+
+def _date(label: str) -> datetime:
+    return datetime.strptime(label, "%Y-%m-%d")
+
+
+def _time_axis(axes: Any, months: int = 0) -> None:
+    """Dates on the x axis; `months`: the axis spans that many months of monthly data,
+    ticked on months or years, never on days."""
+    import matplotlib.dates as mdates
+
+    if not months:
+        locator: Any = mdates.AutoDateLocator(maxticks=10)
+    elif months <= 120:
+        locator = mdates.MonthLocator(interval=math.ceil(months / 10))
+    else:
+        locator = mdates.YearLocator(base=math.ceil(months / 120))
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def _draw_months(chart: Chart, axes: Any) -> None:
+    months = [_month(row[0]) for row in chart.rows]
+    bottom = [0] * len(months)
+    series = chart.columns[1:]
+    for index, (name, colour) in enumerate(zip(series, _colours(series))):
+        values = [row[index + 1] for row in chart.rows]
+        axes.bar(months, values, width=24, bottom=bottom, label=name, color=colour)
+        bottom = [b + v for b, v in zip(bottom, values)]
+    start, end = min(months), max(months)
+    _time_axis(axes, (end.year - start.year) * 12 + end.month - start.month + 3)
+    axes.set_xlim(start.replace(day=1) - _MONTH, end.replace(day=28) + _MONTH)
+    axes.set_ylabel("posts")
+    if len(series) > 1:
+        _legend(axes)
+
+
+def _draw_site_spans(chart: Chart, axes: Any) -> None:
+    rows = _dated_sites(chart)[:SITES_DRAWN][::-1]
+    for y, row in enumerate(rows):
+        first, last = _date(row[2]), _date(row[3])
+        axes.plot([first, last], [y, y], color=PALETTE[0], linewidth=5, solid_capstyle="round")
+    axes.set_yticks(range(len(rows)), [f"{row[0]} ({row[1]})" for row in rows])
+    axes.set_ylim(-0.7, len(rows) - 0.3)
+    _time_axis(axes)
+
+
+def _draw_boxes(chart: Chart, axes: Any) -> None:
+    rows = chart.rows[: SITES_DRAWN + 1][::-1]
+    ys = range(len(rows))
+    lows, q1s, medians, q3s, highs = ([row[i] for row in rows] for i in range(2, 7))
+    axes.hlines(ys, lows, highs, color="#555555", linewidth=1)
+    axes.barh(ys, [q3 - q1 for q1, q3 in zip(q1s, q3s)], left=q1s, height=0.6, color=PALETTE[4], edgecolor="#333333")
+    axes.vlines(medians, [y - 0.3 for y in ys], [y + 0.3 for y in ys], color="#000000", linewidth=2)
+    axes.set_yticks(list(ys), [f"{row[0]} ({row[1]})" for row in rows])
+    axes.set_xlabel("words per post")
+    if min(lows) >= 1 and max(highs) > 20 * min(lows):  # one 20,000-word post would squeeze every box flat
+        from matplotlib.ticker import FuncFormatter
+
+        axes.set_xscale("log")
+        axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+        axes.xaxis.set_minor_formatter(FuncFormatter(lambda value, _: ""))
+        axes.set_xlabel("words per post (a log scale)")
+
+
+def _draw_coverage(chart: Chart, axes: Any) -> None:
+    row = chart.rows[0]
+    names = chart.columns[2:][::-1]
+    shares = [100 * value / row[1] for value in row[2:]][::-1]
+    axes.barh(names, shares, color=PALETTE[2])
+    for y, share in enumerate(shares):
+        axes.text(min(share + 1, 92), y, f"{share:.0f} %", va="center", fontsize=8)
+    axes.set_xlim(0, 100)
+    axes.set_xlabel(f"share of {row[1]:,} posts (%)")
+
+
+def _draw_ranked(chart: Chart, axes: Any) -> None:
+    labels = [str(row[0]) for row in chart.rows][::-1]
+    axes.barh(labels, [row[1] for row in chart.rows][::-1], color=PALETTE[0])
+    axes.set_xlabel(chart.columns[1])
+
+
+def _draw_crawl_bars(chart: Chart, axes: Any) -> None:
+    rows = chart.rows[-CRAWLS_DRAWN:][::-1]
+    series = chart.columns[3:]
+    shown, rest = (series, []) if len(series) <= SERIES else (series[: SERIES - 1], series[SERIES - 1 :])
+    labels = [_crawl_label(row) for row in rows]
+    left = [0] * len(rows)
+    names = [*shown, *(["other outcomes"] if rest else [])]
+    for name, colour in zip(names, _colours(names)):
+        if name == "other outcomes":
+            values = [sum(row[3 + series.index(s)] for s in rest) for row in rows]
+        else:
+            values = [row[3 + series.index(name)] for row in rows]
+        axes.barh(range(len(rows)), values, left=left, label=name, color=colour, height=0.7)
+        left = [a + b for a, b in zip(left, values)]
+    axes.set_yticks(range(len(rows)), labels)
+    axes.set_xlabel("URLs")
+    _legend(axes)
+
+
+def _draw_changes(chart: Chart, axes: Any) -> None:
+    rows = [row for row in chart.rows if row[0] is not None]
+    times = [row[0] for row in rows]
+    for name, colour in zip(("new pages", "new versions"), PALETTE):
+        column = chart.columns.index(name)
+        axes.plot(times, [row[column] for row in rows], marker="o", markersize=4, label=name, color=colour)
+    _time_axis(axes)
+    axes.set_ylabel("pages")
+    _legend(axes)
+
+
+_MONTH = timedelta(days=31)
+
+_DRAW: dict[str, tuple[Callable[[Chart, Any], None], str]] = {
+    # key: (drawing, which axis counts whole numbers)
+    "posts-per-site": (_draw_site_spans, ""),
+    "posts-per-month": (_draw_months, "y"),
+    "words-per-site": (_draw_boxes, ""),
+    "extraction-coverage": (_draw_coverage, ""),
+    "top-tags": (_draw_ranked, "x"),
+    "platforms": (_draw_ranked, "x"),
+    "changes-per-crawl": (_draw_changes, "y"),
+    "outcomes-per-crawl": (_draw_crawl_bars, "x"),
+}
+
+
+def draw(chart: Chart, axes: Any) -> None:
+    """Draw `chart` (with rows) on matplotlib `axes`."""
+    from matplotlib.ticker import MaxNLocator
+
+    drawing, integer_axis = _DRAW[chart.key]
+    drawing(chart, axes)
+    if integer_axis:
+        getattr(axes, f"{integer_axis}axis").set_major_locator(MaxNLocator(integer=True))
+
+
+def _height(chart: Chart) -> float:
+    """Inches: charts with a bar per row grow with their rows."""
+    if chart.key == "posts-per-site":
+        bars = min(len(_dated_sites(chart)), SITES_DRAWN)
+    elif chart.key == "words-per-site":
+        bars = min(len(chart.rows), SITES_DRAWN + 1)
+    elif chart.key == "outcomes-per-crawl":
+        bars = min(len(chart.rows), CRAWLS_DRAWN)
+    elif chart.key in ("top-tags", "platforms"):
+        bars = len(chart.rows)
+    elif chart.key == "extraction-coverage":
+        bars = len(COVERAGE)
+    else:
+        return 3.0
+    return max(1.6, 0.26 * bars + 0.9)
+
+
+def _dated_sites(chart: Chart) -> list[list[Any]]:
+    """The rows of "posts per site" that have a first and last post date."""
+    return [row for row in chart.rows if row[2]]
 
 
 def _svg(chart: Chart) -> str:
     """The chart as an inline <svg> element (empty charts say so instead)."""
     if not chart.rows:
         return '<p class="empty">Nothing to show.</p>'
+    if chart.key == "posts-per-site" and not _dated_sites(chart):
+        return '<p class="empty">No dated posts to draw.</p>'
     import matplotlib
 
     matplotlib.use("Agg")
@@ -196,42 +501,40 @@ def _svg(chart: Chart) -> str:
             "axes.spines.right": False,
         }
     )
-    labels = [str(row[0]) for row in chart.rows]
-    series = chart.columns[1:]
-    horizontal = chart.key in ("platforms", "top-tags")
-    height = max(2.6, 0.25 * len(labels) + 0.8) if horizontal else 3.0
-    figure, axes = plt.subplots(figsize=(8.5, height))
+    figure, axes = plt.subplots(figsize=(8.5, _height(chart)))
     try:
-        if horizontal:
-            axes.barh(labels[::-1], [row[1] for row in chart.rows][::-1], color=_COLOURS[0])
-        else:
-            bottom = [0] * len(labels)
-            for index, name in enumerate(series):
-                values = [row[index + 1] for row in chart.rows]
-                axes.bar(labels, values, bottom=bottom, label=name, color=_COLOURS[index % len(_COLOURS)])
-                bottom = [b + v for b, v in zip(bottom, values)]
-            if len(series) > 1:
-                axes.legend(frameon=False, fontsize=8, ncols=min(4, len(series)))
-            if len(labels) > 12:
-                step = max(1, len(labels) // 12)
-                axes.set_xticks(range(0, len(labels), step), [labels[i] for i in range(0, len(labels), step)])
-            axes.tick_params(axis="x", labelrotation=30 if len(labels) > 4 else 0)
-        from matplotlib.ticker import MaxNLocator
-
-        (axes.xaxis if horizontal else axes.yaxis).set_major_locator(MaxNLocator(integer=True))
-        figure.tight_layout()
+        draw(chart, axes)
         buffer = io.StringIO()
-        figure.savefig(buffer, format="svg", metadata={"Date": None})
+        figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
     finally:
         plt.close(figure)
     text = buffer.getvalue()
     return text[text.index("<svg") :]
 
 
+def _cell(value: Any) -> str:
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    if isinstance(value, float):
+        return f"{value:.1f}".removesuffix(".0")
+    return str(value)
+
+
 def _table(chart: Chart) -> str:
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in chart.columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in chart.rows)
-    return f'<details><summary>Figures</summary><table data-chart="{chart.key}"><tr>{head}</tr>{body}</table></details>'
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in row) + "</tr>" for row in chart.rows)
+    table = f'<table data-chart="{chart.key}"><tr>{head}</tr>{body}</table>'
+    if chart.table_only:
+        return table
+    return f"<details><summary>Figures</summary>{table}</details>"
+
+
+def _section(chart: Chart) -> str:
+    shown = "" if chart.table_only else _svg(chart)
+    return (
+        f'<section id="{chart.key}"><h2>{html.escape(chart.title)}</h2><p class="note">{html.escape(chart.note)}</p>'
+        f"{shown}{_table(chart)}</section>"
+    )
 
 
 # --- the report ---------------------------------------------------------------------
@@ -241,24 +544,26 @@ def build_report(root: Root) -> tuple[str, float]:
     """The report of the archive at `root` as one HTML string, and the seconds it took."""
     started = time.perf_counter()
     root = locate(root)
-    pages = read_pages(root, ["url", "fetched_at", "host", "page_type", "published", "word_count", "platform", "tags"])
+    pages = read_pages(
+        root,
+        ["url", "fetched_at", "crawl_id", "host", "page_type", "published", "word_count", "platform", "tags"]
+        + [name for name, _ in COVERAGE if name not in ("published", "tags")],
+    )
     latest = latest_per_key(pages, "url", "fetched_at")
     fetches = read_fetches(root, ["crawl_id", "kind", "outcome"])
     crawls = read_crawls(root)
     summary = summarize(root)
     charts = [
+        posts_per_site(latest),
         posts_per_month(latest),
-        words_per_post(latest),
-        platforms(latest),
+        words_per_site(latest),
+        extraction_coverage(latest),
         top_tags(latest),
+        platforms(latest),
+        changes_per_crawl(pages, fetches, crawls),
         outcomes_per_crawl(fetches, crawls),
-        pages_changed_per_crawl(fetches, crawls),
     ]
-    sections = "\n".join(
-        f'<section id="{c.key}"><h2>{html.escape(c.title)}</h2><p class="note">{html.escape(c.note)}</p>'
-        f"{_svg(c)}{_table(c)}</section>"
-        for c in charts
-    )
+    sections = "\n".join(_section(chart) for chart in charts)
     span = (
         f"{summary.first_published:%Y-%m-%d} to {summary.last_published:%Y-%m-%d}"
         if summary.first_published
@@ -296,7 +601,8 @@ _PAGE = """<!doctype html>
   svg {{ max-width: 100%; height: auto; }}
   table {{ border-collapse: collapse; font-size: .85rem; margin: .5rem 0; }}
   td, th {{ border-bottom: 1px solid #e2e2dc; padding: .15rem .6rem; text-align: left; }}
-  summary {{ cursor: pointer; color: #2f6690; font-size: .9rem; }}
+  td {{ font-variant-numeric: tabular-nums; }}
+  summary {{ cursor: pointer; color: #0072B2; font-size: .9rem; }}
 </style>
 </head>
 <body>

@@ -71,6 +71,17 @@ def run_blogarchive(*args: str, timeout: float = 180, cwd: Path | None = None) -
     )
 
 
+def page_row(**fields) -> dict:
+    """A `pages` row with every column: a post of one word, the given fields set."""
+    from blogarchive.archive.schema import PAGES_SCHEMA
+
+    row = dict.fromkeys(PAGES_SCHEMA.names)
+    row.update(crawl_id="c1", status=200, page_type="post", text="words", word_count=1, html="<html></html>")
+    row.update(categories=[], tags=[], comments=[], links=[])
+    row.update(fields)
+    return row
+
+
 def duck(archive: Path, sql: str) -> list[tuple]:
     """Run `sql` with `pages` and `fetches` bound to the archive's Parquet files in DuckDB."""
     con = duckdb.connect()

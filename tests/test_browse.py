@@ -14,17 +14,7 @@ import pytest
 from blogarchive.archive.writer import ArchiveWriter
 from blogarchive.web import create_app
 
-from .conftest import ROOT, duck, screenshot
-
-
-def page_row(**fields) -> dict:
-    """A `pages` row with every column: a post of one word, the given fields set."""
-    from blogarchive.archive.schema import PAGES_SCHEMA
-
-    row = dict.fromkeys(PAGES_SCHEMA.names)
-    row.update(crawl_id="c1", status=200, page_type="post", text="words", word_count=1, html="<html></html>")
-    row.update(categories=[], tags=[], comments=[], links=[], **fields)
-    return row
+from .conftest import ROOT, duck, page_row, screenshot
 
 
 @pytest.fixture(scope="module")
