@@ -16,9 +16,9 @@ from .outcomes import OUTCOMES
 #: 2 added `comment_count`, `view_count`, `like_count`, `reading_time` and `extractor`
 #: to `pages`; 3 added the WARC pointers (`warc_filename`, `warc_record_offset`,
 #: `warc_record_length`) to `pages` and `fetches`, and `payload_digest` to `fetches`.
-#: 4 added `skipped_dated` and `skipped_recent` to `crawls`.
+#: 4 added `skipped_dated` and `skipped_recent` to `crawls`. 5 added `line_kinds` to `pages`.
 #: The reader gives an older file's missing columns as nulls.
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 SCHEMA_VERSION_KEY = b"blogarchive.schema_version"
 TABLE_KEY = b"blogarchive.table"
 
@@ -67,6 +67,11 @@ PAGES_FIELDS = [
         pa.string(),
         "clean main text, one paragraph (or list item, heading) per line; no boilerplate, no comments",
         False,
+    ),
+    _field(
+        "line_kinds",
+        pa.list_(pa.string()),
+        "what each line of `text` was on the page, one per line: `p` (paragraph), `h1` to `h6` (heading), `li` (list item), `quote`, `pre` (code) or `table` (a row); null in rows written before schema 5",
     ),
     _field("comments", pa.list_(pa.string()), "reader comments, one string each (kept out of `text`)", False),
     _field(

@@ -33,6 +33,7 @@ from .language import text_language
 from .maintext import is_the_post, largest_block, light_text, listing_text, main_text
 from .metadata import PageMetadata, declared_language, read_json_ld, read_meta_tags, unescaped
 from .platforms import IndexedTree, detect_platform
+from .structure import line_kinds
 from .titles import clean_title
 
 if TYPE_CHECKING:
@@ -86,6 +87,8 @@ class Document:
     reading_time: int | None = None
     #: the strategy that produced `text` (see `main_text`), or "listing"
     extractor: str = "trafilatura"
+    #: one per line of `text`: what the line was on the page (`structure.KINDS`)
+    line_kinds: list[str] = field(default_factory=list)
     #: computed where the document is made (an extraction worker), not in the crawl process
     content_hash: str = field(init=False)
     word_count: int = field(init=False)
@@ -233,6 +236,7 @@ def document_from_tree(tree: HtmlElement, url: str, max_elements: int = MAX_ELEM
         tags=markup.tags or meta_tags.tags or json_ld.tags or guessed.tags,
         comments=markup.comments,
         extractor=extractor,
+        line_kinds=line_kinds(tree, text),
         **{kind: counts.get(kind) for kind in COUNTER_KINDS},
     )
 

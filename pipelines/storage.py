@@ -83,6 +83,7 @@ def page_record(item: ExtractedPage, crawl_id: str) -> dict[str, Any]:
         "categories": doc.categories,
         "tags": doc.tags,
         "text": doc.text,
+        "line_kinds": doc.line_kinds,
         "comments": doc.comments,
         "comment_count": doc.comment_count,
         "view_count": doc.view_count,

@@ -8,31 +8,42 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
 from blogarchive.archive.writer import ArchiveWriter
 from blogarchive.web import create_app
 
-from .conftest import ROOT, duck, page_row, screenshot
+from .conftest import ROOT, duck, page_row, run_blogarchive, screenshot, write_site
 
 
-@pytest.fixture(scope="module")
-def ui(versioned_archive):
-    """`blogarchive serve` on a free port; its base URL."""
-    out, _ = versioned_archive
+@contextmanager
+def served(archive: Path) -> Iterator[str]:
+    """`blogarchive serve` of `archive` on a free port; its base URL."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "blogarchive.cli", "serve", str(out), "--port", "0"],
+        [sys.executable, "-m", "blogarchive.cli", "serve", str(archive), "--port", "0"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    line = server.stdout.readline()
-    assert line.startswith("serving "), server.stderr.read()
-    yield line.split(" at ", 1)[1].split()[0].rstrip("/")
-    server.terminate()
-    server.wait(timeout=10)
+    try:
+        line = server.stdout.readline()
+        assert line.startswith("serving "), server.stderr.read()
+        yield line.split(" at ", 1)[1].split()[0].rstrip("/")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def ui(versioned_archive):
+    """`blogarchive serve` of the versioned archive; its base URL."""
+    with served(versioned_archive[0]) as base:
+        yield base
 
 
 def test_from_sites_to_a_post_its_versions_and_a_diff(browser, ui, versioned_archive, tmp_path):
@@ -51,7 +62,6 @@ def test_from_sites_to_a_post_its_versions_and_a_diff(browser, ui, versioned_arc
     assert browser.find_element(By.ID, "author").text == "Mara Quill"
     assert "harbour wall" in browser.find_element(By.ID, "text").text
     assert browser.find_element(By.ID, "version").text.startswith("2 of 2")
-    screenshot(browser, "post-view.png", tmp_path)
 
     browser.find_element(By.CSS_SELECTOR, "#versions a.diff-link").click()
     removed = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#diff del")]
@@ -329,17 +339,7 @@ def test_a_large_site_is_browsed_page_by_page_in_a_browser(browser, tmp_path):
     from selenium.webdriver.common.by import By
 
     _write_site_archive(tmp_path / "archive", 230)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "blogarchive.cli", "serve", str(tmp_path / "archive"), "--port", "0"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = server.stdout.readline()
-        assert line.startswith("serving "), server.stderr.read()
-        base = line.split(" at ", 1)[1].split()[0].rstrip("/")
+    with served(tmp_path / "archive") as base:
         browser.get(base + "/")
         browser.find_element(By.LINK_TEXT, "big.example").click()
 
@@ -355,9 +355,6 @@ def test_a_large_site_is_browsed_page_by_page_in_a_browser(browser, tmp_path):
         browser.find_element(By.ID, "sort-title").click()
         assert shown()[:2] == ["About", "Post 0000"]
         assert not browser.find_elements(By.ID, "previous")  # a new order starts at its first page
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def test_search_highlights_matches_and_filters_by_date_in_a_browser(browser, ui):
@@ -444,3 +441,67 @@ def test_search_filters_narrow_to_a_site_a_language_and_dates(tmp_path):
     assert marked("a<b>A", "a") == [("a", True), ("<b>", False), ("A", True)]
     assert marked("nothing", "") == [("nothing", False)]
     assert "<mark><b>" not in client.get("/search", query_string={"q": "<b>"}).get_data(as_text=True)
+
+
+STRUCTURED_POST = """<html lang="en"><head><title>Rigging a dinghy</title>
+<meta name="author" content="Mara Quill"><meta property="article:published_time" content="2024-06-01">
+</head><body><header><a href="/">Harbour notes</a></header><article><h1>Rigging a dinghy</h1>
+<p>Rigging a small boat takes an hour the first time and ten minutes once the hands know the knots.
+This is how we do it at the club, from the mast to the last line.</p>
+<h2>What you need</h2>
+<ul><li>a mast and a boom</li><li>the mainsail, dry</li><li>two sheets of rope</li></ul>
+<h2>Knots</h2>
+<p>Three knots do almost everything on a dinghy, and the bowline is the first of them to learn.</p>
+<blockquote><p>A bowline you cannot untie is not a bowline.</p></blockquote>
+<table><tr><th>Knot</th><th>Use</th></tr><tr><td>bowline</td><td>a loop that holds</td></tr>
+<tr><td>cleat hitch</td><td>the halyard</td></tr></table>
+<h3>In code, for the club's quiz</h3>
+<pre>knots = ["bowline", "cleat hitch"]
+print(len(knots))</pre>
+<p>Once rigged, check every line twice before you push off from the slipway.</p>
+</article></body></html>"""
+
+
+def test_a_posts_headings_lists_quotes_tables_and_code_show_as_such(browser, tmp_path):
+    """Crawled over HTTP, stored with its `line_kinds`, shown by the UI as the page had them."""
+    from selenium.webdriver.common.by import By
+
+    from blogarchive.crawler.demo.server import SiteServer
+
+    site = write_site(tmp_path / "site", {"rigging.html": STRUCTURED_POST})
+    out = tmp_path / "archive"
+    with SiteServer(site) as server:
+        url = server.url("/rigging")
+        fast = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "EXTRACTION_PROCESSES=0"]
+        result = run_blogarchive("get", url, "--out", str(out), *fast)
+        assert result.returncode == 0, result.stderr
+    [(text, kinds)] = duck(out, "SELECT text, line_kinds FROM pages")
+    lines = text.split("\n")
+    assert len(kinds) == len(lines)
+    assert [line for line, kind in zip(lines, kinds) if kind in ("h2", "h3")] == [
+        "What you need",
+        "Knots",
+        "In code, for the club's quiz",
+    ]
+    with served(out) as base:
+        browser.get(base + "/page?url=" + url)
+        text = browser.find_element(By.ID, "text")
+        headings = [h.text for h in text.find_elements(By.CSS_SELECTOR, "h2, h3")]
+        assert headings == ["What you need", "Knots", "In code, for the club's quiz"]
+        assert [li.text for li in text.find_elements(By.CSS_SELECTOR, "ul li")] == [
+            "a mast and a boom",
+            "the mainsail, dry",
+            "two sheets of rope",
+        ]
+        assert text.find_element(By.TAG_NAME, "blockquote").text == "A bowline you cannot untie is not a bowline."
+        assert [th.text for th in text.find_elements(By.CSS_SELECTOR, "table th")] == ["Knot", "Use"]
+        assert len(text.find_elements(By.CSS_SELECTOR, "table tr")) == 3
+        assert text.find_element(By.TAG_NAME, "pre").text == 'knots = ["bowline", "cleat hitch"]\nprint(len(knots))'
+        paragraphs = text.find_elements(By.CSS_SELECTOR, ":scope > p")
+        assert paragraphs[0].text.startswith("Rigging a small boat") and len(paragraphs) == 3
+        # a heading looks like one: larger and bolder than the paragraphs
+        heading = text.find_element(By.TAG_NAME, "h2")
+        assert float(heading.value_of_css_property("font-size")[:-2]) > float(
+            paragraphs[0].value_of_css_property("font-size")[:-2]
+        )
+        screenshot(browser, "post-view.png", tmp_path, max_height=1400)

@@ -21,6 +21,8 @@ from blogarchive.archive.location import Location, Root, locate
 from blogarchive.archive.reader import committed_files, latest_per_key, read_page_html, read_table
 from blogarchive.archive.schema import PAGE_TEXT_COLUMNS
 
+from .blocks import text_blocks
+
 __all__ = ["ArchiveView", "create_app", "diff_lines"]
 
 #: columns the UI shows: those of an export but the comments, validators and links; `html` is
@@ -299,9 +301,11 @@ def create_app(root: Root, hosts: frozenset[str] = SERVED_HOSTS) -> Flask:
     def page() -> str:
         url, versions = requested()
         number = _version_number(url, request.args.get("v"), len(versions))
+        shown = versions[number - 1]
         return render_template(
             "page.html",
-            page=versions[number - 1],
+            page=shown,
+            blocks=text_blocks(shown["text"], shown.get("line_kinds")),
             number=number,
             versions=versions,
             raw_url=url_for("raw", url=url, v=number),
