@@ -18,7 +18,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -100,7 +100,7 @@ def posts_per_site(latest: pa.Table) -> Chart:
     rows = []
     for host, count in _ranked_sites(posts):
         first, last = spans.get(host, (None, None))
-        rows.append([host, count, _day(first), _day(last)])
+        rows.append([host, count, first and first.date(), last and last.date()])
     return Chart(
         "posts-per-site",
         "Posts per site",
@@ -119,7 +119,7 @@ def posts_per_month(latest: pa.Table) -> Chart:
     posts = posts.filter(pc.is_valid(posts["published"]))
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for host, published in zip(posts["host"].to_pylist(), posts["published"].to_pylist()):
-        counts[host][f"{published:%Y-%m}"] += 1
+        counts[host][f"{published.year:04d}-{published.month:02d}"] += 1
     ranked = sorted(counts, key=lambda h: (-sum(counts[h].values()), h))
     shown, rest = (ranked, []) if len(ranked) <= SERIES else (ranked[: SERIES - 1], ranked[SERIES - 1 :])
     months = sorted({month for c in counts.values() for month in c})
@@ -297,8 +297,9 @@ def changes_per_crawl(pages: pa.Table, fetches: pa.Table, crawls: pa.Table) -> C
     )
 
 
-def _day(value: datetime | None) -> str:
-    return f"{value:%Y-%m-%d}" if value is not None else ""
+def _minute(value: datetime) -> str:
+    """YYYY-MM-DD HH:MM, the year in four digits (strftime writes year 1 as "1")."""
+    return f"{value.date().isoformat()} {value:%H:%M}"
 
 
 # --- drawing --------------------------------------------------------------------------
@@ -315,16 +316,12 @@ def _legend(axes: Any) -> None:
 
 def _crawl_label(row: Sequence[Any]) -> str:
     started, sites, crawl_id = row[0], row[1], row[2]
-    when = f"{started:%Y-%m-%d %H:%M}" if started is not None else crawl_id
+    when = _minute(started) if started is not None else crawl_id
     return f"{when} · {sites}" if sites else when
 
 
 def _month(label: str) -> datetime:
-    return datetime.strptime(label + "-15", "%Y-%m-%d")
-
-
-def _date(label: str) -> datetime:
-    return datetime.strptime(label, "%Y-%m-%d")
+    return datetime(int(label[:-3]), int(label[-2:]), 15)
 
 
 def _time_axis(axes: Any, months: int = 0) -> None:
@@ -344,27 +341,45 @@ def _time_axis(axes: Any, months: int = 0) -> None:
 
 def _draw_months(chart: Chart, axes: Any) -> None:
     months = [_month(row[0]) for row in chart.rows]
+    # a month's width, or a 300th of the axis when it spans decades (a bar stays visible)
+    width = max(24.0, (max(months) - min(months)).days / 300)
     bottom = [0] * len(months)
     series = chart.columns[1:]
     for index, (name, colour) in enumerate(zip(series, _colours(series))):
         values = [row[index + 1] for row in chart.rows]
-        axes.bar(months, values, width=24, bottom=bottom, label=name, color=colour)
+        axes.bar(months, values, width=width, bottom=bottom, label=name, color=colour)
         bottom = [b + v for b, v in zip(bottom, values)]
     start, end = min(months), max(months)
     _time_axis(axes, (end.year - start.year) * 12 + end.month - start.month + 3)
-    axes.set_xlim(start.replace(day=1) - _MONTH, end.replace(day=28) + _MONTH)
+    axes.set_xlim(_month_before(start), _month_after(end))
     axes.set_ylabel("posts")
     if len(series) > 1:
         _legend(axes)
 
 
+def _month_before(day: datetime) -> datetime:
+    """A month before `day`'s month, where the calendar has one (a post dated year 1 has not)."""
+    first = day.replace(day=1)
+    return first - _MONTH if first - datetime.min > _MONTH else first
+
+
+def _month_after(day: datetime) -> datetime:
+    last = day.replace(day=28)
+    return last + _MONTH if datetime.max - last > _MONTH else last
+
+
 def _draw_site_spans(chart: Chart, axes: Any) -> None:
     rows = _dated_sites(chart)[:SITES_DRAWN][::-1]
     for y, row in enumerate(rows):
-        first, last = _date(row[2]), _date(row[3])
+        first, last = row[2], row[3]
         axes.plot([first, last], [y, y], color=PALETTE[0], linewidth=5, solid_capstyle="round")
     axes.set_yticks(range(len(rows)), [f"{row[0]} ({row[1]})" for row in rows])
     axes.set_ylim(-0.7, len(rows) - 0.3)
+    start, end = (
+        datetime.combine(day, datetime.min.time()) for day in (min(r[2] for r in rows), max(r[3] for r in rows))
+    )
+    # limits of our own: matplotlib's margins would pass year 1 or 9999, where its dates end
+    axes.set_xlim(_month_before(start), _month_after(end))
     _time_axis(axes)
 
 
@@ -514,7 +529,11 @@ def _svg(chart: Chart) -> str:
 
 def _cell(value: Any) -> str:
     if isinstance(value, datetime):
-        return f"{value:%Y-%m-%d %H:%M}"
+        return _minute(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if value is None:
+        return ""
     if isinstance(value, float):
         return f"{value:.1f}".removesuffix(".0")
     return str(value)
@@ -565,7 +584,7 @@ def build_report(root: Root) -> tuple[str, float]:
     ]
     sections = "\n".join(_section(chart) for chart in charts)
     span = (
-        f"{summary.first_published:%Y-%m-%d} to {summary.last_published:%Y-%m-%d}"
+        f"{summary.first_published.date().isoformat()} to {summary.last_published.date().isoformat()}"
         if summary.first_published
         else "none dated"
     )

@@ -357,7 +357,7 @@ def test_a_large_site_is_browsed_page_by_page_in_a_browser(browser, tmp_path):
         assert not browser.find_elements(By.ID, "previous")  # a new order starts at its first page
 
 
-def test_search_highlights_matches_and_filters_by_date_in_a_browser(browser, ui):
+def test_search_highlights_matches_and_filters_by_date_in_a_browser(browser, ui, tmp_path):
     from urllib.parse import urlencode
 
     from selenium.webdriver.common.by import By
@@ -375,6 +375,8 @@ def test_search_highlights_matches_and_filters_by_date_in_a_browser(browser, ui)
     assert browser.find_element(By.NAME, "from").get_attribute("value") == "2024-04-01"  # the form keeps them
     assert [m.text for m in browser.find_elements(By.CSS_SELECTOR, "#results > li > a mark")] == []  # not in title
     assert results(q="loud") and browser.find_element(By.CSS_SELECTOR, "#results > li > a mark").text == "loud"
+    results(q="harbour", **{"from": "2024-03-01"})
+    screenshot(browser, "search.png", tmp_path, max_height=700)
 
     results(q="nets")  # the form: pick a site and submit it
     Select(browser.find_element(By.NAME, "site")).select_by_visible_text("127.0.0.1")

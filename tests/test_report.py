@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import random
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
@@ -154,12 +154,12 @@ def test_posts_per_site_and_month_match_duckdb(report_archive):
     _, latest, _, _ = tables(report_archive)
     sites = duck(
         report_archive,
-        f"SELECT host, count(*), coalesce(strftime(min(published), '%Y-%m-%d'), ''), "
-        f"coalesce(strftime(max(published), '%Y-%m-%d'), '') FROM {LATEST} WHERE page_type = 'post' "
+        f"SELECT host, count(*), min(published)::DATE, max(published)::DATE FROM {LATEST} WHERE page_type = 'post' "
         "GROUP BY host ORDER BY count(*) DESC, host",
     )
     assert posts_per_site(latest).rows == [list(row) for row in sites]
-    assert sites[0] == ("a.example", 13, "2014-09-03", "2016-03-20")
+    assert sites[0] == ("a.example", 13, date(2014, 9, 3), date(2016, 3, 20))
+    assert sites[-1] == ("c.example", 4, None, None)  # posts, none dated
     assert "d.example" not in {row[0] for row in sites}  # it has no post
 
     chart = posts_per_month(latest)
@@ -448,3 +448,31 @@ def test_figures_of_an_empty_archive(tmp_path):
     assert run_blogarchive("report", str(tmp_path / "none"), "-o", str(tmp_path / "x.html")).returncode == 1
     assert not Path(tmp_path / "x.html").exists()
     assert os.path.getsize(tmp_path / "r.html") < 50_000
+
+
+def test_posts_dated_year_1_and_9999_and_posts_of_no_words_are_reported(tmp_path):
+    """Dates at the ends of the calendar (an extractor's bad guess) and empty posts draw
+    without error: matplotlib's dates end at years 1 and 9999, and a log scale has no 0."""
+    root = tmp_path / "archive"
+    days = [datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, tzinfo=UTC), datetime(2020, 1, 1, tzinfo=UTC)]
+    with ArchiveWriter(root, "c1") as writer:
+        for n, day in enumerate(days):
+            writer.write_page(
+                page_row(
+                    url=f"https://a.example/{n}",
+                    host="a.example",
+                    fetched_at=days[2],
+                    published=day,
+                    word_count=n,
+                    content_hash=str(n),
+                )
+            )
+    target = tmp_path / "report.html"
+    result = run_blogarchive("report", str(root), "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    document = lxml_html.fromstring(target.read_text(encoding="utf-8"))
+    assert figures(document, "posts-per-site") == [["a.example", "3", "0001-01-01", "9999-12-31"]]
+    assert [row[0] for row in figures(document, "posts-per-month")] == ["0001-01", "2020-01", "9999-12"]
+    assert figures(document, "words-per-site")[0] == ["all sites", "3", "0", "0.5", "1", "1.5", "2"]
+    drawn = [svg.getparent().get("id") for svg in document.cssselect("section svg")]
+    assert drawn == CHARTS[:4] + ["platforms"]  # no tags, no crawl: nothing to show there
