@@ -583,11 +583,8 @@ def build_report(root: Root) -> tuple[str, float]:
         outcomes_per_crawl(fetches, crawls),
     ]
     sections = "\n".join(_section(chart) for chart in charts)
-    span = (
-        f"{summary.first_published.date().isoformat()} to {summary.last_published.date().isoformat()}"
-        if summary.first_published
-        else "none dated"
-    )
+    first, last = summary.first_published, summary.last_published
+    span = f"{first.date().isoformat()} to {last.date().isoformat()}" if first and last else "none dated"
     facts = [
         ("Pages", f"{summary.pages:,} ({summary.posts:,} posts)"),
         ("Versions", f"{summary.versions:,}"),
