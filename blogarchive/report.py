@@ -211,7 +211,7 @@ def top_tags(latest: pa.Table) -> Chart:
     TAGS_PER_POST distinct tags count, so one page's keyword list cannot fill the chart."""
     counts: Counter[str] = Counter()
     for tags in _posts(latest)["tags"].to_pylist():
-        own = dict.fromkeys(t.strip().casefold() for t in tags or [] if t.strip())
+        own = dict.fromkeys(t.strip().casefold() for t in tags or [] if t and t.strip())
         counts.update(list(own)[:TAGS_PER_POST])
     ranked = sorted(((k, v) for k, v in counts.items() if v >= 2), key=lambda kv: (-kv[1], kv[0]))[:TOP_TAGS]
     return Chart(
@@ -228,10 +228,18 @@ def crawl_labels(crawls: pa.Table) -> dict[str, tuple[datetime | None, str]]:
     """(start time, sites) of each crawl: the sites are the hosts of its seeds."""
     labels = {}
     for row in crawls.select(["crawl_id", "started_at", "seeds"]).to_pylist():
-        hosts = list(dict.fromkeys((urlsplit(s).hostname or s) for s in row["seeds"] or []))
+        hosts = list(dict.fromkeys(_host(seed) for seed in row["seeds"] or [] if seed))
         sites = ", ".join(hosts[:2]) + (f" +{len(hosts) - 2}" if len(hosts) > 2 else "")
         labels[row["crawl_id"]] = (row["started_at"], sites)
     return labels
+
+
+def _host(url: str) -> str:
+    """The host of a seed URL, or the seed as written when it has none or cannot be read."""
+    try:
+        return urlsplit(url).hostname or url
+    except ValueError:  # `http://[::1`: a hand-written or damaged row
+        return url
 
 
 def _crawl_rows(crawl_ids: Sequence[str], crawls: pa.Table) -> list[list[Any]]:
@@ -314,6 +322,12 @@ def _legend(axes: Any) -> None:
     axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
 
 
+def _short(label: str, most: int = 40) -> str:
+    """A label cut to `most` characters: one long host name must not shrink a whole
+    chart (the table under it has every name whole)."""
+    return label if len(label) <= most else label[: most - 1] + "…"
+
+
 def _crawl_label(row: Sequence[Any]) -> str:
     started, sites, crawl_id = row[0], row[1], row[2]
     when = _minute(started) if started is not None else crawl_id
@@ -347,7 +361,7 @@ def _draw_months(chart: Chart, axes: Any) -> None:
     series = chart.columns[1:]
     for index, (name, colour) in enumerate(zip(series, _colours(series))):
         values = [row[index + 1] for row in chart.rows]
-        axes.bar(months, values, width=width, bottom=bottom, label=name, color=colour)
+        axes.bar(months, values, width=width, bottom=bottom, label=_short(name), color=colour)
         bottom = [b + v for b, v in zip(bottom, values)]
     start, end = min(months), max(months)
     _time_axis(axes, (end.year - start.year) * 12 + end.month - start.month + 3)
@@ -373,7 +387,7 @@ def _draw_site_spans(chart: Chart, axes: Any) -> None:
     for y, row in enumerate(rows):
         first, last = row[2], row[3]
         axes.plot([first, last], [y, y], color=PALETTE[0], linewidth=5, solid_capstyle="round")
-    axes.set_yticks(range(len(rows)), [f"{row[0]} ({row[1]})" for row in rows])
+    axes.set_yticks(range(len(rows)), [f"{_short(row[0])} ({row[1]})" for row in rows])
     axes.set_ylim(-0.7, len(rows) - 0.3)
     start, end = (
         datetime.combine(day, datetime.min.time()) for day in (min(r[2] for r in rows), max(r[3] for r in rows))
@@ -390,7 +404,7 @@ def _draw_boxes(chart: Chart, axes: Any) -> None:
     axes.hlines(ys, lows, highs, color="#555555", linewidth=1)
     axes.barh(ys, [q3 - q1 for q1, q3 in zip(q1s, q3s)], left=q1s, height=0.6, color=PALETTE[4], edgecolor="#333333")
     axes.vlines(medians, [y - 0.3 for y in ys], [y + 0.3 for y in ys], color="#000000", linewidth=2)
-    axes.set_yticks(list(ys), [f"{row[0]} ({row[1]})" for row in rows])
+    axes.set_yticks(list(ys), [f"{_short(row[0])} ({row[1]})" for row in rows])
     axes.set_xlabel("words per post")
     if min(lows) >= 1 and max(highs) > 20 * min(lows):  # one 20,000-word post would squeeze every box flat
         from matplotlib.ticker import FuncFormatter
@@ -413,8 +427,9 @@ def _draw_coverage(chart: Chart, axes: Any) -> None:
 
 
 def _draw_ranked(chart: Chart, axes: Any) -> None:
-    labels = [str(row[0]) for row in chart.rows][::-1]
-    axes.barh(labels, [row[1] for row in chart.rows][::-1], color=PALETTE[0])
+    rows = chart.rows[::-1]
+    axes.barh(range(len(rows)), [row[1] for row in rows], color=PALETTE[0])
+    axes.set_yticks(range(len(rows)), [_short(str(row[0])) for row in rows])
     axes.set_xlabel(chart.columns[1])
 
 
@@ -422,7 +437,7 @@ def _draw_crawl_bars(chart: Chart, axes: Any) -> None:
     rows = chart.rows[-CRAWLS_DRAWN:][::-1]
     series = chart.columns[3:]
     shown, rest = (series, []) if len(series) <= SERIES else (series[: SERIES - 1], series[SERIES - 1 :])
-    labels = [_crawl_label(row) for row in rows]
+    labels = [_short(_crawl_label(row), 60) for row in rows]
     left = [0] * len(rows)
     names = [*shown, *(["other outcomes"] if rest else [])]
     for name, colour in zip(names, _colours(names)):
@@ -439,16 +454,26 @@ def _draw_crawl_bars(chart: Chart, axes: Any) -> None:
 
 def _draw_changes(chart: Chart, axes: Any) -> None:
     rows = [row for row in chart.rows if row[0] is not None]
-    times = [row[0] for row in rows]
+    times = [row[0].replace(tzinfo=None) for row in rows]
+    # matplotlib's dates end at years 1 and 9999, and its tick finder steps past the
+    # last time: a crawl clock that wrong is drawn in order instead
+    timed = bool(times) and _EARLIEST < min(times) and max(times) < _LATEST
+    xs: list[Any] = times if timed else list(range(len(rows)))
     for name, colour in zip(("new pages", "new versions"), PALETTE):
         column = chart.columns.index(name)
-        axes.plot(times, [row[column] for row in rows], marker="o", markersize=4, label=name, color=colour)
-    _time_axis(axes)
+        axes.plot(xs, [row[column] for row in rows], marker="o", markersize=4, label=name, color=colour)
+    if timed:
+        axes.set_xlim(min(times) - timedelta(days=1), max(times) + timedelta(days=1))
+        _time_axis(axes)
+    else:
+        axes.set_xticks(xs, [_short(_crawl_label(row), 20) for row in rows], rotation=30, ha="right")
     axes.set_ylabel("pages")
     _legend(axes)
 
 
 _MONTH = timedelta(days=31)
+#: crawl start times drawn on a time axis lie between these
+_EARLIEST, _LATEST = datetime(2, 1, 1), datetime(9998, 1, 1)
 
 _DRAW: dict[str, tuple[Callable[[Chart, Any], None], str]] = {
     # key: (drawing, which axis counts whole numbers)

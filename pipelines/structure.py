@@ -14,8 +14,11 @@ markup through each of them; a line no element accounts for is a paragraph.
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import TYPE_CHECKING
+
+from lxml import etree
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -42,40 +45,72 @@ def _key(text: str) -> str:
 
 def line_kinds(tree: HtmlElement, text: str) -> list[str]:
     """One kind (of `KINDS`) per line of `text`, read from the elements of `tree` (the
-    page the text was extracted from) whose words the line is."""
+    page the text was extracted from) whose words the line is.
+
+    Lines are matched to the page's blocks in order: a paragraph with the words of a
+    heading above it is the next block with those words, a paragraph, not the heading."""
     lines = text.split("\n")
     keys = [_key(line) for line in lines]
     items = [_key(BULLET.sub("", line)) for line in lines]
     wanted = (set(keys) | set(items)) - {""}
-    found: dict[str, str] = {}
-
-    def mark(element_text: str, kind: str) -> None:
-        key = _key(element_text)
-        if key in wanted and key not in found:
-            found[key] = kind
-
-    quotes = []
-    for element in tree.iter(*_HEADINGS, "pre", "li", "blockquote"):
-        tag = element.tag
-        if tag == "pre":
-            for line in element.text_content().split("\n"):
-                mark(line, "pre")
-        elif tag == "blockquote":
-            quotes.append(element)
-        else:
-            mark(element.text_content(), tag)
-    # after headings, lists and code, which keep their kind inside a quote
-    for element in quotes:
-        mark(element.text_content(), "quote")
-        for block in element.iter(*_QUOTE_BLOCKS):
-            mark(block.text_content(), "quote")
+    blocks = [(key, kind) for key, kind in _page_blocks(tree) if key in wanted]
+    at: dict[str, list[int]] = {}
+    for position, (key, _) in enumerate(blocks):
+        at.setdefault(key, []).append(position)
     tables = next(tree.iter("table"), None) is not None
     kinds = []
+    last = -1
     for line, key, item in zip(lines, keys, items):
-        kind = found.get(key)
-        if kind is None and item != key and found.get(item) == "li":
-            kind = "li"
-        if kind is None and tables and TABLE_ROW.match(line.strip()):
-            kind = "table"
-        kinds.append(kind or PARAGRAPH)
+        position = _next(at.get(key), last)
+        if position is None and item != key:  # `- item`: a list item's words
+            position = _next([p for p in at.get(item, ()) if blocks[p][1] == "li"], last)
+        if position is not None:
+            last = position
+            kinds.append(blocks[position][1])
+        elif tables and TABLE_ROW.match(line.strip()):
+            kinds.append("table")
+        else:
+            kinds.append(PARAGRAPH)
     return kinds
+
+
+def _next(positions: list[int] | None, last: int) -> int | None:
+    """The first of `positions` after `last`, else the first of all (text out of the
+    page's order), else None."""
+    if not positions:
+        return None
+    index = bisect.bisect_right(positions, last)
+    return positions[index] if index < len(positions) else positions[0]
+
+
+def _page_blocks(tree: HtmlElement) -> list[tuple[str, str]]:
+    """(words, kind) of the page's blocks in document order: headings, paragraphs
+    (`quote` inside a quote), list items, the lines of code, quotes whole."""
+    quoted = {block for quote in tree.iter("blockquote") for block in quote.iter(*_QUOTE_BLOCKS)}
+    blocks = []
+    for element in tree.iter(*_HEADINGS, "p", "li", "pre", "blockquote"):
+        tag = element.tag
+        if tag == "pre":
+            blocks.extend((_key(line), "pre") for line in _code_lines(element))
+        elif tag == "blockquote":
+            blocks.append((_key(element.text_content()), "quote"))
+        elif tag == "p":
+            blocks.append((_key(element.text_content()), "quote" if element in quoted else PARAGRAPH))
+        else:
+            blocks.append((_key(element.text_content()), tag))
+    return blocks
+
+
+def _code_lines(pre: HtmlElement) -> list[str]:
+    """The lines of a `<pre>`, where a `<br>` (code widgets write them) or a block inside
+    ends a line too, as trafilatura reads them."""
+    parts: list[str] = []
+    for event, node in etree.iterwalk(pre, events=("start", "end")):
+        if event == "start":
+            if node.tag in ("br", "div", "p"):
+                parts.append("\n")
+            if isinstance(node.tag, str) and node.text:
+                parts.append(node.text)
+        elif node is not pre and node.tail:
+            parts.append(node.tail)
+    return "".join(parts).split("\n")

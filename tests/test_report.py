@@ -476,3 +476,35 @@ def test_posts_dated_year_1_and_9999_and_posts_of_no_words_are_reported(tmp_path
     assert figures(document, "words-per-site")[0] == ["all sites", "3", "0", "0.5", "1", "1.5", "2"]
     drawn = [svg.getparent().get("id") for svg in document.cssselect("section svg")]
     assert drawn == CHARTS[:4] + ["platforms"]  # no tags, no crawl: nothing to show there
+
+
+def test_odd_crawl_rows_and_null_tags_are_reported_not_a_traceback(tmp_path):
+    """Rows another tool (or a damaged writer) could leave: seeds that are not URLs or are
+    null, tags that are null, crawls whose clock said year 1 or 9999. Long names are cut
+    in the drawings, whole in the tables."""
+    root = tmp_path / "archive"
+    long_host = ("a" * 60 + ".") * 4 + "example"
+    starts = [datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, tzinfo=UTC)]
+    for n, start in enumerate(starts):
+        crawl = f"c{n}"
+        with ArchiveWriter(root, crawl) as writer:
+            seeds = ["http://[::1", None, f"https://{long_host}/"]
+            writer.write_crawl(crawl_row(crawl, "finished", started_at=start, seeds=seeds, settings="{}"))
+            url = f"https://{long_host}/{n}"
+            writer.write_page(
+                page_row(url=url, host=long_host, crawl_id=crawl, fetched_at=start, tags=[None, "t"], content_hash=url)
+            )
+            writer.write_fetch(fetch_row(url=url, host=long_host, crawl_id=crawl, fetched_at=start, outcome="stored"))
+    target = tmp_path / "report.html"
+    result = run_blogarchive("report", str(root), "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    document = lxml_html.fromstring(target.read_text(encoding="utf-8"))
+    changes = figures(document, "changes-per-crawl")
+    assert [row[:2] for row in changes] == [
+        ["0001-01-01 00:00", f"http://[::1, {long_host}"],
+        ["9999-12-31 00:00", f"http://[::1, {long_host}"],
+    ]
+    assert dict(figures(document, "top-tags")) == {"t": "2"}
+    assert figures(document, "posts-per-site")[0][0] == long_host
+    svg = document.cssselect("#words-per-site svg")[0]
+    assert long_host not in lxml_html.tostring(svg, encoding="unicode")  # cut to fit the chart

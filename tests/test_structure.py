@@ -141,3 +141,34 @@ def test_blocks_of_rows_without_kinds_or_with_kinds_that_are_not_ours():
         Block("list", ("| a | b |",)),
         Block("paragraph", ("End",)),
     ]
+
+
+def test_lines_take_the_kind_of_the_block_in_their_place_not_of_any_block_with_their_words():
+    """A paragraph with a heading's words, a list item's or a line of code's is the
+    paragraph it is where it stands; code broken with <br> (code widgets) is still code."""
+    html = (
+        "<html><head><title>T</title></head><body><article>"
+        f"<h2>Same words</h2><p>{PARAGRAPH}</p><p>Same words</p>"
+        f"<p>Yes</p><p>{PARAGRAPH}</p><ul><li>Yes</li><li>No</li></ul>"
+        f"<p>return x</p><pre>return x<br>y = 2<br/>z = 3</pre>"
+        f"<p>| a | b |</p><table><tr><td>q</td><td>r</td></tr></table><p>{PARAGRAPH}</p>"
+        "</article></body></html>"
+    )
+    got = [
+        (kind, line)
+        for kind, line in kinds_of(extract_document(html, "https://blog.example/p"))
+        if line != PARAGRAPH.strip()
+    ]
+    assert got == [
+        ("h2", "Same words"),
+        ("p", "Same words"),
+        ("p", "Yes"),
+        ("li", "- Yes"),
+        ("li", "- No"),
+        ("p", "return x"),
+        ("pre", "return x"),
+        ("pre", "y = 2"),
+        ("pre", "z = 3"),
+        ("p", "| a | b |"),
+        ("table", "| q | r |"),
+    ]
