@@ -55,8 +55,8 @@ def line_kinds(tree: HtmlElement, text: str) -> list[str]:
     wanted = (set(keys) | set(items)) - {""}
     blocks = [(key, kind) for key, kind in _page_blocks(tree) if key in wanted]
     at: dict[str, list[int]] = {}
-    for position, (key, _) in enumerate(blocks):
-        at.setdefault(key, []).append(position)
+    for index, (key, _) in enumerate(blocks):
+        at.setdefault(key, []).append(index)
     tables = next(tree.iter("table"), None) is not None
     kinds = []
     last = -1
@@ -87,7 +87,7 @@ def _page_blocks(tree: HtmlElement) -> list[tuple[str, str]]:
     """(words, kind) of the page's blocks in document order: headings, paragraphs
     (`quote` inside a quote), list items, the lines of code, quotes whole."""
     quoted = {block for quote in tree.iter("blockquote") for block in quote.iter(*_QUOTE_BLOCKS)}
-    blocks = []
+    blocks: list[tuple[str, str]] = []
     for element in tree.iter(*_HEADINGS, "p", "li", "pre", "blockquote"):
         tag = element.tag
         if tag == "pre":
