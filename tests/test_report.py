@@ -394,7 +394,7 @@ def test_report_opens_offline_in_a_browser(browser, report_archive, tmp_path):
     for section in sections:  # each chart is drawn: an SVG with a real size on the page
         svg = section.find_element(By.TAG_NAME, "svg")
         assert svg.size["width"] > 300 and svg.size["height"] > 80, section.get_attribute("id")
-    screenshot(browser, "report.png", tmp_path, max_height=2400)
+    screenshot(browser, "report.png", tmp_path, max_height=3300)
 
 
 def test_one_crawl_gets_tables_not_single_bars(browser, tmp_path):
