@@ -27,6 +27,7 @@ __all__ = [
     "read_pages",
     "read_table",
     "summarize",
+    "summary_of",
 ]
 
 
@@ -181,15 +182,22 @@ def summarize(root: Root) -> ArchiveSummary:
     root = locate(root)
     pages = read_pages(root, ["host", "crawl_id", "page_type", "platform", "published", "word_count"], latest=True)
     fetches = read_fetches(root, ["crawl_id", "outcome"])
-    summary = ArchiveSummary(pages=pages.num_rows, versions=count_rows(root, "pages"))
-    if pages.num_rows:
-        summary.posts = pc.sum(pc.equal(pages["page_type"], "post")).as_py() or 0
-        summary.sites = sorted(pc.unique(pages["host"]).to_pylist())
-        summary.words = pc.sum(pages["word_count"]).as_py() or 0
-        bounds = pc.min_max(pages["published"]).as_py()
+    return summary_of(pages, count_rows(root, "pages"), fetches, read_crawls(root))
+
+
+def summary_of(latest: pa.Table, versions: int, fetches: pa.Table, crawls: pa.Table) -> ArchiveSummary:
+    """`summarize` of tables read already: the latest version of each page (with `host`,
+    `page_type`, `platform`, `published`, `word_count`), the count of all versions, the
+    fetches (with `outcome`) and the crawls."""
+    summary = ArchiveSummary(pages=latest.num_rows, versions=versions)
+    if latest.num_rows:
+        summary.posts = pc.sum(pc.equal(latest["page_type"], "post")).as_py() or 0
+        summary.sites = sorted(pc.unique(latest["host"]).to_pylist())
+        summary.words = pc.sum(latest["word_count"]).as_py() or 0
+        bounds = pc.min_max(latest["published"]).as_py()
         summary.first_published, summary.last_published = bounds["min"], bounds["max"]
-        summary.platforms = Counter(p or "unknown" for p in pages["platform"].to_pylist())
-    summary.crawls = read_crawls(root).to_pylist()
+        summary.platforms = Counter(p or "unknown" for p in latest["platform"].to_pylist())
+    summary.crawls = crawls.to_pylist()
     summary.outcomes = Counter(fetches["outcome"].to_pylist())
     return summary
 

@@ -15,6 +15,7 @@ import html
 import io
 import math
 import time
+import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ import pyarrow.compute as pc
 
 from blogarchive.archive.location import Root, locate
 from blogarchive.archive.outcomes import UNCHANGED
-from blogarchive.archive.reader import latest_per_key, read_crawls, read_fetches, read_pages, summarize
+from blogarchive.archive.reader import latest_per_key, read_crawls, read_fetches, read_pages, summary_of
 
 __all__ = [
     "Chart",
@@ -526,6 +527,8 @@ def _svg(chart: Chart) -> str:
         return '<p class="empty">Nothing to show.</p>'
     if chart.key == "posts-per-site" and not _dated_sites(chart):
         return '<p class="empty">No dated posts to draw.</p>'
+    if chart.key == "changes-per-crawl" and all(row[0] is None for row in chart.rows):
+        return '<p class="empty">No crawl has a start time to draw (the crawls table has none of them).</p>'
     import matplotlib
 
     matplotlib.use("Agg")
@@ -545,7 +548,11 @@ def _svg(chart: Chart) -> str:
     try:
         draw(chart, axes)
         buffer = io.StringIO()
-        figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
+        with warnings.catch_warnings():
+            # text is kept as text (svg.fonttype none): the browser draws an emoji or a
+            # script matplotlib's own font lacks, so its "Glyph missing" warning is noise
+            warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+            figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
     finally:
         plt.close(figure)
     text = buffer.getvalue()
@@ -596,7 +603,7 @@ def build_report(root: Root) -> tuple[str, float]:
     latest = latest_per_key(pages, "url", "fetched_at")
     fetches = read_fetches(root, ["crawl_id", "kind", "outcome"])
     crawls = read_crawls(root)
-    summary = summarize(root)
+    summary = summary_of(latest, pages.num_rows, fetches, crawls)  # the tables read once
     charts = [
         posts_per_site(latest),
         posts_per_month(latest),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from lxml import etree
@@ -53,17 +54,20 @@ def line_kinds(tree: HtmlElement, text: str) -> list[str]:
     keys = [_key(line) for line in lines]
     items = [_key(BULLET.sub("", line)) for line in lines]
     wanted = (set(keys) | set(items)) - {""}
-    blocks = [(key, kind) for key, kind in _page_blocks(tree) if key in wanted]
+    blocks = [(key, kind) for key, kind in _page_blocks(tree, _budget(text)) if key in wanted]
     at: dict[str, list[int]] = {}
-    for index, (key, _) in enumerate(blocks):
+    items_at: dict[str, list[int]] = {}  # list items alone, for `- item` lines
+    for index, (key, kind) in enumerate(blocks):
         at.setdefault(key, []).append(index)
+        if kind == "li":
+            items_at.setdefault(key, []).append(index)
     tables = next(tree.iter("table"), None) is not None
     kinds = []
     last = -1
     for line, key, item in zip(lines, keys, items):
         position = _next(at.get(key), last)
         if position is None and item != key:  # `- item`: a list item's words
-            position = _next([p for p in at.get(item, ()) if blocks[p][1] == "li"], last)
+            position = _next(items_at.get(item), last)
         if position is not None:
             last = position
             kinds.append(blocks[position][1])
@@ -83,31 +87,55 @@ def _next(positions: list[int] | None, last: int) -> int | None:
     return positions[index] if index < len(positions) else positions[0]
 
 
-def _page_blocks(tree: HtmlElement) -> list[tuple[str, str]]:
+def _budget(text: str) -> int:
+    """Characters of element text read at most: the text's own length many times over.
+    A hostile page nests lists or quotes thousands deep, where each element's text is
+    its whole subtree's; past the budget the remaining lines are paragraphs."""
+    return 20 * len(text) + 1_000_000
+
+
+def _page_blocks(tree: HtmlElement, budget: int) -> Iterator[tuple[str, str]]:
     """(words, kind) of the page's blocks in document order: headings, paragraphs
-    (`quote` inside a quote), list items, the lines of code, quotes whole."""
-    quoted = {block for quote in tree.iter("blockquote") for block in quote.iter(*_QUOTE_BLOCKS)}
-    blocks: list[tuple[str, str]] = []
-    for element in tree.iter(*_HEADINGS, "p", "li", "pre", "blockquote"):
+    (`quote` inside a quote), list items, the lines of code, quotes without blocks of
+    their own whole."""
+    quotes = 0  # blockquotes open around the element: one walk, however deep they nest
+    for event, element in etree.iterwalk(
+        tree, events=("start", "end"), tag=(*_HEADINGS, "p", "li", "pre", "blockquote")
+    ):
         tag = element.tag
+        if tag == "blockquote":
+            quotes += 1 if event == "start" else -1
+        if event == "end":
+            continue
         if tag == "pre":
-            blocks.extend((_key(line), "pre") for line in _code_lines(element))
+            lines = _code_lines(element)
         elif tag == "blockquote":
-            blocks.append((_key(element.text_content()), "quote"))
-        elif tag == "p":
-            blocks.append((_key(element.text_content()), "quote" if element in quoted else PARAGRAPH))
+            if any(child.tag in _QUOTE_BLOCKS or child.tag == "blockquote" for child in element):
+                continue  # its blocks are read one by one
+            lines = [element.text_content()]
         else:
-            blocks.append((_key(element.text_content()), tag))
-    return blocks
+            lines = [element.text_content()]
+        kind = (
+            "pre"
+            if tag == "pre"
+            else "quote"
+            if tag == "blockquote" or tag == "p" and quotes
+            else (PARAGRAPH if tag == "p" else tag)
+        )
+        for line in lines:
+            budget -= len(line)
+            if budget < 0:
+                return
+            yield _key(line), kind
 
 
 def _code_lines(pre: HtmlElement) -> list[str]:
-    """The lines of a `<pre>`, where a `<br>` (code widgets write them) or a block inside
-    ends a line too, as trafilatura reads them."""
+    """The lines of a `<pre>`, where a `<br>` (code widgets write them) ends a line too,
+    as trafilatura reads them."""
     parts: list[str] = []
     for event, node in etree.iterwalk(pre, events=("start", "end")):
         if event == "start":
-            if node.tag in ("br", "div", "p"):
+            if node.tag == "br":
                 parts.append("\n")
             if isinstance(node.tag, str) and node.text:
                 parts.append(node.text)

@@ -359,7 +359,12 @@ def test_report_is_one_offline_file_whose_figures_match_a_crawled_archive(versio
             assert value is None or value.startswith("#") or value.startswith("data:"), (element.tag, value)
     assert not re.search(r"url\((?!#)", text)
 
-    crawl_ids = [c for (c,) in duck(out, "SELECT DISTINCT crawl_id FROM fetches ORDER BY crawl_id")]
+    crawl_ids = [  # oldest first, as the report lists them
+        c
+        for (c,) in duck(
+            out, f"SELECT crawl_id FROM read_parquet('{out}/crawls/*.parquet') GROUP BY 1 ORDER BY min(started_at)"
+        )
+    ]
     stored = dict(
         duck(out, "SELECT crawl_id, count(*) FROM fetches WHERE kind = 'page' AND outcome = 'stored' GROUP BY 1")
     )
@@ -508,3 +513,19 @@ def test_odd_crawl_rows_and_null_tags_are_reported_not_a_traceback(tmp_path):
     assert figures(document, "posts-per-site")[0][0] == long_host
     svg = document.cssselect("#words-per-site svg")[0]
     assert long_host not in lxml_html.tostring(svg, encoding="unicode")  # cut to fit the chart
+
+
+def test_crawls_the_crawls_table_does_not_know_are_listed_by_id_and_not_drawn_on_time(tmp_path):
+    root = tmp_path / "archive"
+    for crawl in ("x1", "x2"):  # pages and fetches, and no `crawls` rows (their files lost)
+        with ArchiveWriter(root, crawl) as writer:
+            url = f"https://a.example/{crawl}"
+            at = datetime(2026, 1, 1, tzinfo=UTC)
+            writer.write_page(page_row(url=url, host="a.example", crawl_id=crawl, fetched_at=at, content_hash=crawl))
+            writer.write_fetch(fetch_row(url=url, host="a.example", crawl_id=crawl, fetched_at=at, outcome="stored"))
+    target = tmp_path / "report.html"
+    assert run_blogarchive("report", str(root), "-o", str(target)).returncode == 0
+    document = lxml_html.fromstring(target.read_text(encoding="utf-8"))
+    assert [row[:4] for row in figures(document, "changes-per-crawl")] == [["", "", "x1", "1"], ["", "", "x2", "1"]]
+    section = document.cssselect("#changes-per-crawl")[0]
+    assert not section.cssselect("svg") and "No crawl has a start time" in section.text_content()
