@@ -11,7 +11,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[cluster,ui,s3,test]'
+	$(BIN)/python -m pip install --quiet -e '.[cluster,ui,s3,render,test]'
 	touch $@
 
 demo: install

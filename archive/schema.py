@@ -16,9 +16,10 @@ from .outcomes import OUTCOMES
 #: 2 added `comment_count`, `view_count`, `like_count`, `reading_time` and `extractor`
 #: to `pages`; 3 added the WARC pointers (`warc_filename`, `warc_record_offset`,
 #: `warc_record_length`) to `pages` and `fetches`, and `payload_digest` to `fetches`.
-#: 4 added `skipped_dated` and `skipped_recent` to `crawls`. 5 added `line_kinds` to `pages`.
+#: 4 added `skipped_dated` and `skipped_recent` to `crawls`. 5 added `line_kinds` to `pages`;
+#: 6 `rendered` to `pages` and `fetches`.
 #: The reader gives an older file's missing columns as nulls.
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 SCHEMA_VERSION_KEY = b"blogarchive.schema_version"
 TABLE_KEY = b"blogarchive.table"
 
@@ -100,6 +101,11 @@ PAGES_FIELDS = [
     _field("links", pa.list_(pa.string()), "absolute URLs of the page's links, in order, without repeats", False),
     _field("html", pa.large_string(), "the raw response body decoded to UTF-8, for re-extraction", False),
     _field(
+        "rendered",
+        pa.bool_(),
+        "true when `text` and the columns read from the page come from the DOM a browser rendered from the response (`--render`); `html` is always the response as fetched; null in rows written before schema 6",
+    ),
+    _field(
         "warc_filename",
         pa.string(),
         "WARC file (in the archive's `warc/`) holding the raw capture, for crawls with `--warc`; null otherwise",
@@ -131,6 +137,11 @@ FETCHES_FIELDS = [
     ),
     _field("warc_record_offset", pa.int64(), "byte offset of the response (or revisit) record in `warc_filename`"),
     _field("warc_record_length", pa.int64(), "byte length of that record (one gzip member)"),
+    _field(
+        "rendered",
+        pa.bool_(),
+        "true when the page was rendered in a browser and its outcome is of the rendered DOM; null in rows written before schema 6",
+    ),
     _field(
         "payload_digest",
         pa.string(),

@@ -57,6 +57,8 @@ class WarcPointer:
     offset: int
     length: int
     payload_digest: str | None = None
+    #: the record's WARC-Record-ID, which a later record refers to (a rendered DOM's conversion)
+    record_id: str | None = None
 
 
 @dataclass
@@ -140,11 +142,47 @@ class WarcSegments:
                 self._cut(start)
                 raise ArchiveError(f"cannot write WARC segment {name}: {exc.strerror or exc}") from exc
             self._records += 1
-            pointer = WarcPointer(self._name, offset, length, digest)
-            if self._file.tell() >= self.max_bytes:  # the archive writer publishes it at its next flush
-                if sealed := self._seal():
-                    self._sealed.append(sealed)
+            pointer = WarcPointer(self._name, offset, length, digest, response.rec_headers.get_header("WARC-Record-ID"))
+            self._seal_when_full()
             return pointer
+
+    def write_conversion(self, url: str, body: bytes, date: datetime, refers_to: str | None) -> WarcPointer:
+        """Append a `conversion` record of `body` (the DOM a browser rendered from the
+        page), its WARC-Refers-To the response record it was rendered from."""
+        with self._lock:
+            if self._file is None:
+                self._open()
+            assert self._file is not None and self._name is not None
+            writer = WARCWriter(io.BytesIO(), gzip=False, warc_version="1.1")
+            headers = {"WARC-Date": _warc_date(date)}
+            if refers_to:
+                headers["WARC-Refers-To"] = refers_to
+            record = writer.create_warc_record(
+                url,
+                "conversion",
+                payload=io.BytesIO(body),
+                length=len(body),
+                warc_content_type="text/html; charset=utf-8",
+                warc_headers_dict=headers,
+            )
+            offset = self._file.tell()
+            try:
+                self._file.write(_member(record))
+            except OSError as exc:
+                name = self._name
+                self._cut(offset)
+                raise ArchiveError(f"cannot write WARC segment {name}: {exc.strerror or exc}") from exc
+            self._records += 1
+            pointer = WarcPointer(
+                self._name, offset, self._file.tell() - offset, None, record.rec_headers.get_header("WARC-Record-ID")
+            )
+            self._seal_when_full()
+            return pointer
+
+    def _seal_when_full(self) -> None:
+        if self._file is not None and self._file.tell() >= self.max_bytes:  # published at the writer's next flush
+            if sealed := self._seal():
+                self._sealed.append(sealed)
 
     def _response_record(self, writer: WARCWriter, exchange: Exchange, digest: str | None) -> Any:
         headers = StatusAndHeaders(

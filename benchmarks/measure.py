@@ -92,7 +92,12 @@ def _role(pid: int, root: int) -> str:
     except OSError:
         return "child"
     text = b" ".join(command).decode(errors="replace")
-    for marker, role in (("spawn_main", "extraction workers"), ("resource_tracker", "resource tracker")):
+    for marker, role in (
+        ("spawn_main", "extraction workers"),
+        ("resource_tracker", "resource tracker"),
+        ("playwright/driver", "playwright driver"),
+        ("chrom", "browser"),
+    ):
         if marker in text:
             return role
     return "child"

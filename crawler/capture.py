@@ -19,6 +19,7 @@ The WARC segments belong to the archive writer, which hands them over with the
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timezone
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
@@ -26,8 +27,9 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import NotConfigured
 
 from blogarchive.archive.errors import ArchiveError
-from blogarchive.archive.warc import Exchange, WarcSegments
+from blogarchive.archive.warc import Exchange, WarcPointer, WarcSegments
 from blogarchive.pipelines import signals as project_signals
+from blogarchive.pipelines.rendering import RENDER_META
 from blogarchive.pipelines.stats import WARC_ERROR
 
 if TYPE_CHECKING:
@@ -65,18 +67,29 @@ class WarcCaptureMiddleware:
         request.meta.pop("warc", None)  # a pointer copied from the request this one came from (a redirect, a retry)
         if self.segments is None or self.failed:
             return response
+        if "rendered" in response.flags:
+            # a browser's DOM is no HTTP exchange: a conversion record of the page's response
+            refers_to = request.meta.get(RENDER_META, {}).get("refers_to")
+            now = datetime.now(timezone.utc)
+            self._capture(lambda segments: segments.write_conversion(response.url, response.body, now, refers_to))
+            return response
         exchange = exchange_of(request, response, self.previous.get(response.url))
+        pointer = self._capture(lambda segments: segments.write(exchange))
+        if pointer is not None:
+            request.meta["warc"] = pointer
+            request.meta.setdefault("warc_by_url", {})[response.url] = pointer
+        return response
+
+    def _capture(self, write: Callable[[WarcSegments], WarcPointer]) -> WarcPointer | None:
+        assert self.segments is not None
         try:
-            pointer = self.segments.write(exchange)
+            return write(self.segments)
         except (ArchiveError, OSError) as exc:  # a full disk: the crawl goes on, without captures
             self.failed = True
             logger.info("WARC capture stopped: %s", exc)  # the crawl's summary line says so
             if self.crawler is not None:
                 self.crawler.stats.set_value(WARC_ERROR, str(exc))
-            return response
-        request.meta["warc"] = pointer
-        request.meta.setdefault("warc_by_url", {})[response.url] = pointer
-        return response
+            return None
 
 
 def exchange_of(request: Request, response: Response, previous: tuple[str, datetime] | None) -> Exchange:

@@ -26,6 +26,7 @@ from scrapy.settings import BaseSettings, default_settings
 
 from blogarchive.archive.errors import InvalidRequest
 from blogarchive.pipelines.dates import parse_duration
+from blogarchive.pipelines.rendering import RENDER_MODES
 
 __all__ = ["check_overrides", "known_settings", "setting_reads"]
 
@@ -123,6 +124,7 @@ _NON_NEGATIVE = (
     "REDIRECT_MAX_TIMES",
     "METAREFRESH_MAXDELAY",
     "CLOSESPIDER_",
+    "RENDER_",
 )
 #: (least, greatest) where a setting takes less or more than "0 or more"; None: no bound
 BOUNDS: dict[str, tuple[float | None, float | None]] = {
@@ -142,11 +144,17 @@ BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "EXTRACTION_PROCESSES": (-1, 4 * (os.cpu_count() or 1)),
     "EXTRACTION_POOL_MIN_PAGES": (0, 1_000_000),
     "CRAWL_DEPTH": (-1, None),
+    "RENDER_TIMEOUT": (1, 3600),
+    "RENDER_MAX_PAGES": (1, 16),
     "ARCHIVE_ROW_GROUP_ROWS": (1, None),
     "ARCHIVE_FLUSH_ROWS": (1, None),
     "ARCHIVE_FLUSH_BYTES": (1, None),
     "ARCHIVE_WARC_MAX_BYTES": (1, None),
 }
+
+
+#: settings that take one of a few words
+CHOICES: dict[str, tuple[str, ...]] = {"CRAWL_RENDER": RENDER_MODES}
 
 
 def _bounds(name: str) -> tuple[float | None, float | None] | None:
@@ -201,6 +209,8 @@ def check_overrides(overrides: Mapping[str, str]) -> dict[str, str]:
             _check_bounds(name, value, _type_getter(known.get(name)))
             if name == "CRAWL_HOST_PROXIES":
                 _check_proxies(value)
+            if name in CHOICES and checked[name] not in CHOICES[name]:
+                raise ValueError("one of " + ", ".join(CHOICES[name]))
         except ValueError as exc:
             raise InvalidRequest(f"setting {name}={value!r}: expected {exc}") from None
     return checked

@@ -39,9 +39,10 @@ DOWNLOAD_WARNSIZE = 0
 # status or header line past 16 KB, the response is `fetch_error` (crawler.download).
 CRAWL_MAX_HEADER_BYTES = 256 * 1024
 CRAWL_MAX_HEADERS = 500
+# The bounded HTTP handler, which hands requests marked `render` to a browser (crawler.rendering).
 DOWNLOAD_HANDLERS = {
-    "http": "blogarchive.crawler.download.BoundedHTTPDownloadHandler",
-    "https": "blogarchive.crawler.download.BoundedHTTPDownloadHandler",
+    "http": "blogarchive.crawler.rendering.RenderingDownloadHandler",
+    "https": "blogarchive.crawler.rendering.RenderingDownloadHandler",
 }
 # Redirects followed per request before recording `redirect_loop`.
 REDIRECT_MAX_TIMES = 10
@@ -109,6 +110,18 @@ CRAWL_STRIP_PARAMS = [
     "mc_cid",
     "mc_eid",
 ]
+
+# --- rendering in a browser ---------------------------------------------------
+# never | auto | always: `auto` renders a page whose static extraction found no main text,
+# little for its size, or a client-rendered shell (pipelines.rendering); `always` every page.
+# Without Playwright and a Chromium, `auto` is `never` (the crawl says so in one line).
+CRAWL_RENDER = "auto"
+# The browser: a path, or a name on PATH; None tries chromium, chromium-browser, google-chrome.
+RENDER_BROWSER = None
+# Seconds one page's rendering may take (the browser's start included) before it fails.
+RENDER_TIMEOUT = 30
+# Pages rendered at once (each is a browser tab: tens of MB).
+RENDER_MAX_PAGES = 2
 
 # --- extraction -------------------------------------------------------------
 # Worker processes that extract pages (-1: one per core, or none for fewer than

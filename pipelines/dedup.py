@@ -100,4 +100,5 @@ class DedupPipeline:
             last_modified=page.last_modified,
             warc=page.warc,
             requested_url=page.requested_url,
+            rendered=page.rendered,
         )

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from . import signals as project_signals
 from .items import ExtractedPage, FetchedPage, FetchRecord
+from .rendering import RENDER_META, browser_problem, keep_rendered, render_reason
 from .worker import Result, extract_page, load_extractor, ready, start_worker
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ class ExtractionPipeline:
         max_elements: int | None = None,
         large_page: int = 0,
         pool_after: int = 0,
+        render: str = "never",
     ) -> None:
         #: workers of the pool (0: every page is extracted in the crawl process)
         self.processes = processes
@@ -68,6 +70,8 @@ class ExtractionPipeline:
         self.pool: ProcessPoolExecutor | None = None
         #: how many pools this crawl has started; a page retries once in a new one
         self.generation = 0
+        #: never, auto or always (pipelines.rendering): `never` where no browser is there
+        self.render = render
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractionPipeline:
@@ -78,6 +82,10 @@ class ExtractionPipeline:
         processes, pool_after = settings.getint("EXTRACTION_PROCESSES", -1), 0
         if processes < 0:
             processes, pool_after = auto_processes(crawler)
+        render = settings.get("CRAWL_RENDER", "never")
+        if render != "never" and (problem := browser_problem(settings.get("RENDER_BROWSER"))) is not None:
+            logger.warning("rendering is off: %s; pages that need a browser are archived as fetched", problem)
+            render = "never"
         return cls(
             processes,
             crawler,
@@ -86,6 +94,7 @@ class ExtractionPipeline:
             settings.getint("EXTRACTION_MAX_ELEMENTS"),
             settings.getint("EXTRACTION_LARGE_PAGE_CHARS"),
             pool_after,
+            render,
         )
 
     def open_spider(self) -> None:
@@ -115,6 +124,61 @@ class ExtractionPipeline:
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, FetchedPage):
             return item
+        result = await self._result(item)
+        if self.render != "never" and self.crawler is not None:
+            words = cast("Document", result.value).word_count if result.outcome == "ok" else 0
+            why = render_reason(self.render, item.html, result.outcome, words)
+            if why is not None:
+                item, result = await self._rendered(item, result, why)
+        return self._item(item, result)
+
+    async def _rendered(self, item: FetchedPage, static: Result, why: str) -> tuple[FetchedPage, Result]:
+        """The page and result to keep once the page is rendered in a browser: the
+        rendered DOM's when `keep_rendered` says so, else the static ones with a note of
+        what rendering did. `html` stays the response as fetched either way."""
+        from scrapy import Request
+
+        assert self.crawler is not None and self.crawler.engine is not None
+        request = Request(
+            item.url,
+            meta={
+                RENDER_META: {
+                    "body": item.html.encode("utf-8"),
+                    "status": item.status,
+                    # with --warc, the rendered DOM is a conversion record of this response
+                    "refers_to": item.warc.record_id if item.warc else None,
+                },
+                "kind": "render",
+            },
+            dont_filter=True,
+        )
+        request.meta.update(dont_redirect=True, dont_retry=True, handle_httpstatus_all=True)
+        self._inc("render/requested")
+        try:
+            response = await self.crawler.engine.download_async(request)
+        except Exception as exc:  # a crash, a timeout, robots.txt: the static page stands
+            self._inc("render/failed")
+            logger.info("rendering %s failed: %s", item.url, exc)
+            return replace(item, render_note=f"rendering failed ({why}): {exc}"), static
+        blocked = response.meta.get("render_blocked") or []
+        note = f"rendered in a browser ({why})"
+        if blocked:
+            note += f"; blocked {len(blocked)} request{'s' if len(blocked) > 1 else ''} of its script: " + ", ".join(
+                blocked[:20]
+            )
+        rendered_page = replace(item, html=response.text)
+        rendered = await self._result(rendered_page)
+        static_words = cast("Document", static.value).word_count if static.outcome == "ok" else 0
+        rendered_words = cast("Document", rendered.value).word_count if rendered.outcome == "ok" else 0
+        if keep_rendered(self.render, static.outcome, static_words, rendered.outcome, rendered_words):
+            self._inc("render/kept")
+            return replace(item, rendered=True, render_note=note), rendered
+        self._inc("render/not_kept")
+        return replace(
+            item, render_note=f"{note}, but the static page's text was kept ({rendered_words} words rendered)"
+        ), static
+
+    async def _result(self, item: FetchedPage) -> Result:
         args = (item.html, item.url, self.timeout, self.max_links, self.max_elements)
         if self.pool is None and self.processes and self.extracted_here >= self.pool_after:
             self._start_pool()  # more pages than a handful after all
@@ -122,23 +186,22 @@ class ExtractionPipeline:
             if self._loader is not None:  # its time is not the page's (EXTRACTION_TIMEOUT)
                 self._loader.join()
             self.extracted_here += 1
-            return self._item(item, extract_page(*args))
+            return extract_page(*args)
         if self.large_page and len(item.html) > self.large_page:
             # a large page's tree costs a worker hundreds of MB: one such page in the
             # workers at a time keeps the crawl's memory bounded however many arrive at once
             if self._large_pages is None:
                 self._large_pages = asyncio.Semaphore(1)
             async with self._large_pages:
-                return await self._extract(item, args)
-        return await self._extract(item, args)
+                return await self._extract(args)
+        return await self._extract(args)
 
-    async def _extract(self, item: FetchedPage, args: tuple[Any, ...]) -> ExtractedPage | FetchRecord:
+    async def _extract(self, args: tuple[Any, ...]) -> Result:
         for _ in range(2):  # once, and once more in a new pool if a worker died
             generation, pool = self.generation, self.pool
             assert pool is not None  # started as the crawl opened, and again after a worker died
             try:
-                result = await asyncio.wrap_future(pool.submit(extract_page, *args))
-                return self._item(item, result)
+                return await asyncio.wrap_future(pool.submit(extract_page, *args))
             except BrokenProcessPool:
                 # a worker died (killed, out of memory, a crash in a parser): every page
                 # in flight fails with it; start one new pool and give each page one more try
@@ -151,7 +214,7 @@ class ExtractionPipeline:
                     for child in active_children():
                         child.kill()
                     self._start_pool()
-        return self._item(item, Result("extract_error", "the extraction worker died twice on this page"))
+        return Result("extract_error", "the extraction worker died twice on this page")
 
     def _item(self, item: FetchedPage, result: Result) -> ExtractedPage | FetchRecord:
         outcome, value, (links, alternates) = result
@@ -170,9 +233,10 @@ class ExtractionPipeline:
             outcome=outcome,
             fetched_at=item.fetched_at,
             status=item.status,
-            reason=str(value),
+            reason="; ".join(note for note in (str(value), item.render_note) if note),
             warc=item.warc,
             requested_url=item.requested_url,
+            rendered=item.rendered,
         )
 
     def _inc(self, key: str) -> None:

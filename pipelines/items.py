@@ -40,6 +40,10 @@ class FetchedPage:
     depth: int = 0
     #: where the raw exchange lies in the archive's WARC files (crawls with --warc)
     warc: WarcPointer | None = None
+    #: `html` is the DOM a browser rendered from the response, not the response itself
+    rendered: bool = False
+    #: what rendering did or why it failed (requests it blocked), for the fetches row
+    render_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,8 @@ class FetchRecord:
     #: the URL the crawl asked for, when redirects led to `url` (not stored: the
     #: `redirected` rows say it; the URL-family budget counts the answer for it)
     requested_url: str | None = None
+    #: the outcome is of a page a browser rendered
+    rendered: bool = False
 
 
 @dataclass(frozen=True)

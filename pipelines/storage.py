@@ -98,6 +98,7 @@ def page_record(item: ExtractedPage, crawl_id: str) -> dict[str, Any]:
         "last_modified": page.last_modified,
         "links": list(page.links),
         "html": page.html,
+        "rendered": page.rendered,
         **warc_columns(page.warc),
     }
 
@@ -113,11 +114,12 @@ def fetch_record(item: FetchRecord | ExtractedPage, crawl_id: str) -> dict[str, 
             "kind": "page",
             "status": page.status,
             "outcome": "stored",
-            "reason": page.encoding_note,
+            "reason": "; ".join(note for note in (page.encoding_note, page.render_note) if note) or None,
             "content_hash": item.document.content_hash,
             "etag": page.etag,
             "last_modified": page.last_modified,
             **warc_columns(page.warc),
+            "rendered": page.rendered,
             "payload_digest": page.warc.payload_digest if page.warc else None,
         }
     return {
@@ -133,6 +135,7 @@ def fetch_record(item: FetchRecord | ExtractedPage, crawl_id: str) -> dict[str, 
         "etag": item.etag,
         "last_modified": item.last_modified,
         **warc_columns(item.warc),
+        "rendered": item.rendered,
         "payload_digest": item.warc.payload_digest if item.warc else None,
     }
 

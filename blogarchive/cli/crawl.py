@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from blogarchive.api import check_settings, crawl_into, crawl_pages
 from blogarchive.archive.exits import FOR_STATUS
+from blogarchive.pipelines.rendering import browser_problem
 from blogarchive.pipelines.stats import PRINT_ERROR
 
 from .options import (
@@ -129,6 +130,11 @@ def crawl_request(args: argparse.Namespace, follow: bool) -> tuple[list[str], di
     overrides.setdefault("LOG_MACHINERY", args.verbose)
     if args.allow_private:
         overrides["CRAWL_ALLOW_PRIVATE"] = True
+    if args.render is not None:
+        overrides["CRAWL_RENDER"] = args.render
+    if overrides.get("CRAWL_RENDER", "never") != "never":  # asked for: a browser must be there
+        if (problem := browser_problem(overrides.get("RENDER_BROWSER"))) is not None:
+            raise UsageError(f"--render {overrides['CRAWL_RENDER']} needs a browser: {problem}")
     if args.warc:
         if not args.out:
             raise UsageError("--warc keeps the captures in the archive: give --out DIR")

@@ -122,6 +122,13 @@ def add_fetch_options(parser: argparse.ArgumentParser, out_required: bool) -> No
         help="also keep every HTTP exchange, as sent and received, in WARC files in the archive's warc/ folder",
     )
     parser.add_argument(
+        "--render",
+        choices=("never", "auto", "always"),
+        default=None,
+        help="render pages in a browser (Chromium): auto (the default where one is installed) only the pages "
+        "whose text their script brings; always every page; never",
+    )
+    parser.add_argument(
         "--allow-private",
         action="store_true",
         help="let links and redirects lead to private, loopback and link-local addresses "

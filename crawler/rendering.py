@@ -1,0 +1,229 @@
+"""Rendering a page in a real browser (Chromium through Playwright), for the pages whose
+text arrives by script.
+
+A render is a request through Scrapy's downloader (meta `render`), so it waits for the
+host's delay and counts against its concurrency like any other request. The page itself
+is not fetched again: the browser is handed the static response's body for the page's
+own URL, so the DOM rendered is that of the capture in the archive. What the page's
+script then asks for (its bundles, its JSON) goes out from the browser, each request
+checked against the crawl's address rules first: a request for a private, loopback or
+link-local address the crawl may not reach is aborted before it is made, and recorded.
+
+The browser starts at the first page that needs it, not with the crawl: Playwright's
+driver alone is a 150 MB process. Each page gets a fresh browser context (no cookies or
+storage shared between pages), no downloads, no pop-ups, no service workers, no web
+sockets, and no navigation away from the page; at most RENDER_MAX_PAGES render at once,
+and one that takes longer than RENDER_TIMEOUT seconds fails. A browser that crashes
+fails the pages it held; the next page starts a new one.
+
+Why Playwright directly rather than scrapy-playwright: scrapy-playwright starts
+Playwright's driver when the engine starts, in every crawl, whether a page needs it or
+not (0.26 s and 150 MB measured here), and starting it later means calling its private
+methods. What it would add beyond that (page per request, header handling) is the part
+this module needs least.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from scrapy.http import HtmlResponse, Request, Response
+
+from blogarchive.pipelines.rendering import RENDER_META, browser_problem, find_browser
+
+from .addresses import blocked_reason, other_service_reason
+from .download import BoundedHTTPDownloadHandler
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+__all__ = ["RenderFailed", "Renderer", "RenderingDownloadHandler"]
+
+logger = logging.getLogger(__name__)
+
+#: the browser's own flags: root in a container has no sandbox; /dev/shm is small there
+_FLAGS = [
+    "--no-sandbox",
+    "--disable-dev-shm-usage",
+    "--disable-gpu",
+    "--no-first-run",
+    "--mute-audio",
+    "--disable-breakpad",
+]
+
+
+class RenderFailed(Exception):
+    """The browser could not render the page (a timeout, a crash, no browser)."""
+
+
+@dataclass
+class Rendered:
+    html: str
+    #: "URL (why)" of each request the page's script made that was aborted
+    blocked: list[str] = field(default_factory=list)
+
+
+class Renderer:
+    """One browser for the crawl, started at the first page that needs it."""
+
+    def __init__(self, crawler: Crawler, executable: str, timeout: float, max_pages: int) -> None:
+        self.crawler = crawler
+        self.executable = executable
+        self.timeout = timeout
+        self._pages = asyncio.Semaphore(max_pages)
+        self._start_lock = asyncio.Lock()
+        self._playwright: Any = None
+        self._browser: Any = None
+
+    async def _browser_ready(self) -> Any:
+        async with self._start_lock:
+            if self._browser is None or not self._browser.is_connected():
+                from playwright.async_api import async_playwright
+
+                if self._playwright is None:
+                    self._playwright = await async_playwright().start()
+                self._browser = await self._playwright.chromium.launch(
+                    executable_path=self.executable, headless=True, args=_FLAGS, timeout=self.timeout * 1000
+                )
+                self.crawler.stats.inc_value("render/browser_started")
+            return self._browser
+
+    async def render(self, url: str, body: bytes, status: int) -> Rendered:
+        """The DOM of the page at `url` whose static response was `body`, after its
+        scripts ran (until the network is idle, or RENDER_TIMEOUT)."""
+        async with self._pages:
+            try:
+                return await asyncio.wait_for(self._render(url, body, status), self.timeout)
+            except TimeoutError:
+                raise RenderFailed(f"the browser took longer than {self.timeout:g} s") from None
+            except RenderFailed:
+                raise
+            except Exception as exc:  # Playwright's errors: a crash, a closed target, a failed launch
+                message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise RenderFailed(f"the browser failed: {message}") from None
+
+    async def _render(self, url: str, body: bytes, status: int) -> Rendered:
+        browser = await self._browser_ready()
+        context = await browser.new_context(accept_downloads=False, service_workers="block")
+        rendered = Rendered(html="")
+        try:
+            await context.route_web_socket("**", _refuse_web_socket)
+            page = await context.new_page()
+            page.on("popup", _close_popup)
+            served = False
+
+            async def route(route: Any, request: Any) -> None:
+                nonlocal served
+                if request.is_navigation_request() and request.frame == page.main_frame:
+                    if not served and request.url == url:
+                        served = True
+                        await route.fulfill(status=status, body=body, content_type="text/html; charset=utf-8")
+                    else:  # the page's script sends it elsewhere: its DOM is what we came for
+                        rendered.blocked.append(f"{request.url} (a navigation away from the page)")
+                        await route.abort("blockedbyclient")
+                    return
+                why = await self._blocked(request.url)
+                if why is not None:
+                    rendered.blocked.append(f"{request.url} ({why})")
+                    self.crawler.stats.inc_value("render/blocked_requests")
+                    await route.abort("blockedbyclient")
+                else:
+                    await route.continue_()
+
+            await page.route("**/*", route)
+            await page.goto(url, wait_until="load")
+            try:  # the page's own requests (its JSON) settle; a page that polls for ever does not
+                await page.wait_for_load_state("networkidle", timeout=min(5000, self.timeout * 500))
+            except Exception:  # Playwright's TimeoutError: take the DOM as it is
+                pass
+            rendered.html = await page.content()
+            return rendered
+        finally:
+            try:
+                await context.close()
+            except Exception:  # the browser is gone: nothing left to close
+                pass
+
+    async def _blocked(self, url: str) -> str | None:
+        """Why the page's script must not reach `url`, or None: the static fetcher's rules."""
+        parts = urlsplit(url)
+        if parts.scheme in ("data", "blob"):
+            return None
+        if parts.scheme not in ("http", "https"):
+            return f"not http: {parts.scheme}"
+        host = parts.hostname or ""
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            return "an invalid port"
+        if (why := other_service_reason(self.crawler, host, port)) is not None:
+            return why
+        try:
+            found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError:
+            return None  # the browser will not reach it either
+        for address in {str(info[4][0]) for info in found}:
+            if (why := blocked_reason(self.crawler, host, address)) is not None:
+                return why
+        return None
+
+    async def close(self) -> None:
+        for closing in (self._browser, self._playwright):
+            if closing is not None:
+                try:
+                    await (closing.close() if closing is self._browser else closing.stop())
+                except Exception:  # a crashed browser or driver: nothing to close
+                    pass
+        self._browser = self._playwright = None
+
+
+async def _close_popup(page: Any) -> None:
+    await page.close()
+
+
+async def _refuse_web_socket(socket_route: Any) -> None:
+    await socket_route.close()
+
+
+class RenderingDownloadHandler(BoundedHTTPDownloadHandler):
+    """The crawl's HTTP download handler, which hands requests marked `render` to the
+    browser instead (when CRAWL_RENDER is not `never` and a browser is there)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        settings = crawler.settings
+        self.renderer: Renderer | None = None
+        if settings.get("CRAWL_RENDER", "never") != "never" and browser_problem(settings.get("RENDER_BROWSER")) is None:
+            executable = find_browser(settings.get("RENDER_BROWSER"))
+            assert executable is not None  # browser_problem said there is one
+            self.renderer = Renderer(
+                crawler, executable, settings.getfloat("RENDER_TIMEOUT"), settings.getint("RENDER_MAX_PAGES")
+            )
+
+    async def download_request(self, request: Request) -> Response:
+        wanted = request.meta.get(RENDER_META)
+        if wanted is None:
+            return await super().download_request(request)
+        if self.renderer is None:
+            raise RenderFailed("rendering is off")
+        rendered = await self.renderer.render(request.url, wanted["body"], wanted["status"])
+        request.meta["render_blocked"] = rendered.blocked
+        return HtmlResponse(
+            url=request.url,
+            status=wanted["status"],
+            headers={"Content-Type": "text/html; charset=utf-8"},
+            body=rendered.html.encode("utf-8", "replace"),
+            encoding="utf-8",
+            request=request,
+            flags=["rendered"],
+        )
+
+    async def close(self) -> None:
+        if self.renderer is not None:
+            await self.renderer.close()
+        await super().close()
