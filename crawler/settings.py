@@ -122,6 +122,9 @@ RENDER_BROWSER = None
 RENDER_TIMEOUT = 30
 # Pages rendered at once (each is a browser tab: tens of MB).
 RENDER_MAX_PAGES = 2
+# After this many renders in a row on one host that brought no text (not kept, or failed),
+# `auto` renders no more of the host's pages in this crawl; 0 for no limit.
+RENDER_HOST_MISSES = 5
 
 # --- extraction -------------------------------------------------------------
 # Worker processes that extract pages (-1: one per core, or none for fewer than

@@ -22,11 +22,13 @@ import asyncio
 import logging
 import os
 import threading
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from multiprocessing import active_children, get_context
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlsplit
 
 from . import signals as project_signals
 from .items import ExtractedPage, FetchedPage, FetchRecord
@@ -52,6 +54,7 @@ class ExtractionPipeline:
         large_page: int = 0,
         pool_after: int = 0,
         render: str = "never",
+        host_misses: int = 0,
     ) -> None:
         #: workers of the pool (0: every page is extracted in the crawl process)
         self.processes = processes
@@ -72,6 +75,10 @@ class ExtractionPipeline:
         self.generation = 0
         #: never, auto or always (pipelines.rendering): `never` where no browser is there
         self.render = render
+        #: renders in a row on one host that brought no text, after which the host's pages
+        #: are not rendered (0: no limit); and the count of each host so far
+        self.host_misses = host_misses
+        self._misses: Counter[str] = Counter()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractionPipeline:
@@ -95,6 +102,7 @@ class ExtractionPipeline:
             settings.getint("EXTRACTION_LARGE_PAGE_CHARS"),
             pool_after,
             render,
+            settings.getint("RENDER_HOST_MISSES"),
         )
 
     def open_spider(self) -> None:
@@ -128,8 +136,15 @@ class ExtractionPipeline:
         if self.render != "never" and self.crawler is not None:
             words = cast("Document", result.value).word_count if result.outcome == "ok" else 0
             why = render_reason(self.render, item.html, result.outcome, words)
-            if why is not None:
+            host = urlsplit(item.url).hostname or ""
+            if why is not None and self.host_misses and self._misses[host] >= self.host_misses:
+                self._inc("render/skipped_host")
+                item = replace(
+                    item, render_note=f"not rendered: the last {self.host_misses} renders on this host brought no text"
+                )
+            elif why is not None:
                 item, result = await self._rendered(item, result, why)
+                self._misses[host] = 0 if item.rendered else self._misses[host] + 1
         return self._item(item, result)
 
     async def _rendered(self, item: FetchedPage, static: Result, why: str) -> tuple[FetchedPage, Result]:
@@ -174,9 +189,10 @@ class ExtractionPipeline:
             self._inc("render/kept")
             return replace(item, rendered=True, render_note=note), rendered
         self._inc("render/not_kept")
-        return replace(
-            item, render_note=f"{note}, but the static page's text was kept ({rendered_words} words rendered)"
-        ), static
+        if static.outcome != "ok":
+            return replace(item, render_note=f"{note}: no main text there either"), static
+        kept = f"{note}, but the static page's text was kept ({static_words} words; rendered, {rendered_words})"
+        return replace(item, render_note=kept), static
 
     async def _result(self, item: FetchedPage) -> Result:
         args = (item.html, item.url, self.timeout, self.max_links, self.max_elements)

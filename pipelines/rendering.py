@@ -1,11 +1,12 @@
 """When a page is rendered in a browser, and which result is kept: pure rules over the
 static page and its extraction, so they are tested without a browser.
 
-A page is fetched statically first. `auto` renders it too when its static extraction
-found no main text, or little text for the page's size, or the page shows the marks of
-a client-rendered shell (an empty application root with script bundles, a `<noscript>`
-asking for JavaScript). `always` renders every HTML page. The rendered result is kept
-when it has main text and (in `auto`) at least as many words as the static one.
+A page is fetched statically first. `auto` renders it too, if it has a script and is
+under 2 MB, when its static extraction found no main text; or fewer than 50 words; or
+fewer than 200 words on a page that shows the marks of a client-rendered shell (an empty
+application root with script bundles, a `<noscript>` asking for JavaScript). `always`
+renders every HTML page. The rendered result is kept when it has main text and (in
+`auto`) more words than the static one.
 """
 
 from __future__ import annotations
@@ -29,9 +30,13 @@ RENDER_MODES = ("never", "auto", "always")
 #: the meta key of a request the browser renders: {"body": the static body (bytes), "status": int,
 #: "refers_to": the WARC-Record-ID of the page's response, or None}
 RENDER_META = "render"
-#: static text of fewer words than this, on a page with scripts or of THIN_PAGE_CHARS or more, is thin
+#: static text of fewer words than this, on a page with scripts, is thin
 THIN_WORDS = 50
-THIN_PAGE_CHARS = 20_000
+#: a page of more characters than this is not rendered by `auto` (a generated page of
+#: 100,000 links kept a browser busy for its whole timeout and at 900 MB)
+RENDER_MAX_CHARS = 2_000_000
+#: the marks of a client-rendered shell are read only on a page of fewer static words
+SHELL_WORDS = 200
 #: the browsers tried, in order, when RENDER_BROWSER names none
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
@@ -65,11 +70,15 @@ def render_reason(mode: str, html: str, outcome: str, words: int) -> str | None:
         return "every page is rendered (--render always)"
     if mode != "auto":
         return None
+    if outcome not in ("ok", "no_content") or outcome == "ok" and words >= SHELL_WORDS:
+        return None  # its static text is a post; or the extractor failed, where a DOM fares no better
+    if len(html) > RENDER_MAX_CHARS:
+        return None  # a client-rendered shell is small; a page this large holds its text or is no post
+    if not _SCRIPT.search(html):
+        return None  # no script: the browser's DOM would be the page as served
     if outcome == "no_content":
         return "the static page has no main text"
-    if outcome != "ok":
-        return None  # an extractor failure or timeout: a browser's DOM would fare no better
-    if words < THIN_WORDS and (len(html) >= THIN_PAGE_CHARS or _SCRIPT.search(html)):
+    if words < THIN_WORDS:
         return f"the static page has {words} words and scripts"
     return shell_marks(html)
 
@@ -78,10 +87,10 @@ def keep_rendered(
     mode: str, static_outcome: str, static_words: int, rendered_outcome: str, rendered_words: int
 ) -> bool:
     """The documented rule: the rendered result is kept when it has main text and, in
-    `auto`, at least as many words as the static result (a page that had text)."""
+    `auto`, more words than the static result (when that had text at all)."""
     if rendered_outcome != "ok":
         return False
-    return mode == "always" or static_outcome != "ok" or rendered_words >= static_words
+    return mode == "always" or static_outcome != "ok" or rendered_words > static_words
 
 
 def find_browser(setting: str | None) -> str | None:

@@ -219,13 +219,39 @@ def test_the_rules_for_auto():
     assert shell_marks("<body><noscript>Please enable JavaScript.</noscript><p>x</p></body>") is not None
     assert shell_marks("<body><div id='root'><p>Server-rendered text.</p></div><script src='/a.js'></script>") is None
     assert render_reason("auto", shell, "no_content", 0) == "the static page has no main text"
-    assert render_reason("auto", shell, "ok", 300) == "an empty application root and script bundles"
+    assert render_reason("auto", shell, "ok", 150) == "an empty application root and script bundles"
+    assert render_reason("auto", shell, "ok", 300) is None  # its static text is a post already
     assert render_reason("auto", "<p>short</p><script>x()</script>", "ok", 3).startswith("the static page has 3 words")
-    assert render_reason("auto", "<p>a short note, no script</p>", "ok", 5) is None
+    assert render_reason("auto", "<p>a short note, no script</p>", "ok", 5) is None  # its DOM is the page
+    assert render_reason("auto", "", "no_content", 0) is None
+    assert render_reason("auto", "<script>x()</script>" + "<a href='/p'>p</a>" * 120_000, "ok", 20) is None
     assert render_reason("auto", shell, "extract_timeout", 0) is None
     assert render_reason("never", shell, "no_content", 0) is None
     assert render_reason("always", "<p>x</p>", "ok", 900) is not None
     assert keep_rendered("auto", "no_content", 0, "ok", 10)
     assert not keep_rendered("auto", "ok", 300, "ok", 120)  # the static page said more
-    assert keep_rendered("auto", "ok", 120, "ok", 120) and keep_rendered("always", "ok", 300, "ok", 120)
+    assert not keep_rendered("auto", "ok", 120, "ok", 120)  # the browser added nothing
+    assert keep_rendered("auto", "ok", 120, "ok", 121) and keep_rendered("always", "ok", 300, "ok", 120)
     assert not keep_rendered("always", "ok", 300, "no_content", 0)
+
+
+def test_a_host_whose_renders_bring_nothing_is_rendered_no_more(serve, tmp_path):
+    """Pages of a few words and a script that adds nothing: after RENDER_HOST_MISSES
+    renders in a row that brought no text, the host's other pages are not rendered."""
+    if browser_problem(None) is not None:
+        pytest.fail(f"rendering needs {browser_problem(None)}")
+    files = {
+        f"photo-{n}.html": f"<html><head><title>Photo {n}</title></head><body><article><p>A photo of boat {n}.</p>"
+        "</article><script>window.counter = 1;</script></body></html>"
+        for n in range(8)
+    }
+    site = serve(write_site(tmp_path / "site", files))
+    out = tmp_path / "archive"
+    pages = tuple(f"/photo-{n}" for n in range(8))
+    crawl(site, out, "--render", "auto", "-s", "RENDER_HOST_MISSES=2", "-s", "CONCURRENT_REQUESTS=1", pages=pages)
+    reasons = [reason or "" for _, _, reason in outcomes(out).values()]
+    tried = [r for r in reasons if r.startswith("rendered in a browser (the static page has 5 words and scripts)")]
+    spared = [r for r in reasons if r.startswith("not rendered: the last 2 renders on this host brought no text")]
+    assert len(tried) + len(spared) == 8 and 2 <= len(tried) < 8 and spared, reasons
+    assert all("the static page's text was kept (5 words; rendered, 5)" in r for r in tried)
+    assert not any(rendered for _, rendered, _ in outcomes(out).values())
