@@ -30,7 +30,7 @@ import logging
 import socket
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy.http import HtmlResponse, Request, Response
 
@@ -48,6 +48,7 @@ logger = logging.getLogger(__name__)
 
 #: the browser's own flags: root in a container has no sandbox; /dev/shm is small there
 _FLAGS = [
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
     "--no-sandbox",
     "--disable-dev-shm-usage",
     "--disable-gpu",
@@ -55,6 +56,10 @@ _FLAGS = [
     "--mute-audio",
     "--disable-breakpad",
 ]
+
+
+#: redirects a request of the page's script may take (Chromium's own limit is 20)
+_MAX_HOPS = 10
 
 
 class RenderFailed(Exception):
@@ -112,30 +117,29 @@ class Renderer:
         context = await browser.new_context(accept_downloads=False, service_workers="block")
         rendered = Rendered(html="")
         try:
+            await context.add_init_script(_NO_PEER_CONNECTIONS)
             await context.route_web_socket("**", _refuse_web_socket)
             page = await context.new_page()
             page.on("popup", _close_popup)
             served = False
 
             async def route(route: Any, request: Any) -> None:
+                # on the context, not the page: a pop-up is a page of the context too
                 nonlocal served
-                if request.is_navigation_request() and request.frame == page.main_frame:
+                if request.is_navigation_request() and _frame_page(request) is not page:
+                    rendered.blocked.append(f"{request.url} (a pop-up)")
+                    await route.abort("blockedbyclient")
+                elif request.is_navigation_request() and request.frame == page.main_frame:
                     if not served and request.url == url:
                         served = True
                         await route.fulfill(status=status, body=body, content_type="text/html; charset=utf-8")
                     else:  # the page's script sends it elsewhere: its DOM is what we came for
                         rendered.blocked.append(f"{request.url} (a navigation away from the page)")
                         await route.abort("blockedbyclient")
-                    return
-                why = await self._blocked(request.url)
-                if why is not None:
-                    rendered.blocked.append(f"{request.url} ({why})")
-                    self.crawler.stats.inc_value("render/blocked_requests")
-                    await route.abort("blockedbyclient")
                 else:
-                    await route.continue_()
+                    await self._fetch(route, request.url, rendered)
 
-            await page.route("**/*", route)
+            await context.route("**/*", route)
             await page.goto(url, wait_until="load")
             try:  # the page's own requests (its JSON) settle; a page that polls for ever does not
                 await page.wait_for_load_state("networkidle", timeout=min(5000, self.timeout * 500))
@@ -148,6 +152,31 @@ class Renderer:
                 await context.close()
             except Exception:  # the browser is gone: nothing left to close
                 pass
+
+    async def _fetch(self, route: Any, url: str, rendered: Rendered) -> None:
+        """Make a request of the page's script ourselves, following its redirects one hop
+        at a time, each hop checked before it is made: the browser connects nowhere by
+        itself, so neither a redirect to a private address nor a name only a browser
+        resolves (`*.localhost`) gets past the rules. The page gets the last answer."""
+        for _ in range(_MAX_HOPS):
+            why = await self._blocked(url)
+            if why is not None:
+                rendered.blocked.append(f"{url} ({why})")
+                self.crawler.stats.inc_value("render/blocked_requests")
+                await route.abort("blockedbyclient")
+                return
+            try:
+                response = await route.fetch(url=url, max_redirects=0, timeout=self.timeout * 1000)
+            except Exception:  # refused, reset, timed out: the page sees a failed request
+                await route.abort("failed")
+                return
+            location = response.headers.get("location")
+            if response.status not in (301, 302, 303, 307, 308) or not location:
+                await route.fulfill(response=response)
+                return
+            url = urljoin(url, location)
+        rendered.blocked.append(f"{url} (more than {_MAX_HOPS} redirects)")
+        await route.abort("failed")
 
     async def _blocked(self, url: str) -> str | None:
         """Why the page's script must not reach `url`, or None: the static fetcher's rules."""
@@ -163,11 +192,15 @@ class Renderer:
             return "an invalid port"
         if (why := other_service_reason(self.crawler, host, port)) is not None:
             return why
-        try:
-            found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except OSError:
-            return None  # the browser will not reach it either
-        for address in {str(info[4][0]) for info in found}:
+        if host == "localhost" or host.endswith(".localhost"):
+            addresses = {"127.0.0.1"}  # what browsers make of any *.localhost name, without asking DNS
+        else:
+            try:
+                found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            except OSError:
+                return "its host name does not resolve"
+            addresses = {str(info[4][0]) for info in found}
+        for address in addresses:
             if (why := blocked_reason(self.crawler, host, address)) is not None:
                 return why
         return None
@@ -180,6 +213,23 @@ class Renderer:
                 except Exception:  # a crashed browser or driver: nothing to close
                     pass
         self._browser = self._playwright = None
+
+
+#: run in every frame before the page's own scripts: WebRTC opens sockets (STUN, TURN) that
+#: no route sees, and a shared worker's requests are not routed either
+_NO_PEER_CONNECTIONS = """
+for (const name of ["RTCPeerConnection", "webkitRTCPeerConnection", "RTCDataChannel", "SharedWorker"]) {
+  try { Object.defineProperty(window, name, {value: undefined, writable: false, configurable: false}); } catch (e) {}
+}
+"""
+
+
+def _frame_page(request: Any) -> Any:
+    """The page a request's frame belongs to (None for a worker's request)."""
+    try:
+        return request.frame.page
+    except Exception:  # a service or shared worker's request has no frame
+        return None
 
 
 async def _close_popup(page: Any) -> None:

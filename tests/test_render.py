@@ -49,16 +49,32 @@ def site_files(decoy: str) -> dict[str, str]:
         + "</article></body></html>",
         "nosy.html": "<html><head><title>Nosy</title></head><body><div id='app'></div>"
         "<script src='/nosy.js'></script></body></html>",
-        "nosy.js": "Promise.allSettled(["
+        "nosy.js": f"window.open('{decoy}/popup');"
+        "const form = document.createElement('form'); form.method = 'POST'; form.target = '_blank';"
+        f"form.action = '{decoy}/form'; document.body.appendChild(form); form.submit();"
+        "const rtc = typeof RTCPeerConnection === 'undefined' ? 'no peer connections' : 'peer connections';"
+        "Promise.allSettled(["
         "fetch('http://169.254.169.254/latest/meta-data/'),"
-        f"fetch('{decoy}/ping'), fetch('/post.json')]).then(() => {{"
-        "document.getElementById('app').innerHTML = '<article><h1>Nosy</h1>' + "
+        f"fetch('{decoy}/ping'), fetch('/redirect?to={decoy}/redirected'),"
+        f"fetch('http://decoy.localhost:{decoy.rsplit(':', 1)[1]}/named'), fetch('/post.json')]).then(() => {{"
+        "document.getElementById('app').innerHTML = '<article><h1>Nosy</h1><p>' + rtc + '</p>' + "
         + json.dumps("".join(f"<p>{line}</p>" for line in story("the tide tables")))
         + " + '</article>'; });",
     }
 
 
 PAGES = ("/script-post", "/shell", "/static-post", "/nosy")
+
+
+def redirect(handler):
+    """/redirect?to=URL: a 302 to URL, from the site itself."""
+    from urllib.parse import parse_qs, urlsplit
+
+    target = parse_qs(urlsplit(handler.path).query)["to"][0]
+    handler.send_response(302)
+    handler.send_header("Location", target)
+    handler.send_header("Content-Length", "0")
+    handler.end_headers()
 
 
 @pytest.fixture
@@ -68,7 +84,7 @@ def render_site(serve, tmp_path):
         pytest.fail(f"rendering needs {browser_problem(None)}; .ci/run installs chromium")
     decoy = SiteServer(write_site(tmp_path / "decoy", {"ping.html": "pong"}), host="127.0.0.2").start()
     try:
-        yield serve(write_site(tmp_path / "site", site_files(decoy.base_url))), decoy
+        yield serve(write_site(tmp_path / "site", site_files(decoy.base_url)), routes={"/redirect": redirect}), decoy
     finally:
         decoy.stop()
 
@@ -106,8 +122,18 @@ def test_auto_renders_the_pages_that_need_it_and_blocks_what_their_script_may_no
         "nosy": ("stored", True),
     }
     why = fetched["nosy"][2]
-    assert "blocked 2 requests" in why and "169.254.169.254" in why and "127.0.0.2" in why, why
+    decoy_url = decoy.base_url
+    for blocked in (
+        "http://169.254.169.254/latest/meta-data/ (blocked: 169.254.169.254, a link-local (cloud metadata) address",
+        f"{decoy_url}/ping (blocked: 127.0.0.2, a loopback address",
+        f"{decoy_url}/redirected (blocked",  # the second hop of a redirect from the site itself
+        "http://decoy.localhost:",  # a name the browser would take to loopback by itself
+        f"{decoy_url}/popup (a pop-up)",
+        f"{decoy_url}/form (a pop-up)",
+    ):
+        assert blocked in why, (blocked, why)
     assert decoy.requests == []  # never made
+    assert "no peer connections" in pages["nosy"][2]  # WebRTC's sockets pass no route: it is not there
     # the page's own JSON came from the site, through the browser; the pages themselves once each
     paths = [path for path, _ in site.requests]
     assert paths.count("/post.json") == 2 and paths.count("/shell") == 1 and paths.count("/nosy") == 1
