@@ -55,6 +55,8 @@ _FLAGS = [
     "--no-first-run",
     "--mute-audio",
     "--disable-breakpad",
+    # one page's script may not take the machine's memory: its heap ends at 1 GB (the page crashes)
+    "--js-flags=--max-old-space-size=1024",
 ]
 
 
@@ -102,12 +104,17 @@ class Renderer:
         """The DOM of the page at `url` whose static response was `body`, after its
         scripts ran (until the network is idle, or RENDER_TIMEOUT)."""
         async with self._pages:
+            # not wait_for: it waits for the cancelled render to finish, and a page that
+            # floods the browser (history.pushState in a loop) keeps even closing it waiting
+            task = asyncio.ensure_future(self._render(url, body, status))
+            done, _ = await asyncio.wait({task}, timeout=self.timeout)
+            if not done:
+                task.cancel()
+                task.add_done_callback(_consume)
+                await self.close()  # a browser that does not answer in time: the next page starts a new one
+                raise RenderFailed(f"the browser took longer than {self.timeout:g} s")
             try:
-                return await asyncio.wait_for(self._render(url, body, status), self.timeout)
-            except TimeoutError:
-                raise RenderFailed(f"the browser took longer than {self.timeout:g} s") from None
-            except RenderFailed:
-                raise
+                return task.result()
             except Exception as exc:  # Playwright's errors: a crash, a closed target, a failed launch
                 message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 raise RenderFailed(f"the browser failed: {message}") from None
@@ -206,13 +213,38 @@ class Renderer:
         return None
 
     async def close(self) -> None:
-        for closing in (self._browser, self._playwright):
-            if closing is not None:
-                try:
-                    await (closing.close() if closing is self._browser else closing.stop())
-                except Exception:  # a crashed browser or driver: nothing to close
-                    pass
+        """Close the browser and Playwright's driver, each given CLOSE_SECONDS; a driver
+        that does not stop by then is killed, and the browser ends with it (its pipe to
+        the driver closes)."""
+        browser, playwright = self._browser, self._playwright
         self._browser = self._playwright = None
+        if browser is not None and not await _within(browser.close(), CLOSE_SECONDS):
+            logger.info("the browser did not close in %g s", CLOSE_SECONDS)
+        if playwright is not None and not await _within(playwright.stop(), CLOSE_SECONDS):
+            process = getattr(getattr(getattr(playwright, "_connection", None), "_transport", None), "_proc", None)
+            if process is not None:  # Playwright keeps its driver's process there (no public handle)
+                process.kill()
+
+
+#: seconds the browser and Playwright's driver get to close
+CLOSE_SECONDS = 5.0
+
+
+async def _within(closing: Any, seconds: float) -> bool:
+    """Await `closing` for at most `seconds`; whether it finished (an error counts: the
+    thing is gone)."""
+    task = asyncio.ensure_future(closing)
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    if not done:
+        task.cancel()
+    task.add_done_callback(_consume)
+    return bool(done)
+
+
+def _consume(task: asyncio.Future[Any]) -> None:
+    """Read a finished task's exception, so that asyncio does not log it as never read."""
+    if not task.cancelled():
+        task.exception()
 
 
 #: run in every frame before the page's own scripts: WebRTC opens sockets (STUN, TURN) that

@@ -281,3 +281,38 @@ def test_a_host_whose_renders_bring_nothing_is_rendered_no_more(serve, tmp_path)
     assert len(tried) + len(spared) == 8 and 2 <= len(tried) < 8 and spared, reasons
     assert all("the static page's text was kept (5 words; rendered, 5)" in r for r in tried)
     assert not any(rendered for _, rendered, _ in outcomes(out).values())
+
+
+def _browser_processes() -> set[int]:
+    """Live (not zombie) processes of a Chromium or of Playwright's driver."""
+    found = set()
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+            command = (status.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if "State:\tZ" not in text and (b"chrom" in command or b"playwright/driver" in command):
+            found.add(int(status.parent.name))
+    return found
+
+
+def test_a_page_that_floods_the_browser_fails_at_the_timeout_and_leaves_no_browser(serve, tmp_path):
+    """history.pushState in a loop kept a browser busy (and growing) past any timeout that
+    waits for the page to be closed; the render fails at RENDER_TIMEOUT, the crawl ends,
+    and no browser process outlives the command."""
+    if browser_problem(None) is not None:
+        pytest.fail(f"rendering needs {browser_problem(None)}")
+    files = site_files("http://127.0.0.2:9")
+    files["flood.html"] = (
+        "<html><head><title>Flood</title></head><body><div id='root'></div><script src='/flood.js'></script></body></html>"
+    )
+    files["flood.js"] = "setTimeout(() => { for (let i = 0; ; i++) history.pushState({}, '', '?' + i); }, 200);"
+    site = serve(write_site(tmp_path / "site", files))
+    before = _browser_processes()
+    out = tmp_path / "archive"
+    crawl(site, out, "--render", "auto", "-s", "RENDER_TIMEOUT=3", pages=("/flood", "/static-post"))
+    fetched = outcomes(out)
+    assert fetched["flood"][0] == "no_content" and "the browser took longer than 3 s" in fetched["flood"][2]
+    assert fetched["static-post"][:2] == ("stored", False)
+    assert not (_browser_processes() - before)
