@@ -1,0 +1,192 @@
+"""A large archive generated row by row (no crawl), and what reading it costs: S sites
+crawled daily for D days, N page versions in all, each crawl writing its files as a real
+crawl does (`ArchiveWriter`: one pages, one fetches and two crawls files per crawl).
+
+Printed: files and bytes per table; then, each a whole command measured from outside
+(`measure.py`): `blogarchive stats`, a DuckDB query by host over the pages files,
+`export --format jsonl` (peak memory), the archive state a crawl reads as it starts
+(`archive.state.load_state`, what `crawl` does before its first request), and `serve`'s
+first request (which reads the archive).
+
+    .venv/bin/python benchmarks/million.py [--pages 1000000] [--days 365] [--sites 200] [--keep DIR]
+
+The issue's size is the default; `--sites 20 --pages 100000` is the same year at a tenth.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+from measure import run  # noqa: E402
+
+from blogarchive.archive.crawls import crawl_row  # noqa: E402
+from blogarchive.archive.schema import FETCHES_SCHEMA, PAGES_SCHEMA  # noqa: E402
+from blogarchive.archive.writer import ArchiveWriter  # noqa: E402
+
+BIN = Path(sys.executable).parent
+WORDS = (
+    "harbour boat gull tide ferry net quay lamp wind sail rope anchor island shore wave "
+    "morning evening winter summer market fish bread coffee garden letter story village"
+).split()
+START = datetime(2025, 1, 1, 6, tzinfo=timezone.utc)
+
+
+def generate(root: Path, pages: int, days: int, sites: int) -> float:
+    """Write the archive; the seconds it took. Each site's crawl of a day stores new posts
+    and new versions of old ones (a tenth of its rows), and records every page it
+    fetched (each stored row, and as many found unchanged)."""
+    started = time.perf_counter()
+    rng = random.Random(21)
+    per_crawl = max(1, pages // (days * sites))
+    known: dict[int, int] = {}
+    for day in range(days):
+        for site in range(sites):
+            host = f"site-{site}.example"
+            crawl_id = f"d{day:03d}s{site:03d}"
+            at = START + timedelta(days=day, minutes=site)
+            seeds = [f"https://{host}/"]
+            with ArchiveWriter(root, crawl_id) as writer:
+                writer.write_crawl(crawl_row(crawl_id, "running", started_at=at, seeds=seeds, settings="{}"))
+                count, new = known.get(site, 0), 0
+                for n in range(per_crawl):
+                    if count and n % 10 == 0:  # a new version of an earlier post
+                        number = rng.randrange(count)
+                    else:
+                        number, new = count + new, new + 1
+                    url = f"https://{host}/post-{number}"
+                    text = "\n".join(" ".join(rng.choices(WORDS, k=40)) for _ in range(8))
+                    row = dict.fromkeys(PAGES_SCHEMA.names)
+                    row.update(
+                        url=url,
+                        host=host,
+                        crawl_id=crawl_id,
+                        fetched_at=at + timedelta(seconds=n),
+                        status=200,
+                        platform="wordpress",
+                        page_type="post",
+                        title=f"Post {number} of {host}",
+                        author="Ann Quill",
+                        published=at - timedelta(days=rng.randrange(30)),
+                        language="en",
+                        categories=[],
+                        tags=[rng.choice(WORDS)],
+                        text=text,
+                        line_kinds=["p"] * 8,
+                        comments=[],
+                        word_count=320,
+                        content_hash=f"{url}#{day}",
+                        links=[f"https://{host}/"],
+                        html="<html><body><article>" + text.replace("\n", "<p>") + "</article></body></html>",
+                        rendered=False,
+                    )
+                    writer.write_page(row)
+                    for outcome in ("stored", "unchanged"):
+                        fetch = dict.fromkeys(FETCHES_SCHEMA.names)
+                        fetch.update(
+                            url=url if outcome == "stored" else f"https://{host}/old-{n}",
+                            host=host,
+                            crawl_id=crawl_id,
+                            fetched_at=at + timedelta(seconds=n),
+                            kind="page",
+                            status=200,
+                            outcome=outcome,
+                            rendered=False,
+                        )
+                        writer.write_fetch(fetch)
+                known[site] = count + new
+                writer.write_crawl(
+                    crawl_row(
+                        crawl_id,
+                        "finished",
+                        started_at=at,
+                        finished_at=at + timedelta(minutes=1),
+                        seeds=seeds,
+                        settings="{}",
+                    )
+                )
+        if day % 30 == 0:
+            print(f"  day {day}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return time.perf_counter() - started
+
+
+def serve_first_request(root: Path) -> float:
+    server = subprocess.Popen(
+        [str(BIN / "blogarchive"), "serve", str(root), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = server.stdout.readline() if server.stdout else ""
+        base = line.split(" at ", 1)[1].split()[0].rstrip("/")
+        started = time.perf_counter()
+        with urllib.request.urlopen(base + "/", timeout=600) as response:
+            response.read()
+        return time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=1_000_000)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--sites", type=int, default=200)
+    parser.add_argument("--keep", type=Path, help="write the archive here (kept) instead of a temporary folder")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp_name:
+        root = args.keep or Path(tmp_name) / "archive"
+        if not (root / "pages").is_dir():
+            seconds = generate(root, args.pages, args.days, args.sites)
+            print(f"generated in {seconds:.0f} s")
+        print(f"{args.sites} sites, {args.days} daily crawls each, ~{args.pages:,} page versions\n")
+        print("| table | files | MB |")
+        print("|---|---:|---:|")
+        for table in ("pages", "fetches", "crawls"):
+            files = list((root / table).glob("*.parquet"))
+            print(f"| {table} | {len(files):,} | {sum(f.stat().st_size for f in files) / 1e6:,.0f} |")
+        query = (
+            'import duckdb, sys; print(duckdb.sql("SELECT count(*), max(fetched_at) FROM '
+            f"read_parquet('{root}/pages/*.parquet') WHERE host = 'site-7.example'\").fetchall())"
+        )
+        state = f"from blogarchive.archive.state import load_state; print(len(load_state('{root}')))"
+        commands = {
+            "blogarchive stats": [str(BIN / "blogarchive"), "stats", str(root)],
+            "DuckDB: one host's pages": [sys.executable, "-c", query],
+            "a crawl's start-up state (load_state)": [sys.executable, "-c", state],
+            "export --format jsonl": [
+                str(BIN / "blogarchive"),
+                "export",
+                str(root),
+                "-f",
+                "jsonl",
+                "-o",
+                str(Path(tmp_name) / "out.jsonl"),
+            ],
+        }
+        print("\n| command | wall s | CPU s | peak RSS MB |")
+        print("|---|---:|---:|---:|")
+        for name, command in commands.items():
+            result = run(command, cwd=ROOT)
+            if result.returncode != 0:
+                raise SystemExit(f"{name} failed: {result.stderr[-500:]}")
+            print(f"| {name} | {result.seconds:.1f} | {result.cpu_seconds:.1f} | {result.peak_mb:.0f} |")
+        print(f"| serve: first request | {serve_first_request(root):.1f} | | |")
+
+
+if __name__ == "__main__":
+    main()
