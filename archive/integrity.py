@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from .compaction import table_files
 from .errors import DamagedFile
 from .location import Location, Root, locate
 from .schema import SCHEMAS, TABLE_KEY
@@ -120,7 +121,7 @@ def check_footers(root: Root) -> None:
     another table: what a crawl checks before it starts (reading footers only)."""
     location = locate(root)
     for table in SCHEMAS:
-        for path in location.files(table, ".parquet"):
+        for path in table_files(location, table):
             open_parquet(location, path, table)
 
 
@@ -140,7 +141,7 @@ def verify(root: Root, quarantine: bool = False) -> VerifyReport:
     location.check_readable()
     report = VerifyReport()
     for table, schema in SCHEMAS.items():
-        files = location.files(table, ".parquet")
+        files = table_files(location, table)
         odd = _not_regular(location, table)
         report.checked[table] = len(files) + len(odd)
         for path in files:

@@ -11,6 +11,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .compaction import table_files
+from .errors import ArchiveError
 from .integrity import READ_ERRORS, damaged, open_parquet, read_parquet
 from .location import Location, Root, locate
 from .schema import SCHEMAS
@@ -35,7 +37,7 @@ def _files(root: Root, table: str) -> tuple[Location, list[str]]:
     """The committed files of `table`: hidden temporaries of a writer are not among them."""
     location = locate(root)
     location.check_readable()
-    return location, location.files(table, ".parquet")
+    return location, table_files(location, table)
 
 
 def read_table(root: Root, table: str, columns: Sequence[str] | None = None) -> pa.Table:
@@ -47,7 +49,13 @@ def read_table(root: Root, table: str, columns: Sequence[str] | None = None) -> 
     full = SCHEMAS[table]
     schema = pa.schema([full.field(name) for name in columns]) if columns else full
     location, files = _files(root, table)
-    parts = [read_parquet(location, path, table, schema) for path in files]
+    try:
+        parts = [read_parquet(location, path, table, schema) for path in files]
+    except FileNotFoundError as exc:
+        raise ArchiveError(
+            f"{exc.filename or 'a file of ' + table} went away while the archive was read "
+            "(a compaction replaced it): read again"
+        ) from None
     return pa.concat_tables(parts) if parts else schema.empty_table()
 
 

@@ -2,11 +2,12 @@
 crawled daily for D days, N page versions in all, each crawl writing its files as a real
 crawl does (`ArchiveWriter`: one pages, one fetches and two crawls files per crawl).
 
-Printed: files and bytes per table; then, each a whole command measured from outside
-(`measure.py`): `blogarchive stats`, a DuckDB query by host over the pages files,
-`export --format jsonl` (peak memory), the archive state a crawl reads as it starts
-(`archive.state.load_state`, what `crawl` does before its first request), and `serve`'s
-first request (which reads the archive).
+Printed before and after `blogarchive compact` (itself measured): files and bytes per
+table; then, each a whole command measured from outside (`measure.py`): `blogarchive
+stats`, a DuckDB query by host over the pages files, `export --format jsonl` (peak
+memory), the archive state a crawl reads as it starts (`archive.state.load_state`, what
+`crawl` does before its first request), and `serve`'s first request (which reads the
+archive).
 
     .venv/bin/python benchmarks/million.py [--pages 1000000] [--days 365] [--sites 200] [--keep DIR]
 
@@ -153,12 +154,7 @@ def main() -> None:
         if not (root / "pages").is_dir():
             seconds = generate(root, args.pages, args.days, args.sites)
             print(f"generated in {seconds:.0f} s")
-        print(f"{args.sites} sites, {args.days} daily crawls each, ~{args.pages:,} page versions\n")
-        print("| table | files | MB |")
-        print("|---|---:|---:|")
-        for table in ("pages", "fetches", "crawls"):
-            files = list((root / table).glob("*.parquet"))
-            print(f"| {table} | {len(files):,} | {sum(f.stat().st_size for f in files) / 1e6:,.0f} |")
+        print(f"{args.sites} sites, {args.days} daily crawls each, ~{args.pages:,} page versions")
         query = (
             'import duckdb, sys; print(duckdb.sql("SELECT count(*), max(fetched_at) FROM '
             f"read_parquet('{root}/pages/*.parquet') WHERE host = 'site-7.example'\").fetchall())"
@@ -178,14 +174,29 @@ def main() -> None:
                 str(Path(tmp_name) / "out.jsonl"),
             ],
         }
-        print("\n| command | wall s | CPU s | peak RSS MB |")
-        print("|---|---:|---:|---:|")
-        for name, command in commands.items():
-            result = run(command, cwd=ROOT)
-            if result.returncode != 0:
-                raise SystemExit(f"{name} failed: {result.stderr[-500:]}")
-            print(f"| {name} | {result.seconds:.1f} | {result.cpu_seconds:.1f} | {result.peak_mb:.0f} |")
-        print(f"| serve: first request | {serve_first_request(root):.1f} | | |")
+        for when in ("before compaction", "after compaction"):
+            print(f"\n{when}:\n")
+            print("| table | files | MB |")
+            print("|---|---:|---:|")
+            for table in ("pages", "fetches", "crawls"):
+                files = list((root / table).glob("*.parquet"))
+                print(f"| {table} | {len(files):,} | {sum(f.stat().st_size for f in files) / 1e6:,.0f} |")
+            print("\n| command | wall s | CPU s | peak RSS MB |")
+            print("|---|---:|---:|---:|")
+            for name, command in commands.items():
+                result = run(command, cwd=ROOT)
+                if result.returncode != 0:
+                    raise SystemExit(f"{name} failed: {result.stderr[-500:]}")
+                print(f"| {name} | {result.seconds:.1f} | {result.cpu_seconds:.1f} | {result.peak_mb:.0f} |")
+            print(f"| serve: first request | {serve_first_request(root):.1f} | | |")
+            if when == "before compaction":
+                result = run([str(BIN / "blogarchive"), "compact", str(root)], cwd=ROOT)
+                if result.returncode != 0:
+                    raise SystemExit(f"compact failed: {result.stderr[-500:]}")
+                print(
+                    f"\n`blogarchive compact`: {result.seconds:.1f} s, {result.cpu_seconds:.1f} CPU s, peak {result.peak_mb:.0f} MB"
+                )
+                print(result.stdout)
 
 
 if __name__ == "__main__":

@@ -315,6 +315,7 @@ SLOW_MODULES = frozenset(
     {
         "test_browse",
         "test_cli",
+        "test_compaction",
         "test_crash",
         "test_crawl",
         "test_demo",

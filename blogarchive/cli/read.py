@@ -1,4 +1,5 @@
-"""`stats`, `history`, `export` and `verify`: the commands that read an archive."""
+"""`stats`, `history`, `export`, `verify` and `compact`: the commands that read an archive
+(and, for `verify --quarantine` and `compact`, rearrange its files)."""
 
 from __future__ import annotations
 
@@ -62,7 +63,41 @@ def add_parsers(commands: Any) -> dict[str, Callable[[argparse.Namespace], int]]
         action="store_true",
         help="move damaged files into the archive's quarantine/ folder, which readers skip",
     )
-    return {"stats": cmd_stats, "history": cmd_history, "export": cmd_export, "verify": cmd_verify}
+    compact = commands.add_parser(
+        "compact",
+        help="rewrite a table's many small files as a few large ones, sorted by host and URL",
+        epilog="example: blogarchive compact archive",
+    )
+    add_archive_argument(compact)
+    compact.add_argument(
+        "--table",
+        choices=["pages", "fetches", "crawls"],
+        action="append",
+        help="the table to compact (repeatable; default: all three)",
+    )
+    return {
+        "stats": cmd_stats,
+        "history": cmd_history,
+        "export": cmd_export,
+        "verify": cmd_verify,
+        "compact": cmd_compact,
+    }
+
+
+def cmd_compact(args: argparse.Namespace) -> int:
+    """Holds the archive's lock (exit 75 while a crawl holds it); prints a line per table."""
+    from blogarchive.archive.compaction import compact
+    from blogarchive.archive.lock import ArchiveLock
+
+    root = archive_to_read(args)
+    with ArchiveLock(root, "compact"):
+        for table in args.table or ["pages", "fetches", "crawls"]:
+            report = compact(root, table)
+            print(
+                f"{table}: {report.files_before:,} files ({report.bytes_before / 1e6:,.1f} MB) -> "
+                f"{report.files_after:,} ({report.bytes_after / 1e6:,.1f} MB), {report.rows:,} rows in {report.seconds:.1f}s"
+            )
+    return 0
 
 
 def cmd_stats(args: argparse.Namespace) -> int:

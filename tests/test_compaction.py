@@ -1,0 +1,193 @@
+"""`blogarchive compact`: many small files become a few large ones sorted by host and URL,
+every row kept (history and WARC pointers too); killed at any step, on a folder or on S3,
+blogarchive's readers see every row exactly once, and the next run finishes the job."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from blogarchive.archive.compaction import STOP_AT
+from blogarchive.archive.crawls import crawl_row
+from blogarchive.archive.location import locate
+from blogarchive.archive.reader import read_crawls, read_fetches, read_pages
+from blogarchive.archive.schema import FETCHES_SCHEMA
+from blogarchive.archive.writer import ArchiveWriter
+
+from .conftest import BLOGARCHIVE, ROOT, command_env, duck, page_row, run_blogarchive
+
+UTC = timezone.utc
+HOSTS = ["www.harbour.example", "gulls.example", "a.tides.example"]
+
+
+def write_archive(root: Path) -> None:
+    """Three hosts crawled on four days, each crawl a set of files: new posts, new versions
+    of earlier ones, fetches with WARC pointers."""
+    for day in range(4):
+        for index, host in enumerate(HOSTS):
+            crawl = f"c{day}{index}"
+            at = datetime(2026, 1, 1 + day, 8, index, tzinfo=UTC)
+            with ArchiveWriter(root, crawl) as writer:
+                writer.write_crawl(
+                    crawl_row(crawl, "finished", started_at=at, seeds=[f"https://{host}/"], settings="{}")
+                )
+                for n in range(3):
+                    number = n if day == 0 else (day * 3 + n if n else 0)  # post 0 gets a version each day
+                    url = f"https://{host}/post-{number}"
+                    writer.write_page(
+                        page_row(
+                            url=url,
+                            host=host,
+                            crawl_id=crawl,
+                            fetched_at=at + timedelta(seconds=n),
+                            text=f"day {day} text of {url}",
+                            html=f"<html><body>{url} on day {day}</body></html>",
+                            content_hash=f"{url}@{day}",
+                            warc_filename=f"{crawl}-00001.warc.gz",
+                            warc_record_offset=1000 * n,
+                            warc_record_length=900 + n,
+                        )
+                    )
+                    fetch = dict.fromkeys(FETCHES_SCHEMA.names)
+                    fetch.update(url=url, host=host, crawl_id=crawl, fetched_at=at, kind="page", outcome="stored")
+                    writer.write_fetch(fetch)
+
+
+def snapshot(root) -> dict[str, pa.Table]:
+    """Every row of every table, in one order."""
+    return {
+        "pages": read_pages(root).sort_by([("url", "ascending"), ("fetched_at", "ascending")]),
+        "fetches": read_fetches(root).sort_by([("url", "ascending"), ("crawl_id", "ascending")]),
+        "crawls": read_crawls(root).sort_by("crawl_id"),
+    }
+
+
+def same_rows(root, expected: dict[str, pa.Table]) -> None:
+    got = snapshot(root)
+    for table, rows in expected.items():
+        assert got[table].num_rows == rows.num_rows, table
+        assert got[table].equals(rows), table
+
+
+def hidden(root: Path) -> list[str]:
+    return sorted(
+        p.name for table in ("pages", "fetches", "crawls") for p in (root / table).iterdir() if p.name[0] in "._"
+    )
+
+
+def test_compaction_keeps_every_row_and_sorts_by_host_then_url(tmp_path):
+    root = tmp_path / "archive"
+    write_archive(root)
+    before = snapshot(root)
+    files_before = len(list((root / "pages").glob("*.parquet")))
+    assert files_before == 12
+    history = run_blogarchive("history", str(root), "https://gulls.example/post-0").stdout
+
+    result = run_blogarchive("compact", str(root))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0].startswith("pages: 12 files")
+    assert [p.name.startswith("compact-") for p in (root / "pages").glob("*.parquet")] == [True]
+    same_rows(root, before)  # every row, html and WARC pointers included
+    assert hidden(root) == []
+    # sorted by the host read backwards, then the URL and the time: one host's rows together
+    order = duck(root, "SELECT host, url FROM pages")
+    assert [host for host, _ in order] == sorted((h for h, _ in order), key=lambda h: h.split(".")[::-1])
+    assert order == sorted(order, key=lambda r: (r[0].split(".")[::-1], r[1]))
+    assert duck(root, "SELECT count(*) FROM pages")[0][0] == before["pages"].num_rows
+    assert run_blogarchive("history", str(root), "https://gulls.example/post-0").stdout == history
+    assert run_blogarchive("verify", str(root)).returncode == 0
+    again = run_blogarchive("compact", str(root))  # one file: nothing to do
+    assert again.returncode == 0 and "pages: 1 files" in again.stdout
+    same_rows(root, before)
+
+
+@pytest.mark.parametrize("step", ["written", "committed", "renamed", "deleted"])
+def test_a_compaction_killed_at_any_step_leaves_every_row_once_and_the_next_run_finishes(tmp_path, step):
+    root = tmp_path / "archive"
+    write_archive(root)
+    before = snapshot(root)
+    killed = subprocess.run(
+        [sys.executable, "-m", "blogarchive.cli", "compact", str(root), "--table", "pages"],
+        cwd=ROOT,
+        env={**os.environ, STOP_AT: step},
+        capture_output=True,
+        text=True,
+    )
+    assert killed.returncode == -9, killed.stderr
+    same_rows(root, before)  # exactly once, whatever the step
+    assert run_blogarchive("stats", str(root)).returncode == 0
+    finished = run_blogarchive("compact", str(root), "--table", "pages")
+    assert finished.returncode == 0, finished.stderr
+    same_rows(root, before)
+    assert hidden(root) == [] and len(list((root / "pages").glob("*.parquet"))) == 1
+
+
+@pytest.mark.parametrize("step", ["committed", "renamed"])
+def test_a_compaction_on_s3_killed_mid_way_leaves_every_row_once(s3, tmp_path, monkeypatch, step):
+    """On S3 the killed command's lease outlives it (no kernel lock there): the next run
+    waits for it to lapse (BLOGARCHIVE_LEASE_SECONDS, shortened here)."""
+    from pyarrow import fs as pafs
+
+    local = tmp_path / "archive"
+    write_archive(local)
+    uri = s3.uri("blogs")
+    pafs.copy_files(str(local), f"{s3.bucket}/blogs", destination_filesystem=s3.fs)
+    location = locate(uri, s3.endpoint)
+    before = snapshot(location)
+    killed = subprocess.run(
+        [sys.executable, "-m", "blogarchive.cli", "compact", uri, "--s3-endpoint", s3.endpoint],
+        cwd=ROOT,
+        env={**os.environ, STOP_AT: step, "BLOGARCHIVE_LEASE_SECONDS": "2"},
+        capture_output=True,
+        text=True,
+    )
+    assert killed.returncode == -9, killed.stderr
+    same_rows(location, before)
+    time.sleep(2.5)  # the dead command's lease lapses
+    finished = subprocess.run(
+        [BLOGARCHIVE, "compact", uri, "--s3-endpoint", s3.endpoint],
+        env=command_env(BLOGARCHIVE_LEASE_SECONDS="2"),
+        capture_output=True,
+        text=True,
+    )
+    assert finished.returncode == 0, finished.stderr
+    same_rows(location, before)
+    names = [key.rsplit("/", 1)[1] for key in s3.keys("blogs/pages")]
+    assert len(names) == 1 and names[0].startswith("compact-"), names
+
+
+def test_compaction_waits_for_no_crawl_it_refuses_while_one_holds_the_lock(tmp_path):
+    from blogarchive.archive.lock import ArchiveLock
+
+    root = tmp_path / "archive"
+    write_archive(root)
+    with ArchiveLock(root, "a-crawl"):
+        held = run_blogarchive("compact", str(root))
+    assert held.returncode == 75 and "a-crawl" in held.stderr
+    assert len(list((root / "pages").glob("*.parquet"))) == 12
+    shutil.rmtree(root / "pages")
+    empty = run_blogarchive("compact", str(root), "--table", "pages")
+    assert empty.returncode == 0 and "pages: 0 files" in empty.stdout
+
+
+def test_a_reader_whose_file_list_a_compaction_replaced_fails_clearly(tmp_path, monkeypatch):
+    from blogarchive.archive import reader
+    from blogarchive.archive.errors import ArchiveError
+
+    root = tmp_path / "archive"
+    write_archive(root)
+    stale = reader.committed_files(root, "pages")  # listed before the compaction
+    assert run_blogarchive("compact", str(root)).returncode == 0
+    monkeypatch.setattr(reader, "table_files", lambda location, table: stale)
+    with pytest.raises(
+        ArchiveError, match="went away while the archive was read .a compaction replaced it.: read again"
+    ):
+        reader.read_pages(root)
