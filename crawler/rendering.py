@@ -48,6 +48,11 @@ logger = logging.getLogger(__name__)
 
 #: the browser's own flags: root in a container has no sandbox; /dev/shm is small there
 _FLAGS = [
+    # the browser's own network goes to a proxy where nothing listens: every request of the
+    # page is made by us (route.fetch, checked hop by hop), and whatever Chromium would fetch
+    # on its own, past the routes (speculation-rules prefetch and prerender), fails
+    "--proxy-server=http://127.0.0.1:1",
+    "--proxy-bypass-list=<-loopback>",
     "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
     "--no-sandbox",
     "--disable-dev-shm-usage",

@@ -48,7 +48,14 @@ def site_files(decoy: str) -> dict[str, str]:
         + "".join(f"<p>{line}</p>" for line in story("the harbour wall"))
         + "</article></body></html>",
         "nosy.html": "<html><head><title>Nosy</title></head><body><div id='app'></div>"
-        "<script src='/nosy.js'></script></body></html>",
+        "<script type='speculationrules'>"
+        + json.dumps(
+            {
+                "prefetch": [{"source": "list", "urls": [f"{decoy}/prefetched"]}],
+                "prerender": [{"source": "list", "urls": [f"/redirect?to={decoy}/prerendered"]}],
+            }
+        )
+        + "</script><script src='/nosy.js'></script></body></html>",
         "nosy.js": f"window.open('{decoy}/popup');"
         "const form = document.createElement('form'); form.method = 'POST'; form.target = '_blank';"
         f"form.action = '{decoy}/form'; document.body.appendChild(form); form.submit();"
