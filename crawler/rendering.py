@@ -53,6 +53,7 @@ _FLAGS = [
     # on its own, past the routes (speculation-rules prefetch and prerender), fails
     "--proxy-server=http://127.0.0.1:1",
     "--proxy-bypass-list=<-loopback>",
+    "--host-resolver-rules=MAP * ~NOTFOUND",  # nor does it resolve a name itself
     "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
     "--no-sandbox",
     "--disable-dev-shm-usage",
@@ -85,6 +86,8 @@ class Renderer:
 
     def __init__(self, crawler: Crawler, executable: str, timeout: float, max_pages: int) -> None:
         self.crawler = crawler
+        #: the largest answer to a request of the page's script, as for the crawl's own
+        self.max_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE") or 16 * 1024 * 1024
         self.executable = executable
         self.timeout = timeout
         self._pages = asyncio.Semaphore(max_pages)
@@ -142,7 +145,7 @@ class Renderer:
                     rendered.blocked.append(f"{request.url} (a pop-up)")
                     await route.abort("blockedbyclient")
                 elif request.is_navigation_request() and request.frame == page.main_frame:
-                    if not served and request.url == url:
+                    if not served:  # our own page.goto (Chromium may have normalised its URL: `a/../b`)
                         served = True
                         await route.fulfill(status=status, body=body, content_type="text/html; charset=utf-8")
                     else:  # the page's script sends it elsewhere: its DOM is what we came for
@@ -170,7 +173,7 @@ class Renderer:
         at a time, each hop checked before it is made: the browser connects nowhere by
         itself, so neither a redirect to a private address nor a name only a browser
         resolves (`*.localhost`) gets past the rules. The page gets the last answer."""
-        for _ in range(_MAX_HOPS):
+        for hop in range(_MAX_HOPS + 1):
             why = await self._blocked(url)
             if why is not None:
                 rendered.blocked.append(f"{url} ({why})")
@@ -179,13 +182,20 @@ class Renderer:
                 return
             try:
                 response = await route.fetch(url=url, max_redirects=0, timeout=self.timeout * 1000)
+                size = len(await response.body())
             except Exception:  # refused, reset, timed out: the page sees a failed request
+                await route.abort("failed")
+                return
+            if size > self.max_bytes:
+                rendered.blocked.append(f"{url} (larger than DOWNLOAD_MAXSIZE, {self.max_bytes} bytes)")
                 await route.abort("failed")
                 return
             location = response.headers.get("location")
             if response.status not in (301, 302, 303, 307, 308) or not location:
                 await route.fulfill(response=response)
                 return
+            if hop == _MAX_HOPS:
+                break
             url = urljoin(url, location)
         rendered.blocked.append(f"{url} (more than {_MAX_HOPS} redirects)")
         await route.abort("failed")
@@ -252,10 +262,10 @@ def _consume(task: asyncio.Future[Any]) -> None:
         task.exception()
 
 
-#: run in every frame before the page's own scripts: WebRTC opens sockets (STUN, TURN) that
-#: no route sees, and a shared worker's requests are not routed either
+#: run in every frame before the page's own scripts: WebRTC and WebTransport open sockets
+#: (STUN, TURN, QUIC) that no route or proxy sees, and a shared worker's requests are not routed
 _NO_PEER_CONNECTIONS = """
-for (const name of ["RTCPeerConnection", "webkitRTCPeerConnection", "RTCDataChannel", "SharedWorker"]) {
+for (const name of ["RTCPeerConnection", "webkitRTCPeerConnection", "RTCDataChannel", "SharedWorker", "WebTransport"]) {
   try { Object.defineProperty(window, name, {value: undefined, writable: false, configurable: false}); } catch (e) {}
 }
 """

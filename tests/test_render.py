@@ -56,6 +56,7 @@ def site_files(decoy: str) -> dict[str, str]:
             }
         )
         + "</script><script src='/nosy.js'></script></body></html>",
+        "big.json": json.dumps(["x" * 1000] * 200),  # past the auto test's DOWNLOAD_MAXSIZE
         "nosy.js": f"window.open('{decoy}/popup');"
         "const form = document.createElement('form'); form.method = 'POST'; form.target = '_blank';"
         f"form.action = '{decoy}/form'; document.body.appendChild(form); form.submit();"
@@ -63,7 +64,8 @@ def site_files(decoy: str) -> dict[str, str]:
         "Promise.allSettled(["
         "fetch('http://169.254.169.254/latest/meta-data/'),"
         f"fetch('{decoy}/ping'), fetch('/redirect?to={decoy}/redirected'),"
-        f"fetch('http://decoy.localhost:{decoy.rsplit(':', 1)[1]}/named'), fetch('/post.json')]).then(() => {{"
+        f"fetch('http://decoy.localhost:{decoy.rsplit(':', 1)[1]}/named'), fetch('/big.json'),"
+        "fetch('/post.json')]).then(() => {"
         "document.getElementById('app').innerHTML = '<article><h1>Nosy</h1><p>' + rtc + '</p>' + "
         + json.dumps("".join(f"<p>{line}</p>" for line in story("the tide tables")))
         + " + '</article>'; });",
@@ -110,7 +112,7 @@ def outcomes(out: Path) -> dict[str, tuple]:
 def test_auto_renders_the_pages_that_need_it_and_blocks_what_their_script_may_not_reach(render_site, tmp_path):
     site, decoy = render_site
     out = tmp_path / "archive"
-    result = crawl(site, out, "--render", "auto", "--warc")
+    result = crawl(site, out, "--render", "auto", "--warc", "-s", "DOWNLOAD_MAXSIZE=150000")
     assert "rendering is off" not in result.stderr
     pages = {
         url.rsplit("/", 1)[1]: (rendered, title, text)
@@ -137,6 +139,7 @@ def test_auto_renders_the_pages_that_need_it_and_blocks_what_their_script_may_no
         "http://decoy.localhost:",  # a name the browser would take to loopback by itself
         f"{decoy_url}/popup (a pop-up)",
         f"{decoy_url}/form (a pop-up)",
+        "/big.json (larger than DOWNLOAD_MAXSIZE, 150000 bytes)",  # the page's requests are bounded too
     ):
         assert blocked in why, (blocked, why)
     assert decoy.requests == []  # never made
