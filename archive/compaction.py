@@ -51,7 +51,7 @@ __all__ = ["CompactionReport", "compact", "table_files"]
 OUTPUT_PREFIX = "compact-"
 MANIFEST_PREFIX = "_compaction-"
 #: rows read into memory at once: the files of a run of hosts up to this many bytes on disk
-BATCH_BYTES = 128 * 1024 * 1024
+BATCH_BYTES = 48 * 1024 * 1024
 #: a new output file is started past this many bytes written
 OUTPUT_BYTES = 1024 * 1024 * 1024
 #: uncompressed bytes per row group: large enough to scan, small enough to skip

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,6 +93,26 @@ def read_parquet(location: Location, path: str, table: str, schema: pa.Schema) -
     present = set(parquet.schema_arrow.names)
     try:
         rows = parquet.read(columns=[name for name in schema.names if name in present])
+    except READ_ERRORS as exc:
+        raise damaged(location, path, exc) from None
+    return _conformed(location, path, rows, schema, present)
+
+
+def iter_parquet(location: Location, path: str, table: str, schema: pa.Schema) -> Iterator[pa.Table]:
+    """`read_parquet`, a row group at a time: a compacted file holds a whole archive's
+    rows, and its row groups (tens of MB) are what bounds a reader's memory."""
+    parquet = open_parquet(location, path, table)
+    present = set(parquet.schema_arrow.names)
+    for group in range(parquet.metadata.num_row_groups):
+        try:
+            rows = parquet.read_row_group(group, columns=[name for name in schema.names if name in present])
+        except READ_ERRORS as exc:
+            raise damaged(location, path, exc) from None
+        yield _conformed(location, path, rows, schema, present)
+
+
+def _conformed(location: Location, path: str, rows: pa.Table, schema: pa.Schema, present: set[str]) -> pa.Table:
+    try:
         for column in schema:
             if column.name not in present:
                 rows = rows.append_column(column, pa.nulls(rows.num_rows, column.type))

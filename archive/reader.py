@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 
 from .compaction import table_files
 from .errors import ArchiveError
-from .integrity import READ_ERRORS, damaged, open_parquet, read_parquet
+from .integrity import READ_ERRORS, damaged, iter_parquet, open_parquet, read_parquet
 from .location import Location, Root, locate
 from .schema import SCHEMAS
 
@@ -109,7 +109,8 @@ def read_pages(root: Root, columns: Sequence[str] | None = None, *, latest: bool
 
 
 def iter_pages(root: Root, columns: Sequence[str] | None = None, *, latest: bool = False) -> Iterator[pa.Table]:
-    """The stored pages, one archive file at a time (memory bounded by one file's rows).
+    """The stored pages, one row group of one archive file at a time (memory bounded by a
+    row group: a writer's are 250 rows, a compacted file's tens of MB).
 
     With `latest=True`, only each URL's newest version: which rows those are is settled
     first from the small `url` and `fetched_at` columns.
@@ -132,12 +133,12 @@ def _iter_pages(
                 if row["url"] not in newest or row["fetched_at"] > newest[row["url"]]:
                     newest[row["url"]] = row["fetched_at"]
     for path in files:
-        table = read_parquet(location, path, "pages", schema)
-        if latest:
-            mask = [newest.get(u) == t for u, t in zip(table["url"].to_pylist(), table["fetched_at"].to_pylist())]
-            table = table.filter(pa.array(mask, pa.bool_()))
-        if table.num_rows:
-            yield table.drop_columns(keys) if keys else table
+        for table in iter_parquet(location, path, "pages", schema):
+            if latest:
+                pairs = zip(table["url"].to_pylist(), table["fetched_at"].to_pylist())
+                table = table.filter(pa.array([newest.get(u) == t for u, t in pairs], pa.bool_()))
+            if table.num_rows:
+                yield table.drop_columns(keys) if keys else table
 
 
 def latest_per_key(table: pa.Table, key: str, order: str) -> pa.Table:
