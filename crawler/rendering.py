@@ -26,6 +26,7 @@ this module needs least.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
 import socket
 from dataclasses import dataclass, field
@@ -102,6 +103,9 @@ class Renderer:
 
                 if self._playwright is None:
                     self._playwright = await async_playwright().start()
+                    # a forced exit (a second Ctrl-C or SIGTERM) skips close(): the driver,
+                    # and the browser with it, must not outlive the crawl
+                    atexit.register(_kill_driver, self._playwright)
                 self._browser = await self._playwright.chromium.launch(
                     executable_path=self.executable, headless=True, args=_FLAGS, timeout=self.timeout * 1000
                 )
@@ -236,9 +240,18 @@ class Renderer:
         if browser is not None and not await _within(browser.close(), CLOSE_SECONDS):
             logger.info("the browser did not close in %g s", CLOSE_SECONDS)
         if playwright is not None and not await _within(playwright.stop(), CLOSE_SECONDS):
-            process = getattr(getattr(getattr(playwright, "_connection", None), "_transport", None), "_proc", None)
-            if process is not None:  # Playwright keeps its driver's process there (no public handle)
-                process.kill()
+            _kill_driver(playwright)
+
+
+def _kill_driver(playwright: Any) -> None:
+    """Kill Playwright's driver process, if it still runs; its browser ends with it (the
+    pipe between them closes). Playwright keeps the process there, with no public handle."""
+    process = getattr(getattr(getattr(playwright, "_connection", None), "_transport", None), "_proc", None)
+    if process is not None and process.returncode is None:
+        try:
+            process.kill()
+        except (ProcessLookupError, OSError):
+            pass
 
 
 #: seconds the browser and Playwright's driver get to close
