@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import time
 import uuid
@@ -50,12 +51,13 @@ __all__ = ["CompactionReport", "compact", "table_files"]
 
 OUTPUT_PREFIX = "compact-"
 MANIFEST_PREFIX = "_compaction-"
-#: rows read into memory at once: the files of a run of hosts up to this many bytes on disk
-BATCH_BYTES = 48 * 1024 * 1024
+#: rows read into memory at once: the files of a run of hosts up to this many bytes of data
+#: (uncompressed, as the files' footers count it)
+BATCH_BYTES = 64 * 1024 * 1024
 #: a new output file is started past this many bytes written
 OUTPUT_BYTES = 1024 * 1024 * 1024
 #: uncompressed bytes per row group: large enough to scan, small enough to skip
-ROW_GROUP_BYTES = 64 * 1024 * 1024
+ROW_GROUP_BYTES = 32 * 1024 * 1024
 #: a test sets it to stop (SIGKILL) the command at one of the protocol's steps
 STOP_AT = "BLOGARCHIVE_COMPACTION_STOP_AT"
 
@@ -83,20 +85,53 @@ def _listing(location: Location, table: str) -> list[pafs.FileInfo]:
         raise ArchiveError(f"cannot list {location.uri}/{table}: {exc}") from None
 
 
+_REPLACED_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*\.parquet$")
+
+
 def _manifests(location: Location, infos: list[pafs.FileInfo]) -> list[tuple[str, dict[str, Any]]]:
+    """The committed compactions of a table folder: (manifest path, manifest), each checked
+    to name only plain files of its own folder (a damaged or hand-made one that names
+    `../x` or another compaction's files is an error, and nothing is done with it)."""
     found = []
     for info in sorted(infos, key=lambda i: i.base_name):
-        if info.base_name.startswith(MANIFEST_PREFIX) and info.base_name.endswith(".json"):
-            data = location.read_bytes(info.path)
-            if data is None:
-                continue  # finished and removed meanwhile
-            try:
-                manifest = json.loads(data)
-                manifest["outputs"], manifest["replaced"]
-            except (ValueError, KeyError, TypeError):
-                raise ArchiveError(f"{info.path} is damaged: not a compaction manifest") from None
-            found.append((info.path, manifest))
+        base = info.base_name
+        if not (base.startswith(MANIFEST_PREFIX) and base.endswith(".json")):
+            continue
+        data = location.read_bytes(info.path)
+        if data is None:
+            continue  # finished and removed meanwhile
+        ident = base[len(MANIFEST_PREFIX) : -len(".json")]
+        own = re.compile(rf"^{re.escape(OUTPUT_PREFIX + ident)}-\d{{5}}\.parquet$")
+        try:
+            manifest = json.loads(data)
+            outputs, replaced, rows = manifest["outputs"], manifest["replaced"], manifest["rows"]
+            valid = (
+                isinstance(outputs, list)
+                and isinstance(replaced, list)
+                and isinstance(rows, int)
+                and all(isinstance(name, str) and own.match(name) for name in outputs)
+                and all(isinstance(name, str) and _REPLACED_NAME.match(name) for name in replaced)
+                and not set(outputs) & set(replaced)
+            )
+        except (ValueError, KeyError, TypeError):
+            valid = False
+        if not valid:
+            raise ArchiveError(f"{info.path} is damaged: not a compaction manifest of this folder (remove it)")
+        found.append((info.path, manifest))
     return found
+
+
+def _state(location: Location, table: str, manifest: dict[str, Any], present: set[str]) -> str:
+    """`complete` when every new file is there (under either name): the compaction stands;
+    `undone` when one is missing but every file it replaced is still there: it is rolled
+    back (a kill before the manifest, or a damaged new file quarantined); `lost` otherwise."""
+    outputs = [location.path(table, name) for name in manifest["outputs"]]
+    hidden = [location.path(table, "_" + name) for name in manifest["outputs"]]
+    if all(final in present or secret in present for final, secret in zip(outputs, hidden)):
+        return "complete"
+    if all(location.path(table, name) in present for name in manifest["replaced"]):
+        return "undone"
+    return "lost"
 
 
 def table_files(location: Location, table: str) -> list[str]:
@@ -107,17 +142,18 @@ def table_files(location: Location, table: str) -> list[str]:
         info.path for info in infos if info.base_name.endswith(".parquet") and not info.base_name.startswith((".", "_"))
     }
     present = {info.path for info in infos}
-    for _, manifest in _manifests(location, infos):
+    for path, manifest in _manifests(location, infos):
+        state = _state(location, table, manifest, present)
+        if state == "undone":
+            continue  # the files it replaced stand; the next compaction rolls it back
+        if state == "lost":
+            raise ArchiveError(f"{path}: files it names are missing, new and replaced alike: the archive is damaged")
         for name in manifest["replaced"]:
             visible.discard(location.path(table, name))
         for name in manifest["outputs"]:
             final, hidden = location.path(table, name), location.path(table, "_" + name)
-            if final in present:
-                visible.add(final)
-            elif hidden in present:
-                visible.add(hidden)
-            else:
-                raise ArchiveError(f"{location.uri}/{table}: the compacted file {name} is missing")
+            visible.discard(final)
+            visible.add(final if final in present else hidden)
     return sorted(visible)
 
 
@@ -141,17 +177,19 @@ def compact(root: Root, table: str) -> CompactionReport:
     writer = _Outputs(location, table, ident)
     try:
         for batch in _batches(location, table, files):
-            rows = _sorted(table, _read(location, table, batch))
-            writer.write(rows)
+            rows = _read(location, table, batch)
+            writer.write(rows, _order(table, rows))  # taken a row group at a time: no sorted copy of the batch
             report.rows += rows.num_rows
+            del rows
         writer.close()
     except BaseException:
         writer.discard()
         raise
     _stop_here("written")
     manifest = {
-        "outputs": [name for name in writer.names],
+        "outputs": list(writer.names),
         "replaced": [path.rsplit("/", 1)[1] for path in files],
+        "rows": report.rows,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     _put_whole(location, location.path(table, f"{MANIFEST_PREFIX}{ident}.json"), json.dumps(manifest).encode())
@@ -166,26 +204,63 @@ def compact(root: Root, table: str) -> CompactionReport:
 
 
 def _finish(location: Location, table: str) -> None:
-    """Finish what a committed compaction left (renames, deletes), and remove the hidden
-    files of one killed before its commit."""
+    """Finish what a committed compaction left (renames, deletes) once its new files are
+    sound; roll back one whose new files are missing or damaged while the files it
+    replaced are all there; remove the hidden files of one killed before its commit."""
     infos = _listing(location, table)
+    present = {info.path for info in infos}
     named: set[str] = set()
     for path, manifest in _manifests(location, infos):
+        state = _state(location, table, manifest, present)
+        if state == "complete" and not _sound(location, table, manifest):
+            replaced = all(location.path(table, name) in present for name in manifest["replaced"])
+            state = "undone" if replaced else "lost"
+        if state == "lost":
+            raise ArchiveError(f"{path}: files it names are missing or damaged, new and replaced alike: nothing done")
+        if state == "undone":
+            for name in manifest["outputs"]:
+                _delete(location, location.path(table, name))
+                _delete(location, location.path(table, "_" + name))
+            _delete(location, path)
+            continue
         for name in manifest["outputs"]:
             named.add(name)
             final, hidden = location.path(table, name), location.path(table, "_" + name)
-            if _exists(location, hidden) and not _exists(location, final):
+            if hidden in present and final not in present:
                 _rename(location, hidden, final)
         _stop_here("renamed")
         for name in manifest["replaced"]:
-            if name not in manifest["outputs"]:
-                _delete(location, location.path(table, name))
+            _delete(location, location.path(table, name))
         _stop_here("deleted")
         _delete(location, path)
     for info in infos:  # outputs of a compaction killed before its commit
         base = info.base_name
         if base.startswith("_" + OUTPUT_PREFIX) and base[1:] not in named:
             _delete(location, info.path)
+
+
+def _sound(location: Location, table: str, manifest: dict[str, Any]) -> bool:
+    """Whether the new files read whole (page checksums included) and hold the rows the
+    manifest counted: what must hold before the files they replace are deleted."""
+    from .errors import DamagedFile
+
+    rows = 0
+    for name in manifest["outputs"]:
+        final, hidden = location.path(table, name), location.path(table, "_" + name)
+        path = final if _exists(location, final) else hidden
+        try:
+            for part in _row_groups(location, path, table):
+                rows += part
+        except (DamagedFile, FileNotFoundError):
+            return False
+    return rows == manifest["rows"]
+
+
+def _row_groups(location: Location, path: str, table: str) -> list[int]:
+    """The row count of each row group of `path`, every group read (checksums verified)."""
+    from .integrity import iter_parquet
+
+    return [part.num_rows for part in iter_parquet(location, path, table, SCHEMAS[table])]
 
 
 def _stop_here(step: str) -> None:
@@ -201,21 +276,22 @@ def _surt_host(host: str) -> str:
 
 
 def _batches(location: Location, table: str, files: list[str]) -> list[list[str]]:
-    """The files in runs of hosts: sorted by the first host they hold (host-reversed), a run
-    closed once past BATCH_BYTES where the next file starts after every host of the run, so
-    that each host's rows are in one run and the runs come in key order."""
-    if table == "crawls":
+    """The files in runs read together: sorted by the first host they hold (read
+    backwards), a run closed past BATCH_BYTES of data (uncompressed: blog HTML compresses
+    thirtyfold) where the next file starts after every host of the run, or at twice that
+    anyway (a site with a long history is then split over runs: its rows stay together,
+    sorted within each run). Memory stays bounded by the run."""
+    if table == "crawls":  # a few rows a crawl: read at once
+        for path in files:
+            _known(location, table, path)
         return [files]
-    spans = []
-    for path in files:
-        low, high = _host_range(location, path)
-        spans.append((_surt_host(low), _surt_host(high), _size(location, path), path))
+    spans = [(*_host_range(location, table, path), path) for path in files]
     spans.sort()
     batches: list[list[str]] = []
     current: list[str] = []
     size, top = 0, ""
     for low, high, nbytes, path in spans:
-        if current and size >= BATCH_BYTES and low > top:
+        if current and (size >= BATCH_BYTES and low > top or size >= 2 * BATCH_BYTES):
             batches.append(current)
             current, size, top = [], 0, ""
         current.append(path)
@@ -226,27 +302,35 @@ def _batches(location: Location, table: str, files: list[str]) -> list[list[str]
     return batches
 
 
-def _host_range(location: Location, path: str) -> tuple[str, str]:
-    """The least and greatest host of a file, from its row groups' statistics (the file
-    read when they are missing)."""
-    source = path if location.local else location.fs.open_input_file(path)
-    metadata = pq.ParquetFile(source).metadata
-    names = [metadata.schema.column(i).path for i in range(metadata.num_columns)]
-    if "host" in names:
-        column = names.index("host")
-        lows, highs = [], []
-        for group in range(metadata.num_row_groups):
-            stats = metadata.row_group(group).column(column).statistics
-            if stats is None or not stats.has_min_max:
-                break
-            lows.append(stats.min)
-            highs.append(stats.max)
-        else:
-            if lows:
-                return min(lows), max(highs)
-    hosts = pq.read_table(source, columns=["host"])["host"] if "host" in names else pa.array([""])
-    bounds = pc.min_max(hosts).as_py()
-    return bounds["min"] or "", bounds["max"] or ""
+def _known(location: Location, table: str, path: str) -> pq.ParquetFile:
+    """The file opened, once its columns are all this version's: a newer blogarchive's
+    file would lose what it holds in a compaction (ArchiveError, nothing done)."""
+    from .integrity import open_parquet
+
+    parquet = open_parquet(location, path, table)
+    unknown = set(parquet.schema_arrow.names) - set(SCHEMAS[table].names)
+    if unknown:
+        raise ArchiveError(
+            f"{path} has columns this blogarchive does not know ({', '.join(sorted(unknown))}): "
+            "compact it with the version that wrote it"
+        )
+    return parquet
+
+
+def _host_range(location: Location, table: str, path: str) -> tuple[str, str, int]:
+    """The least and greatest host of a file, read backwards, and its data's uncompressed
+    size; a file that cannot be read so is damaged (one line, nothing done)."""
+    from .integrity import READ_ERRORS, damaged
+
+    parquet = _known(location, table, path)
+    try:
+        hosts = pc.unique(parquet.read(columns=["host"])["host"]).to_pylist()
+    except READ_ERRORS as exc:
+        raise damaged(location, path, exc) from None
+    keys = sorted(_surt_host(host or "") for host in hosts) or [""]
+    metadata = parquet.metadata
+    size = sum(metadata.row_group(group).total_byte_size for group in range(metadata.num_row_groups))
+    return keys[0], keys[-1], size
 
 
 def _read(location: Location, table: str, paths: list[str]) -> pa.Table:
@@ -256,18 +340,22 @@ def _read(location: Location, table: str, paths: list[str]) -> pa.Table:
     return pa.concat_tables([read_parquet(location, path, table, schema) for path in paths])
 
 
-def _sorted(table: str, rows: pa.Table) -> pa.Table:
+def _order(table: str, rows: pa.Table) -> pa.Array:
+    """The indices that sort `rows`: by host read backwards, URL and time (crawls: by start)."""
     if table == "crawls":
-        return rows.sort_by([("started_at", "ascending"), ("crawl_id", "ascending"), ("recorded_at", "ascending")])
+        keys: list[tuple[str, str]] = [
+            ("started_at", "ascending"),
+            ("crawl_id", "ascending"),
+            ("recorded_at", "ascending"),
+        ]
+        return pc.sort_indices(rows, sort_keys=keys)
     hosts = rows["host"].to_pylist()
     urls = rows["url"].to_pylist()
-    keys = pa.array(
+    surt = pa.array(
         [_surt_host(host) + ")" + url.split("://", 1)[-1].split("/", 1)[-1] for host, url in zip(hosts, urls)]
     )
-    keyed = rows.append_column("_key", keys)
-    return keyed.sort_by([("_key", "ascending"), ("url", "ascending"), ("fetched_at", "ascending")]).drop_columns(
-        ["_key"]
-    )
+    keyed = pa.table({"key": surt, "url": rows["url"], "fetched_at": rows["fetched_at"]})
+    return pc.sort_indices(keyed, sort_keys=[("key", "ascending"), ("url", "ascending"), ("fetched_at", "ascending")])
 
 
 # --- writing ----------------------------------------------------------------------------
@@ -304,17 +392,21 @@ class _Outputs:
         )
         self._written = 0
 
-    def write(self, rows: pa.Table) -> None:
+    def write(self, rows: pa.Table, order: pa.Array) -> None:
+        """Write `rows` in `order`, a row group at a time."""
         if rows.num_rows == 0:
             return
-        if self._writer is None:
-            self._open()
-        assert self._writer is not None
         per_row = max(1, rows.nbytes // rows.num_rows)
-        self._writer.write_table(rows, row_group_size=max(1, ROW_GROUP_BYTES // per_row))
-        self._written += rows.nbytes
-        if self._written >= OUTPUT_BYTES:
-            self._close_one()
+        group = max(1, ROW_GROUP_BYTES // per_row)
+        for start in range(0, rows.num_rows, group):
+            if self._writer is None:
+                self._open()
+            assert self._writer is not None
+            part = rows.take(order.slice(start, group))
+            self._writer.write_table(part, row_group_size=group)
+            self._written += part.nbytes
+            if self._written >= OUTPUT_BYTES:
+                self._close_one()
 
     def _close_one(self) -> None:
         if self._writer is None:

@@ -191,3 +191,86 @@ def test_a_reader_whose_file_list_a_compaction_replaced_fails_clearly(tmp_path, 
         ArchiveError, match="went away while the archive was read .a compaction replaced it.: read again"
     ):
         reader.read_pages(root)
+
+
+def _kill_after_commit(root: Path) -> None:
+    killed = subprocess.run(
+        [sys.executable, "-m", "blogarchive.cli", "compact", str(root), "--table", "pages"],
+        cwd=ROOT,
+        env={**os.environ, STOP_AT: "committed"},
+        capture_output=True,
+    )
+    assert killed.returncode == -9
+
+
+@pytest.mark.parametrize("harm", ["removed", "damaged"])
+def test_a_committed_compaction_whose_new_files_are_gone_or_damaged_is_rolled_back(tmp_path, harm):
+    """Its new files removed (a user tidying up after a kill) or damaged (a disk error): the
+    files it replaced are all still there, so the next run undoes it; nothing is deleted."""
+    root = tmp_path / "archive"
+    write_archive(root)
+    before = snapshot(root)
+    _kill_after_commit(root)
+    [new] = [p for p in (root / "pages").iterdir() if p.name.startswith("_compact-")]
+    if harm == "removed":
+        new.unlink()
+    else:
+        data = bytearray(new.read_bytes())
+        data[len(data) // 3 : len(data) // 3 + 64] = bytes(64)  # inside the data pages
+        new.write_bytes(bytes(data))
+    if harm == "removed":
+        same_rows(root, before)  # readers read the files it would have replaced
+    result = run_blogarchive("compact", str(root), "--table", "pages")
+    assert result.returncode == 0, result.stderr
+    same_rows(root, before)
+    assert hidden(root) == []
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        '{"outputs": [], "replaced": ["../crawls/victim.parquet"], "rows": 0}',
+        '{"outputs": null, "replaced": null, "rows": 0}',
+        '{"outputs": ["compact-other-00001.parquet"], "replaced": [], "rows": 0}',
+        "not json",
+    ],
+)
+def test_a_manifest_that_names_anything_but_its_own_files_is_refused_and_nothing_deleted(tmp_path, manifest):
+    root = tmp_path / "archive"
+    write_archive(root)
+    victim = root / "crawls" / "victim.parquet"
+    shutil.copy(next((root / "crawls").glob("*.parquet")), victim)
+    before = sorted(p.name for table in ("pages", "fetches", "crawls") for p in (root / table).iterdir())
+    (root / "pages" / "_compaction-20260101T000000Z-abcdef.json").write_text(manifest)
+    for command in (["compact", str(root)], ["stats", str(root)]):
+        result = run_blogarchive(*command)
+        assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert "is damaged: not a compaction manifest of this folder" in result.stderr
+    after = sorted(p.name for table in ("pages", "fetches", "crawls") for p in (root / table).iterdir())
+    assert after == sorted([*before, "_compaction-20260101T000000Z-abcdef.json"])  # nothing deleted, nothing new
+    assert victim.exists()
+
+
+def test_damaged_inputs_and_columns_of_a_newer_version_stop_it_before_anything_changes(tmp_path):
+    import pyarrow.parquet as pq
+
+    root = tmp_path / "archive"
+    write_archive(root)
+    names = sorted(p.name for p in (root / "pages").iterdir())
+    first = sorted((root / "pages").glob("*.parquet"))[0]
+    first.write_bytes(first.read_bytes()[:100])  # truncated
+    result = run_blogarchive("compact", str(root), "--table", "pages")
+    assert result.returncode == 1 and "is damaged" in result.stderr and "Traceback" not in result.stderr
+    assert sorted(p.name for p in (root / "pages").iterdir()) == names
+
+    fresh = tmp_path / "fresh"
+    write_archive(fresh)
+    second = sorted((fresh / "pages").glob("*.parquet"))[1]
+    rows = pq.read_table(second)
+    rows = rows.append_column("future_column", pa.array(["kept"] * rows.num_rows)).replace_schema_metadata(
+        rows.schema.metadata
+    )
+    pq.write_table(rows, second)
+    newer = run_blogarchive("compact", str(fresh), "--table", "pages")
+    assert newer.returncode == 1 and "columns this blogarchive does not know (future_column)" in newer.stderr
+    assert pq.read_table(second).column("future_column")[0].as_py() == "kept"
