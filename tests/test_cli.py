@@ -342,6 +342,7 @@ def test_every_command_has_help_with_an_example():
         "schedule",
         "status",
         "verify",
+        "compact",
     }
     for name, sub in commands.items():
         assert "example: blogarchive " + name in sub.format_help()
