@@ -27,6 +27,7 @@ so no crawl writes meanwhile.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -116,7 +117,10 @@ def _manifests(location: Location, infos: list[pafs.FileInfo]) -> list[tuple[str
         except (ValueError, KeyError, TypeError):
             valid = False
         if not valid:
-            raise ArchiveError(f"{info.path} is damaged: not a compaction manifest of this folder (remove it)")
+            raise ArchiveError(
+                f"{info.path} is damaged: not a compaction manifest of this folder; nothing done "
+                "(the files it names, new and replaced, may both be there: keep one set before removing it)"
+            )
         found.append((info.path, manifest))
     return found
 
@@ -174,7 +178,8 @@ def compact(root: Root, table: str) -> CompactionReport:
         report.seconds = time.perf_counter() - started
         return report
     ident = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
-    writer = _Outputs(location, table, ident)
+    replaced = [path.rsplit("/", 1)[1] for path in files]
+    writer = _Outputs(location, table, ident, _stamp(ident, replaced))
     try:
         for batch in _batches(location, table, files):
             rows = _read(location, table, batch)
@@ -188,7 +193,7 @@ def compact(root: Root, table: str) -> CompactionReport:
     _stop_here("written")
     manifest = {
         "outputs": list(writer.names),
-        "replaced": [path.rsplit("/", 1)[1] for path in files],
+        "replaced": replaced,
         "rows": report.rows,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
@@ -212,7 +217,8 @@ def _finish(location: Location, table: str) -> None:
     named: set[str] = set()
     for path, manifest in _manifests(location, infos):
         state = _state(location, table, manifest, present)
-        if state == "complete" and not _sound(location, table, manifest):
+        ident = path.rsplit("/", 1)[1][len(MANIFEST_PREFIX) : -len(".json")]
+        if state == "complete" and not _sound(location, table, manifest, ident):
             replaced = all(location.path(table, name) in present for name in manifest["replaced"])
             state = "undone" if replaced else "lost"
         if state == "lost":
@@ -239,21 +245,36 @@ def _finish(location: Location, table: str) -> None:
             _delete(location, info.path)
 
 
-def _sound(location: Location, table: str, manifest: dict[str, Any]) -> bool:
+def _sound(location: Location, table: str, manifest: dict[str, Any], ident: str) -> bool:
     """Whether the new files read whole (page checksums included) and hold the rows the
     manifest counted: what must hold before the files they replace are deleted."""
     from .errors import DamagedFile
 
+    stamp = _stamp(ident, manifest["replaced"])
     rows = 0
     for name in manifest["outputs"]:
         final, hidden = location.path(table, name), location.path(table, "_" + name)
         path = final if _exists(location, final) else hidden
         try:
+            source = path if location.local else location.fs.open_input_file(path)
+            if (pq.read_schema(source).metadata or {}).get(STAMP_KEY) != stamp:
+                return False  # not written by this compaction for these files (a copy, a hand-made manifest)
             for part in _row_groups(location, path, table):
                 rows += part
         except (DamagedFile, FileNotFoundError):
             return False
+        except Exception:  # an unreadable footer: damaged
+            return False
     return rows == manifest["rows"]
+
+
+#: the key of a compaction's new files' stamp: its id and what it replaced, bound together
+STAMP_KEY = b"blogarchive.compaction"
+
+
+def _stamp(ident: str, replaced: list[str]) -> bytes:
+    digest = hashlib.sha256("\n".join(sorted(replaced)).encode("utf-8")).hexdigest()
+    return f"{ident} {digest}".encode()
 
 
 def _row_groups(location: Location, path: str, table: str) -> list[int]:
@@ -364,10 +385,12 @@ def _order(table: str, rows: pa.Table) -> pa.Array:
 class _Outputs:
     """The compaction's new files, written under hidden names."""
 
-    def __init__(self, location: Location, table: str, ident: str) -> None:
+    def __init__(self, location: Location, table: str, ident: str, stamp: bytes) -> None:
         self.location = location
         self.table = table
         self.ident = ident
+        schema = SCHEMAS[table]
+        self.schema = schema.with_metadata({**(schema.metadata or {}), STAMP_KEY: stamp})
         self.names: list[str] = []
         self._writer: pq.ParquetWriter | None = None
         self._sink: Any = None
@@ -384,7 +407,7 @@ class _Outputs:
             self._sink = self.location.fs.open_output_stream(path, compression=None)
         self._writer = pq.ParquetWriter(
             self._sink,
-            SCHEMAS[self.table],
+            self.schema,
             compression="zstd",
             write_statistics=True,
             write_page_index=True,
@@ -402,7 +425,7 @@ class _Outputs:
             if self._writer is None:
                 self._open()
             assert self._writer is not None
-            part = rows.take(order.slice(start, group))
+            part = rows.take(order.slice(start, group)).replace_schema_metadata(self.schema.metadata)
             self._writer.write_table(part, row_group_size=group)
             self._written += part.nbytes
             if self._written >= OUTPUT_BYTES:

@@ -245,7 +245,7 @@ def test_a_manifest_that_names_anything_but_its_own_files_is_refused_and_nothing
     for command in (["compact", str(root)], ["stats", str(root)]):
         result = run_blogarchive(*command)
         assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1, result.stderr
-        assert "is damaged: not a compaction manifest of this folder" in result.stderr
+        assert "is damaged: not a compaction manifest of this folder; nothing done" in result.stderr
     after = sorted(p.name for table in ("pages", "fetches", "crawls") for p in (root / table).iterdir())
     assert after == sorted([*before, "_compaction-20260101T000000Z-abcdef.json"])  # nothing deleted, nothing new
     assert victim.exists()
@@ -274,3 +274,24 @@ def test_damaged_inputs_and_columns_of_a_newer_version_stop_it_before_anything_c
     newer = run_blogarchive("compact", str(fresh), "--table", "pages")
     assert newer.returncode == 1 and "columns this blogarchive does not know (future_column)" in newer.stderr
     assert pq.read_table(second).column("future_column")[0].as_py() == "kept"
+
+
+def test_a_manifest_whose_new_file_is_not_its_own_deletes_nothing(tmp_path):
+    """A copy of an input posing as a compaction's new file, with the right row count: the
+    new files carry their compaction's stamp (its id and what it replaced), so this one is
+    rolled back and every row stays."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    root = tmp_path / "archive"
+    write_archive(root)
+    before = snapshot(root)
+    first, second = sorted((root / "pages").glob("*.parquet"))[:2]
+    shutil.copy(first, root / "pages" / "_compact-Z-00001.parquet")
+    manifest = {"outputs": ["compact-Z-00001.parquet"], "replaced": [first.name, second.name]}
+    manifest["rows"] = pq.read_metadata(first).num_rows
+    (root / "pages" / "_compaction-Z.json").write_text(json.dumps(manifest))
+    result = run_blogarchive("compact", str(root), "--table", "pages")
+    assert result.returncode == 0, result.stderr
+    same_rows(root, before)
