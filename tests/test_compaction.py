@@ -105,7 +105,7 @@ def test_compaction_keeps_every_row_and_sorts_by_host_then_url(tmp_path):
     assert run_blogarchive("history", str(root), "https://gulls.example/post-0").stdout == history
     assert run_blogarchive("verify", str(root)).returncode == 0
     again = run_blogarchive("compact", str(root))  # one file: nothing to do
-    assert again.returncode == 0 and "pages: 1 files" in again.stdout
+    assert again.returncode == 0 and "pages: 1 file, nothing to compact" in again.stdout
     same_rows(root, before)
 
 
@@ -175,7 +175,7 @@ def test_compaction_waits_for_no_crawl_it_refuses_while_one_holds_the_lock(tmp_p
     assert len(list((root / "pages").glob("*.parquet"))) == 12
     shutil.rmtree(root / "pages")
     empty = run_blogarchive("compact", str(root), "--table", "pages")
-    assert empty.returncode == 0 and "pages: 0 files" in empty.stdout
+    assert empty.returncode == 0 and "pages: 0 files, nothing to compact" in empty.stdout
 
 
 def test_a_reader_whose_file_list_a_compaction_replaced_fails_clearly(tmp_path, monkeypatch):

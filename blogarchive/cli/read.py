@@ -93,6 +93,11 @@ def cmd_compact(args: argparse.Namespace) -> int:
     with ArchiveLock(root, "compact"):
         for table in args.table or ["pages", "fetches", "crawls"]:
             report = compact(root, table)
+            if report.files_before < 2:
+                print(
+                    f"{table}: {report.files_before} file{'s' if report.files_before != 1 else ''}, nothing to compact"
+                )
+                continue
             print(
                 f"{table}: {report.files_before:,} files ({report.bytes_before / 1e6:,.1f} MB) -> "
                 f"{report.files_after:,} ({report.bytes_after / 1e6:,.1f} MB), {report.rows:,} rows in {report.seconds:.1f}s"
