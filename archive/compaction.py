@@ -151,7 +151,10 @@ def table_files(location: Location, table: str) -> list[str]:
         if state == "undone":
             continue  # the files it replaced stand; the next compaction rolls it back
         if state == "lost":
-            raise ArchiveError(f"{path}: files it names are missing, new and replaced alike: the archive is damaged")
+            raise ArchiveError(
+                f"{path}: files it names are missing, new and replaced alike: the archive is damaged "
+                "(move this manifest out of the folder to read the rows that are left)"
+            )
         for name in manifest["replaced"]:
             visible.discard(location.path(table, name))
         for name in manifest["outputs"]:
@@ -296,26 +299,33 @@ def _surt_host(host: str) -> str:
     return ".".join(reversed(host.split(".")))
 
 
-def _batches(location: Location, table: str, files: list[str]) -> list[list[str]]:
-    """The files in runs read together: sorted by the first host they hold (read
+#: a part of the table read at once: a file's row group (a compacted file holds many)
+Part = tuple[str, int]
+
+
+def _batches(location: Location, table: str, files: list[str]) -> list[list[Part]]:
+    """Row groups in runs read together: sorted by the first host they hold (read
     backwards), a run closed past BATCH_BYTES of data (uncompressed: blog HTML compresses
-    thirtyfold) where the next file starts after every host of the run, or at twice that
+    thirtyfold) where the next part starts after every host of the run, or at twice that
     anyway (a site with a long history is then split over runs: its rows stay together,
-    sorted within each run). Memory stays bounded by the run."""
+    sorted within each run). Row groups, not files: an earlier compaction's file holds a
+    gigabyte. Memory stays bounded by the run."""
     if table == "crawls":  # a few rows a crawl: read at once
+        parts: list[Part] = []
         for path in files:
-            _known(location, table, path)
-        return [files]
-    spans = [(*_host_range(location, table, path), path) for path in files]
+            parquet = _known(location, table, path)
+            parts.extend((path, group) for group in range(parquet.metadata.num_row_groups))
+        return [parts]
+    spans = [span for path in files for span in _host_ranges(location, table, path)]
     spans.sort()
-    batches: list[list[str]] = []
-    current: list[str] = []
+    batches: list[list[Part]] = []
+    current: list[Part] = []
     size, top = 0, ""
-    for low, high, nbytes, path in spans:
+    for low, high, nbytes, part in spans:
         if current and (size >= BATCH_BYTES and low > top or size >= 2 * BATCH_BYTES):
             batches.append(current)
             current, size, top = [], 0, ""
-        current.append(path)
+        current.append(part)
         size += nbytes
         top = max(top, high)
     if current:
@@ -338,27 +348,31 @@ def _known(location: Location, table: str, path: str) -> pq.ParquetFile:
     return parquet
 
 
-def _host_range(location: Location, table: str, path: str) -> tuple[str, str, int]:
-    """The least and greatest host of a file, read backwards, and its data's uncompressed
-    size; a file that cannot be read so is damaged (one line, nothing done)."""
+def _host_ranges(location: Location, table: str, path: str) -> list[tuple[str, str, int, Part]]:
+    """(least host, greatest host, uncompressed size, part) of each row group of a file,
+    hosts read backwards; a file that cannot be read so is damaged (one line, nothing done)."""
     from .integrity import READ_ERRORS, damaged
 
     parquet = _known(location, table, path)
-    try:
-        hosts = pc.unique(parquet.read(columns=["host"])["host"]).to_pylist()
-    except READ_ERRORS as exc:
-        raise damaged(location, path, exc) from None
-    keys = sorted(_surt_host(host or "") for host in hosts) or [""]
     metadata = parquet.metadata
-    size = sum(metadata.row_group(group).total_byte_size for group in range(metadata.num_row_groups))
-    return keys[0], keys[-1], size
+    spans = []
+    for group in range(metadata.num_row_groups):
+        try:
+            hosts = pc.unique(parquet.read_row_group(group, columns=["host"])["host"]).to_pylist()
+        except READ_ERRORS as exc:
+            raise damaged(location, path, exc) from None
+        keys = sorted(_surt_host(host or "") for host in hosts) or [""]
+        spans.append((keys[0], keys[-1], metadata.row_group(group).total_byte_size, (path, group)))
+    return spans
 
 
-def _read(location: Location, table: str, paths: list[str]) -> pa.Table:
-    from .integrity import read_parquet
+def _read(location: Location, table: str, parts: list[Part]) -> pa.Table:
+    """The rows of the parts, as the table's schema (an older file's missing columns null)."""
+    from .integrity import read_row_group
 
     schema = SCHEMAS[table]
-    return pa.concat_tables([read_parquet(location, path, table, schema) for path in paths])
+    tables = [read_row_group(location, path, group, table, schema) for path, group in parts]
+    return pa.concat_tables(tables) if tables else schema.empty_table()
 
 
 def _order(table: str, rows: pa.Table) -> pa.Array:

@@ -111,6 +111,17 @@ def iter_parquet(location: Location, path: str, table: str, schema: pa.Schema) -
         yield _conformed(location, path, rows, schema, present)
 
 
+def read_row_group(location: Location, path: str, group: int, table: str, schema: pa.Schema) -> pa.Table:
+    """One row group of a file, as `read_parquet` reads the whole."""
+    parquet = open_parquet(location, path, table)
+    present = set(parquet.schema_arrow.names)
+    try:
+        rows = parquet.read_row_group(group, columns=[name for name in schema.names if name in present])
+    except READ_ERRORS as exc:
+        raise damaged(location, path, exc) from None
+    return _conformed(location, path, rows, schema, present)
+
+
 def _conformed(location: Location, path: str, rows: pa.Table, schema: pa.Schema, present: set[str]) -> pa.Table:
     try:
         for column in schema:
