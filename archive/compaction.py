@@ -148,8 +148,10 @@ def table_files(location: Location, table: str) -> list[str]:
     present = {info.path for info in infos}
     for path, manifest in _manifests(location, infos):
         state = _state(location, table, manifest, present)
-        if state == "undone":
-            continue  # the files it replaced stand; the next compaction rolls it back
+        if state == "undone":  # the files it replaced stand; the next compaction rolls it back
+            for name in manifest["outputs"]:
+                visible.discard(location.path(table, name))  # a new file renamed before another went missing
+            continue
         if state == "lost":
             raise ArchiveError(
                 f"{path}: files it names are missing, new and replaced alike: the archive is damaged "

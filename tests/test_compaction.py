@@ -295,3 +295,30 @@ def test_a_manifest_whose_new_file_is_not_its_own_deletes_nothing(tmp_path):
     result = run_blogarchive("compact", str(root), "--table", "pages")
     assert result.returncode == 0, result.stderr
     same_rows(root, before)
+
+
+def test_a_rolled_back_compaction_whose_other_new_file_has_its_final_name_is_not_read_twice(tmp_path):
+    """Two new files, renamed into place; one then lost: readers read the files the
+    compaction replaced, not those and the new file that is left."""
+    import json
+
+    root = tmp_path / "archive"
+    write_archive(root)
+    before = snapshot(root)
+    killed = subprocess.run(
+        [sys.executable, "-m", "blogarchive.cli", "compact", str(root), "--table", "pages"],
+        cwd=ROOT,
+        env={**os.environ, STOP_AT: "renamed"},
+        capture_output=True,
+    )
+    assert killed.returncode == -9
+    [manifest_path] = (root / "pages").glob("_compaction-*.json")
+    manifest = json.loads(manifest_path.read_text())
+    [first] = manifest["outputs"]
+    second = first.replace("-00001.parquet", "-00002.parquet")
+    (root / "pages" / first).rename(root / "pages" / second)  # the second stays, the first is lost
+    manifest["outputs"] = [first, second]
+    manifest_path.write_text(json.dumps(manifest))
+    same_rows(root, before)
+    assert run_blogarchive("compact", str(root), "--table", "pages").returncode == 0
+    same_rows(root, before)
