@@ -134,8 +134,7 @@ class ExtractionPipeline:
             return item
         result = await self._result(item)
         if self.render != "never" and self.crawler is not None:
-            words = cast("Document", result.value).word_count if result.outcome == "ok" else 0
-            why = render_reason(self.render, item.html, result.outcome, words)
+            why = render_reason(self.render, item.html, result.outcome, _words(result))
             host = urlsplit(item.url).hostname or ""
             if why is not None and self.host_misses and self._misses[host] >= self.host_misses:
                 self._inc("render/skipped_host")
@@ -183,8 +182,7 @@ class ExtractionPipeline:
             )
         rendered_page = replace(item, html=response.text)
         rendered = await self._result(rendered_page)
-        static_words = cast("Document", static.value).word_count if static.outcome == "ok" else 0
-        rendered_words = cast("Document", rendered.value).word_count if rendered.outcome == "ok" else 0
+        static_words, rendered_words = _words(static), _words(rendered)
         if keep_rendered(self.render, static.outcome, static_words, rendered.outcome, rendered_words):
             self._inc("render/kept")
             return replace(item, rendered=True, render_note=note), rendered
@@ -258,6 +256,11 @@ class ExtractionPipeline:
     def _inc(self, key: str) -> None:
         if self.stats is not None:
             self.stats.inc_value(key)
+
+
+def _words(result: Result) -> int:
+    """The words of an extracted page's text; 0 for a page that has none."""
+    return cast("Document", result.value).word_count if result.outcome == "ok" else 0
 
 
 def auto_processes(crawler: Crawler) -> tuple[int, int]:
