@@ -86,16 +86,46 @@ def open_parquet(location: Location, path: str, table: str) -> pq.ParquetFile:
     return parquet
 
 
-def read_parquet(location: Location, path: str, table: str, schema: pa.Schema) -> pa.Table:
+def read_parquet(
+    location: Location, path: str, table: str, schema: pa.Schema, hosts: frozenset[str] | None = None
+) -> pa.Table:
     """The file's rows as `schema` (a part of the table's): columns an older file lacks
-    come back as nulls. DamagedFile for a file that cannot be read so."""
+    come back as nulls. DamagedFile for a file that cannot be read so.
+
+    With `hosts`, only the rows of those hosts, from the row groups whose `host`
+    statistics may hold them (a compacted file is sorted by host: a site's rows are a few
+    of its row groups)."""
     parquet = open_parquet(location, path, table)
     present = set(parquet.schema_arrow.names)
+    names = [name for name in schema.names if name in present]
     try:
-        rows = parquet.read(columns=[name for name in schema.names if name in present])
+        if hosts is None:
+            rows = parquet.read(columns=names)
+        else:
+            groups = groups_of_hosts(parquet, hosts)
+            wanted = names if "host" in names else [*names, "host"]
+            rows = parquet.read_row_groups(groups, columns=wanted) if groups else parquet.schema_arrow.empty_table()
+            rows = rows.select(wanted).filter(pc.is_in(rows["host"], value_set=pa.array(sorted(hosts), pa.string())))
+            rows = rows.select(names)
     except READ_ERRORS as exc:
         raise damaged(location, path, exc) from None
     return _conformed(location, path, rows, schema, present)
+
+
+def groups_of_hosts(parquet: pq.ParquetFile, hosts: frozenset[str]) -> list[int]:
+    """The row groups of `parquet` whose `host` column may hold one of `hosts`."""
+    metadata = parquet.metadata
+    column = parquet.schema_arrow.get_field_index("host")
+    groups = []
+    for group in range(metadata.num_row_groups):
+        stats = metadata.row_group(group).column(column).statistics
+        if stats is None or not stats.has_min_max:
+            groups.append(group)
+            continue
+        least, greatest = stats.min, stats.max
+        if any(least <= host <= greatest for host in hosts):
+            groups.append(group)
+    return groups
 
 
 def iter_parquet(location: Location, path: str, table: str, schema: pa.Schema) -> Iterator[pa.Table]:

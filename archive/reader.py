@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -40,8 +40,11 @@ def _files(root: Root, table: str) -> tuple[Location, list[str]]:
     return location, table_files(location, table)
 
 
-def read_table(root: Root, table: str, columns: Sequence[str] | None = None) -> pa.Table:
-    """The whole `table` ("pages", "fetches" or "crawls") of the archive at `root`.
+def read_table(
+    root: Root, table: str, columns: Sequence[str] | None = None, *, hosts: Collection[str] | None = None
+) -> pa.Table:
+    """The whole `table` ("pages", "fetches" or "crawls") of the archive at `root`; with
+    `hosts` (pages and fetches), only the rows of those hosts.
 
     Plain Parquet file reads (no pyarrow.dataset, which would import pandas: a
     second of start-up for every crawl).
@@ -49,8 +52,9 @@ def read_table(root: Root, table: str, columns: Sequence[str] | None = None) -> 
     full = SCHEMAS[table]
     schema = pa.schema([full.field(name) for name in columns]) if columns else full
     location, files = _files(root, table)
+    only = frozenset(hosts) if hosts is not None else None
     try:
-        parts = [read_parquet(location, path, table, schema) for path in files]
+        parts = [read_parquet(location, path, table, schema, only) for path in files]
     except FileNotFoundError as exc:
         raise ArchiveError(
             f"{exc.filename or 'a file of ' + table} went away while the archive was read "
@@ -93,17 +97,19 @@ def count_rows(root: Root, table: str) -> int:
     return sum(open_parquet(location, path, table).metadata.num_rows for path in files)
 
 
-def read_pages(root: Root, columns: Sequence[str] | None = None, *, latest: bool = False) -> pa.Table:
+def read_pages(
+    root: Root, columns: Sequence[str] | None = None, *, latest: bool = False, hosts: Collection[str] | None = None
+) -> pa.Table:
     """The stored pages of the archive at `root` as a pyarrow Table.
 
     Every version of every page by default; with `latest=True`, only the newest
-    version of each URL.
+    version of each URL; with `hosts`, only the pages of those hosts.
     """
     if not latest:
-        return read_table(root, "pages", columns)
+        return read_table(root, "pages", columns, hosts=hosts)
     wanted = list(columns) if columns else None
     extra = [c for c in ("url", "fetched_at") if wanted and c not in wanted]
-    table = read_table(root, "pages", (wanted + extra) if wanted else None)
+    table = read_table(root, "pages", (wanted + extra) if wanted else None, hosts=hosts)
     table = latest_per_key(table, "url", "fetched_at")
     return table.drop_columns(extra) if extra else table
 
@@ -167,9 +173,9 @@ def read_crawls(root: Root) -> pa.Table:
     return table.sort_by("started_at")
 
 
-def read_fetches(root: Root, columns: Sequence[str] | None = None) -> pa.Table:
-    """Every fetch attempt recorded in the archive at `root` as a pyarrow Table."""
-    return read_table(root, "fetches", columns)
+def read_fetches(root: Root, columns: Sequence[str] | None = None, *, hosts: Collection[str] | None = None) -> pa.Table:
+    """Every fetch attempt recorded in the archive at `root` (of `hosts`) as a pyarrow Table."""
+    return read_table(root, "fetches", columns, hosts=hosts)
 
 
 @dataclass

@@ -17,9 +17,10 @@ from .outcomes import OUTCOMES
 #: to `pages`; 3 added the WARC pointers (`warc_filename`, `warc_record_offset`,
 #: `warc_record_length`) to `pages` and `fetches`, and `payload_digest` to `fetches`.
 #: 4 added `skipped_dated` and `skipped_recent` to `crawls`. 5 added `line_kinds` to `pages`;
-#: 6 `rendered` to `pages` and `fetches`.
+#: 6 `rendered` to `pages` and `fetches`; 7 `minhash`, `near_duplicate_of` and
+#: `near_duplicate_similarity` to `pages`.
 #: The reader gives an older file's missing columns as nulls.
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 SCHEMA_VERSION_KEY = b"blogarchive.schema_version"
 TABLE_KEY = b"blogarchive.table"
 
@@ -94,6 +95,21 @@ PAGES_FIELDS = [
     ),
     _field("word_count", pa.int32(), "number of words in `text`", False),
     _field("content_hash", pa.string(), "SHA-256 (hex) of `text` with whitespace normalised", False),
+    _field(
+        "minhash",
+        pa.binary(),
+        "MinHash signature of `text` for near-duplicate search: 64 little-endian unsigned 32-bit values (256 bytes) over its 3-word shingles (README, Near-duplicates); null for a text under 50 words and in rows written before schema 7",
+    ),
+    _field(
+        "near_duplicate_of",
+        pa.string(),
+        "URL of the earliest archived page (of this site or another) whose text is at least 0.9 similar to `text`; null when there is none (the page is still stored)",
+    ),
+    _field(
+        "near_duplicate_similarity",
+        pa.float64(),
+        "estimated Jaccard similarity (0.9 to 1) of `text` and the text of `near_duplicate_of`",
+    ),
     _field("content_type", pa.string(), "Content-Type header of the response"),
     _field("encoding", pa.string(), "character encoding the body was decoded with"),
     _field("etag", pa.string(), "ETag header of the response"),

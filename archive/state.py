@@ -1,17 +1,24 @@
 """What an archive already knows, read back at the start of a crawl.
 
-Incremental crawling needs, per URL, its last successful fetch (time, ETag,
-Last-Modified), the hash of its latest stored version and its links; dedup needs
-the hashes. All of it comes from the archive's own `pages` and `fetches`, so
-there is no second database to keep in sync, and a crawl killed at any moment
-leaves a state that is exactly what was committed.
+Incremental crawling needs, per URL of the hosts it crawls, its last successful fetch
+(time, ETag, Last-Modified), the hash of its latest stored version and its links: those
+come from the rows of those hosts only (a compacted file is sorted by host, so a site's
+rows are a few of its row groups). Dedup and near-duplicate marks look across the whole
+archive: the latest text of every URL, as a few arrays (`ArchiveTexts`), read from the
+small `url`, `fetched_at`, `content_hash` and `minhash` columns.
+
+All of it comes from the archive's own `pages` and `fetches`, so there is no second
+database to keep in sync, and a crawl killed at any moment leaves a state that is exactly
+what was committed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -19,7 +26,7 @@ from .location import Root, locate
 from .outcomes import CAPTURED
 from .reader import latest_per_key, read_fetches, read_pages
 
-__all__ = ["ArchiveState", "KnownPage", "load_state"]
+__all__ = ["ArchiveState", "ArchiveTexts", "KnownPage", "load_state", "state_hosts"]
 
 
 @dataclass
@@ -34,26 +41,98 @@ class KnownPage:
     payload_digest: str | None = None
 
 
+def _hash_keys(hashes: pa.Array) -> np.ndarray:
+    """The first 16 hex digits of each SHA-256 hex string, as unsigned 64-bit numbers."""
+    if len(hashes) == 0:
+        return np.zeros(0, dtype=np.uint64)
+    text = pc.utf8_slice_codeunits(hashes.fill_null(""), 0, 16).cast(pa.large_string())
+    if not pc.all(pc.equal(pc.binary_length(text), 16)).as_py():  # not what the writer writes: slowly, then
+        return np.array([int(h[:16], 16) if _is_hex(h) else 0 for h in text.to_pylist()], dtype=np.uint64)
+    digits = np.frombuffer(text.buffers()[2], dtype=np.uint8, count=16 * len(hashes)).reshape(-1, 16)
+    values = np.where(digits <= ord("9"), digits - ord("0"), (digits | 0x20) - ord("a") + 10).astype(np.uint64)
+    weights = np.uint64(16) ** np.arange(15, -1, -1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        return (values * weights).sum(axis=1, dtype=np.uint64)
+
+
+def _is_hex(text: str) -> bool:
+    return len(text) == 16 and all(c in "0123456789abcdefABCDEF" for c in text)
+
+
+class ArchiveTexts:
+    """The latest stored text of every URL of the archive, oldest first: its URL, its
+    content hash and its MinHash signature (None for a short text)."""
+
+    def __init__(self, table: pa.Table | None = None) -> None:
+        if table is None or table.num_rows == 0:
+            table = pa.table(
+                {
+                    "url": pa.array([], pa.string()),
+                    "content_hash": pa.array([], pa.string()),
+                    "minhash": pa.array([], pa.binary()),
+                }
+            )
+        self.urls = table["url"].combine_chunks()
+        self.hashes = table["content_hash"].combine_chunks()
+        keys = _hash_keys(self.hashes)
+        self._order = np.argsort(keys, kind="stable").astype(np.int64)
+        self._keys = keys[self._order]
+        self.minhashes = table["minhash"].combine_chunks()
+
+    def __len__(self) -> int:
+        return len(self.urls)
+
+    def first_url(self, content_hash: str) -> str | None:
+        """The URL of the oldest text with this content hash, or None."""
+        if len(content_hash) < 16:
+            return None
+        key = np.uint64(int(content_hash[:16], 16))
+        at = int(np.searchsorted(self._keys, key))
+        while at < len(self._keys) and self._keys[at] == key:
+            position = int(self._order[at])
+            if self.hashes[position].as_py() == content_hash:
+                return self.urls[position].as_py()
+            at += 1
+        return None
+
+
 @dataclass
 class ArchiveState:
+    #: the URLs of the crawl's hosts (every host without a host list), by URL
     pages: dict[str, KnownPage] = field(default_factory=dict)
-    #: content hash of every latest version -> its URL
-    hashes: dict[str, str] = field(default_factory=dict)
+    #: every URL's latest text, across the archive
+    texts: ArchiveTexts = field(default_factory=ArchiveTexts)
 
     def __len__(self) -> int:
         return len(self.pages)
 
 
-def load_state(root: Root) -> ArchiveState:
-    """The state of the archive at `root` (empty when it has no pages yet)."""
+def state_hosts(hosts: Collection[str]) -> set[str]:
+    """The hosts whose pages a crawl of `hosts` may meet: each with and without `www.`."""
+    found: set[str] = set()
+    for host in hosts:
+        bare = host.lower().removeprefix("www.")
+        found.update((bare, f"www.{bare}"))
+    return found
+
+
+def load_state(root: Root, hosts: Collection[str] | None = None) -> ArchiveState:
+    """The state of the archive at `root` (empty when it has no pages yet), with the known
+    pages of `hosts` only when given (`state_hosts` widens them)."""
     root = locate(root)
-    pages = read_pages(root, ["url", "fetched_at", "content_hash", "etag", "last_modified", "links"], latest=True)
-    fetches = read_fetches(root, ["url", "fetched_at", "outcome", "etag", "last_modified", "payload_digest"])
+    only = state_hosts(hosts) if hosts is not None else None
+    pages = read_pages(
+        root, ["url", "fetched_at", "content_hash", "etag", "last_modified", "links"], latest=True, hosts=only
+    )
+    fetches = read_fetches(
+        root, ["url", "fetched_at", "outcome", "etag", "last_modified", "payload_digest"], hosts=only
+    )
     fetches = latest_per_key(
         fetches.filter(pc.is_in(fetches["outcome"], value_set=pa.array(sorted(CAPTURED)))), "url", "fetched_at"
     )
     latest_fetch = {row["url"]: row for row in fetches.to_pylist()}
-    state = ArchiveState()
+    texts = read_pages(root, ["url", "fetched_at", "content_hash", "minhash"], latest=True)
+    state = ArchiveState(texts=ArchiveTexts(texts.sort_by([("fetched_at", "ascending"), ("url", "ascending")])))
     for row in pages.to_pylist():
         url = row["url"]
         fetch = latest_fetch.get(url)
@@ -70,5 +149,4 @@ def load_state(root: Root) -> ArchiveState:
             links=row["links"] or [],
             payload_digest=fetch["payload_digest"] if fetch is not None else None,
         )
-        state.hashes.setdefault(row["content_hash"], url)
     return state

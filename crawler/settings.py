@@ -95,6 +95,10 @@ CRAWL_INPUT_FILE = ""
 # older than this: seconds, or 90s, 30m, 6h, 2d, 1w (0: re-check every known page, with a
 # conditional request).
 CRAWL_REVISIT_AFTER = 0
+
+# A stored page whose text is at least this similar (estimated Jaccard similarity of its
+# 3-word shingles) to an earlier archived page's is marked `near_duplicate_of` that page.
+NEAR_DUPLICATE_THRESHOLD = 0.9
 # Query parameters removed from links before they are requested: they share, reply or track.
 CRAWL_STRIP_PARAMS = [
     "share",

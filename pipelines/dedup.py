@@ -11,22 +11,31 @@
   known for the texts of this crawl only: a banner stored by an earlier crawl makes a
   later page with it a `duplicate`, as before.
 
-It learns the archive's versions from the `archive_opened` signal, and keeps
-one digest per URL and per distinct text.
+A stored page whose text is at least 0.9 similar to the text of an earlier archived page
+(of any site of the archive, or stored earlier in this crawl) is marked: `near_duplicate_of`
+names the earliest such page (see `neardup`). It is still stored: a repost is a real page.
+
+It learns the archive's versions from the `archive_opened` signal: the known pages of the
+crawl's hosts, and every URL's latest text across the archive (`ArchiveTexts`); it keeps
+one digest per URL and per distinct text this crawl meets.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
+
+import pyarrow.compute as pc
 
 from . import signals as project_signals
 from .items import ExtractedPage, FetchRecord
+from .neardup import SIGNATURE_BYTES, THRESHOLD, NearDuplicateIndex, signature_matrix
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
-    from blogarchive.archive.state import ArchiveState
+    from blogarchive.archive.state import ArchiveState, ArchiveTexts
 
 
 #: texts shorter than this (characters: Chinese and Japanese have no spaces to count
@@ -35,24 +44,37 @@ SHORT_TEXT_CHARS = 300
 
 
 class DedupPipeline:
-    def __init__(self, stats: StatsCollector | None = None) -> None:
+    def __init__(self, stats: StatsCollector | None = None, near_threshold: float = THRESHOLD) -> None:
         self.stats = stats
         self.first_url: dict[bytes, str] = {}
         #: the title of a short text's first page, in this crawl
         self.first_title: dict[bytes, str | None] = {}
         self.latest: dict[str, bytes] = {}
+        self.texts: ArchiveTexts | None = None
+        self.near = NearDuplicateIndex(threshold=near_threshold)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
-        pipeline = cls(crawler.stats)
+        pipeline = cls(crawler.stats, crawler.settings.getfloat("NEAR_DUPLICATE_THRESHOLD", THRESHOLD))
         crawler.signals.connect(pipeline.archive_opened, signal=project_signals.archive_opened)
         return pipeline
 
     def archive_opened(self, state: ArchiveState) -> None:
         for url, page in state.pages.items():
-            digest = bytes.fromhex(page.content_hash)
-            self.latest[url] = digest
-            self.first_url.setdefault(digest, url)
+            self.latest[url] = bytes.fromhex(page.content_hash)
+        self.texts = state.texts
+        minhashes = state.texts.minhashes
+        # rows written before schema 7 have none; a value of another length is not ours
+        signed = pc.and_(minhashes.is_valid(), pc.equal(pc.binary_length(minhashes), SIGNATURE_BYTES)).fill_null(False)
+        self.near = NearDuplicateIndex(
+            _Urls(state.texts.urls.filter(signed)), signature_matrix(minhashes.filter(signed)), self.near.threshold
+        )
+
+    def _first_url(self, digest: bytes) -> str | None:
+        first = self.first_url.get(digest)
+        if first is None and self.texts is not None and (first := self.texts.first_url(digest.hex())) is not None:
+            self.first_url[digest] = first
+        return first
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ExtractedPage):
@@ -61,14 +83,19 @@ class DedupPipeline:
         digest = bytes.fromhex(item.document.content_hash)
         if self.latest.get(url) == digest:
             return self._record(item, "unchanged", "same text as the latest stored version")
-        first = self.first_url.get(digest)
+        first = self._first_url(digest)
+        if first == url and url not in self.latest:
+            # a URL of a host the crawl was not started on (a redirect led there): the
+            # archive's latest text of it is this one
+            self.latest[url] = digest
+            return self._record(item, "unchanged", "same text as the latest stored version")
         size, title = len(item.document.text), item.document.title
         if first is None:
             self.first_url[digest] = url
             self.latest[url] = digest
             if size < SHORT_TEXT_CHARS:
                 self.first_title[digest] = title
-            return item
+            return self._marked(item)
         if (
             first != url
             and size < SHORT_TEXT_CHARS
@@ -83,6 +110,19 @@ class DedupPipeline:
             )
         reason = "fetched again (a redirect led here)" if first == url else f"same text as {first}"
         return self._record(item, "duplicate", reason)
+
+    def _marked(self, item: ExtractedPage) -> ExtractedPage:
+        """The page, with the earliest archived page its text nearly duplicates, if any."""
+        signature = item.document.minhash
+        if signature is None:
+            return item
+        found = self.near.match(item.page.url, signature)
+        self.near.add(item.page.url, signature)
+        if found is None:
+            return item
+        if self.stats is not None:
+            self.stats.inc_value("dedup/near_duplicate")
+        return dataclasses.replace(item, near_duplicate_of=found.url, near_duplicate_similarity=found.similarity)
 
     def _record(self, item: ExtractedPage, outcome: str, reason: str) -> FetchRecord:
         if self.stats is not None:
@@ -102,3 +142,17 @@ class DedupPipeline:
             requested_url=page.requested_url,
             rendered=page.rendered,
         )
+
+
+class _Urls:
+    """A pyarrow string array read as a sequence of str (a million URLs as Python strings
+    would take a hundred MB more)."""
+
+    def __init__(self, urls: Any) -> None:
+        self._urls = urls
+
+    def __len__(self) -> int:
+        return len(self._urls)
+
+    def __getitem__(self, position: int) -> str:
+        return self._urls[position].as_py()

@@ -32,6 +32,7 @@ from .dates import parse_date
 from .language import text_language
 from .maintext import is_the_post, largest_block, light_text, listing_text, main_text
 from .metadata import PageMetadata, declared_language, read_json_ld, read_meta_tags, unescaped
+from .neardup import text_signature
 from .platforms import IndexedTree, detect_platform
 from .structure import line_kinds
 from .titles import clean_title
@@ -92,10 +93,13 @@ class Document:
     #: computed where the document is made (an extraction worker), not in the crawl process
     content_hash: str = field(init=False)
     word_count: int = field(init=False)
+    #: the text's MinHash signature (`neardup.text_signature`), None for a short text
+    minhash: bytes | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.content_hash = content_hash(self.text)
         self.word_count = len(self.text.split())
+        self.minhash = text_signature(self.text)
 
 
 def content_hash(text: str) -> str:

@@ -73,3 +73,6 @@ class ExtractedPage:
 
     page: FetchedPage
     document: Document
+    #: the URL of the earliest archived page whose text is at least 0.9 similar (neardup)
+    near_duplicate_of: str | None = None
+    near_duplicate_similarity: float | None = None

@@ -92,6 +92,9 @@ def page_record(item: ExtractedPage, crawl_id: str) -> dict[str, Any]:
         "extractor": doc.extractor,
         "word_count": doc.word_count,
         "content_hash": doc.content_hash,
+        "minhash": doc.minhash,
+        "near_duplicate_of": item.near_duplicate_of,
+        "near_duplicate_similarity": item.near_duplicate_similarity,
         "content_type": page.content_type,
         "encoding": page.encoding,
         "etag": page.etag,
@@ -217,11 +220,13 @@ class ArchiveStoragePipeline:
             logger.info("removed %d half-written files a killed crawl left", removed)
         if dead := mark_dead_crawls(root, self.writer):
             logger.warning("crawls %s had died; recorded as interrupted", ", ".join(dead))
-        state = load_state(root)
-        self.crawler.stats.set_value("archive/known_pages", len(state))
-        self.crawler.signals.send_catch_log(project_signals.archive_opened, state=state, warc=self.writer.warc)
         spider = self.crawler.spider
         self.seeds = list(getattr(spider, "start_urls", []) or [])
+        # the known pages of the hosts the crawl may visit; dedup looks across the archive
+        hosts = {host_of(url) for url in self.seeds} | set(getattr(spider, "allowed_domains", None) or ())
+        state = load_state(root, hosts=hosts or None)
+        self.crawler.stats.set_value("archive/known_pages", len(state))
+        self.crawler.signals.send_catch_log(project_signals.archive_opened, state=state, warc=self.writer.warc)
         self._write_crawl("running")
 
     def process_item(self, item: Any) -> Any:

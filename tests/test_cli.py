@@ -343,6 +343,7 @@ def test_every_command_has_help_with_an_example():
         "status",
         "verify",
         "compact",
+        "dups",
     }
     for name, sub in commands.items():
         assert "example: blogarchive " + name in sub.format_help()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pyarrow as pa
+
 from blogarchive.pipelines.dedup import DedupPipeline
 from blogarchive.pipelines.document import Document
 from blogarchive.pipelines.items import ExtractedPage, FetchedPage, FetchRecord
 
 NOW = datetime(2024, 1, 1, tzinfo=timezone.utc)
+TEXTS = pa.schema([("url", pa.string()), ("content_hash", pa.string()), ("minhash", pa.binary())])
 
 
 def extracted(url: str, text: str) -> ExtractedPage:
@@ -35,12 +38,13 @@ def test_the_same_url_fetched_twice_is_stored_once():
 
 
 def test_archive_versions_make_unchanged_new_versions_and_cross_crawl_duplicates():
-    from blogarchive.archive.state import ArchiveState, KnownPage
+
+    from blogarchive.archive.state import ArchiveState, ArchiveTexts, KnownPage
     from blogarchive.pipelines.document import content_hash
 
-    state = ArchiveState()
+    texts = {"url": ["https://b.example/a"], "content_hash": [content_hash("Old text.")], "minhash": [None]}
+    state = ArchiveState(texts=ArchiveTexts(pa.table(texts, schema=TEXTS)))
     state.pages["https://b.example/a"] = KnownPage("https://b.example/a", content_hash("Old text."), NOW)
-    state.hashes[content_hash("Old text.")] = "https://b.example/a"
     dedup = DedupPipeline()
     dedup.archive_opened(state)
     same = dedup.process_item(extracted("https://b.example/a", "Old  text."))

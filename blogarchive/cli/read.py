@@ -1,4 +1,4 @@
-"""`stats`, `history`, `export`, `verify` and `compact`: the commands that read an archive
+"""`stats`, `dups`, `history`, `export`, `verify` and `compact`: the commands that read an archive
 (and, for `verify --quarantine` and `compact`, rearrange its files)."""
 
 from __future__ import annotations
@@ -75,8 +75,16 @@ def add_parsers(commands: Any) -> dict[str, Callable[[argparse.Namespace], int]]
         action="append",
         help="the table to compact (repeatable; default: all three)",
     )
+    dups = commands.add_parser(
+        "dups",
+        help="list the clusters of near-duplicate pages (reposts, syndicated copies)",
+        epilog="example: blogarchive dups archive",
+    )
+    add_archive_argument(dups)
+    dups.add_argument("--json", action="store_true", help="one JSON object per cluster, per line")
     return {
         "stats": cmd_stats,
+        "dups": cmd_dups,
         "history": cmd_history,
         "export": cmd_export,
         "verify": cmd_verify,
@@ -102,6 +110,47 @@ def cmd_compact(args: argparse.Namespace) -> int:
                 f"{table}: {report.files_before:,} files ({report.bytes_before / 1e6:,.1f} MB) -> "
                 f"{report.files_after:,} ({report.bytes_after / 1e6:,.1f} MB), {report.rows:,} rows in {report.seconds:.1f}s"
             )
+    return 0
+
+
+def cmd_dups(args: argparse.Namespace) -> int:
+    """A cluster per paragraph: its original (the earliest page), then each near-duplicate with
+    its similarity to the page it was marked with."""
+    import json
+
+    from blogarchive.archive.duplicates import near_duplicate_clusters
+
+    root = archive_to_read(args)
+    clusters = near_duplicate_clusters(root)
+    if args.json:
+        for cluster in clusters:
+            record = {
+                "url": cluster.url,
+                "host": cluster.host,
+                "hosts": cluster.hosts,
+                "members": [
+                    {
+                        "url": m.url,
+                        "host": m.host,
+                        "fetched_at": m.fetched_at.isoformat(),
+                        "near_duplicate_of": m.near_duplicate_of,
+                        "similarity": m.similarity,
+                    }
+                    for m in cluster.members
+                ],
+            }
+            print(json.dumps(record, ensure_ascii=False))
+        return 0
+    pages = sum(len(c.members) for c in clusters)
+    print(
+        f"{len(clusters):,} cluster{'s' if len(clusters) != 1 else ''} of near-duplicates: "
+        f"{pages:,} page{'s' if pages != 1 else ''} nearly repeat an earlier one"
+    )
+    for cluster in clusters:
+        print(f"\n{cluster.url}  ({', '.join(cluster.hosts)})")
+        for m in cluster.members:
+            via = f"  (of {m.near_duplicate_of})" if m.near_duplicate_of != cluster.url else ""
+            print(f"  {m.similarity:.2f}  {m.url}{via}")
     return 0
 
 
