@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from blogarchive.archive.errors import InvalidRequest
-from blogarchive.pipelines.stats import WARC_ERROR
+from blogarchive.pipelines.stats import COMPACTED, WARC_ERROR
 
 if TYPE_CHECKING:
     from blogarchive.crawler.runner import CrawlReport
@@ -74,6 +74,9 @@ def crawl_into(
     status = report.stats.get("archive/crawl_status", "failed")
     parts = [f"{k} {v}" for k, v in {**report.outcome_counts(), **report.skipped_counts()}.items() if v]
     line = f"crawl {crawl_id} {status}: {' · '.join(parts) or 'nothing archived'} in {report.seconds:.1f}s -> {out}"
+    compacted = [f"{k.removeprefix(COMPACTED)} {v}" for k, v in sorted(report.stats.items()) if k.startswith(COMPACTED)]
+    if compacted:
+        line += f"; compacted {', '.join(compacted)}"
     notes = [report.stats.get("archive/crawl_reason", "the crawl did not finish")] if status != "finished" else []
     if warc_error := report.stats.get(WARC_ERROR):
         notes.append(f"WARC capture stopped: {warc_error}")

@@ -173,6 +173,9 @@ ARCHIVE_ROW_GROUP_ROWS = 250
 ARCHIVE_WARC = False
 # A WARC segment is published (and a new one started) past this size, and at every flush.
 ARCHIVE_WARC_MAX_BYTES = 100 * 1024 * 1024
+# Compact a table (`blogarchive compact`) at the end of a crawl once it has this many files:
+# a site crawled daily adds three or four a day. 0: never (compact by hand, or from cron).
+ARCHIVE_COMPACT_FILES = 0
 
 # --- output -------------------------------------------------------------------
 # Show Scrapy's and Twisted's own log lines. The command line turns this off unless -v:

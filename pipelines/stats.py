@@ -16,3 +16,6 @@ WARC_ERROR = "archive/warc_error"
 
 #: why `--print` could not write the text (stdout on a full disk): the command fails
 PRINT_ERROR = "print/error"
+#: prefix of the stats naming each table the crawl compacted as it ended (ARCHIVE_COMPACT_FILES):
+#: "archive/compacted/pages" -> "1,004 files into 1"
+COMPACTED = "archive/compacted/"

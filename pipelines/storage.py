@@ -22,12 +22,14 @@ from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from blogarchive.archive import ArchiveError, ArchiveWriter, new_crawl_id
+from blogarchive.archive.compaction import compact
 from blogarchive.archive.crawls import crawl_row, mark_dead_crawls
 from blogarchive.archive.exits import LOCKED
 from blogarchive.archive.location import locate
 from blogarchive.archive.lock import ArchiveLock, LockHeld
 from blogarchive.archive.outcomes import final_status
-from blogarchive.archive.schema import WARC_COLUMNS
+from blogarchive.archive.reader import committed_files
+from blogarchive.archive.schema import SCHEMAS, WARC_COLUMNS
 from blogarchive.archive.state import load_state
 from blogarchive.archive.warc import WarcPointer, WarcSegments
 from blogarchive.archive.writer import remove_temporaries
@@ -35,7 +37,7 @@ from blogarchive.archive.writer import remove_temporaries
 from . import signals as project_signals
 from .items import ExtractedPage, FetchRecord
 from .links import host_of
-from .stats import SKIPPED_DATED, SKIPPED_RECENT
+from .stats import COMPACTED, SKIPPED_DATED, SKIPPED_RECENT
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -154,6 +156,8 @@ class ArchiveStoragePipeline:
         self.failure: str | None = None
         #: another crawl held the archive: this one touches nothing there
         self.locked_out = False
+        #: compact a table at the end once it has this many files (0: never)
+        self.compact_files = 0
         #: outcomes (of every kind, and of pages) of the committed rows, set as the crawl closes
         self.counts: dict[str, int] = {}
         self.page_outcomes: dict[str, int] = {}
@@ -182,6 +186,7 @@ class ArchiveStoragePipeline:
         lock = None if settings.getbool("ARCHIVE_LOCK_HELD") else ArchiveLock(root, crawl_id)
         recorded = {name: settings.get(name) for name in RECORDED_SETTINGS}
         pipeline = cls(crawler, writer, lock, json.dumps(recorded, sort_keys=True, default=str))
+        pipeline.compact_files = settings.getint("ARCHIVE_COMPACT_FILES")
         crawler.stats.set_value("archive/crawl_id", crawl_id)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(pipeline.record_fetch, signal=project_signals.fetch_recorded)
@@ -278,9 +283,36 @@ class ArchiveStoragePipeline:
         except ArchiveError as exc:  # what failed the crawl fails its last row too
             logger.info("the crawl's final row could not be written: %s", exc)
             self.crawler.stats.set_value("archive/crawl_reason", f"{why}; its final row could not be written either")
+        else:
+            if self.compact_files > 0 and not self.failure:
+                self._compact()
         finally:
             if self.lock is not None:
                 self.lock.release()
+
+    def _compact(self) -> None:
+        """Compact each table that has reached `compact_files` files, under the crawl's lock.
+        A compaction that fails leaves the table as it was (the next one finishes or rolls it
+        back): the crawl's outcome stands, and the log says why."""
+        for table in SCHEMAS:
+            try:
+                if len(committed_files(self.writer.root, table)) < self.compact_files:
+                    continue
+                report = compact(self.writer.root, table)
+            except ArchiveError as exc:
+                logger.warning("%s: not compacted: %s", table, exc)
+                continue
+            self.crawler.stats.set_value(
+                f"{COMPACTED}{table}", f"{report.files_before} files into {report.files_after}"
+            )
+            logger.info(
+                "%s: compacted %d files into %d (%d rows) in %.1fs",
+                table,
+                report.files_before,
+                report.files_after,
+                report.rows,
+                report.seconds,
+            )
 
     def _count_committed(self) -> None:
         """The counts of the crawl's row and summary: the rows committed, not the rows handed

@@ -322,3 +322,33 @@ def test_a_rolled_back_compaction_whose_other_new_file_has_its_final_name_is_not
     same_rows(root, before)
     assert run_blogarchive("compact", str(root), "--table", "pages").returncode == 0
     same_rows(root, before)
+
+
+def test_a_crawl_compacts_the_tables_that_reached_the_threshold_as_it_ends(serve, tmp_path):
+    from .conftest import write_site
+
+    posts = {
+        f"p{n}.html": f"<html><body><article><h1>Post {n}</h1><p>{'Words of post %d, long enough to keep. ' % n * 8}</p></article></body></html>"
+        for n in range(3)
+    }
+    index = "".join(f"<a href='/p{n}'>p{n}</a> " for n in range(3))
+    site = serve(write_site(tmp_path / "site", {**posts, "index.html": f"<html><body>{index}</body></html>"}))
+    out = tmp_path / "archive"
+    fast = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "EXTRACTION_PROCESSES=0"]
+    first = run_blogarchive("crawl", site.url("/"), "--out", str(out), *fast, "-s", "ARCHIVE_COMPACT_FILES=3")
+    assert first.returncode == 0, first.stderr
+    files = {table: sorted((out / table).glob("*.parquet")) for table in ("pages", "fetches", "crawls")}
+    # its two crawls rows (running, finished) are two files, under the threshold: none compacted
+    assert len(files["crawls"]) == 2 and len(files["pages"]) == 1 and "compacted" not in first.stdout
+    (tmp_path / "site" / "p1.html").write_text(posts["p1.html"].replace("Words", "Other words"))
+    second = run_blogarchive("crawl", site.url("/"), "--out", str(out), *fast, "-s", "ARCHIVE_COMPACT_FILES=2")
+    assert second.returncode == 0, second.stderr
+    assert "; compacted crawls 4 files into 1, fetches 2 files into 1, pages 2 files into 1" in second.stdout
+    for table in ("pages", "fetches", "crawls"):
+        assert len(list((out / table).glob("*.parquet"))) == 1, table
+    pages = read_pages(out, ["url"])
+    expected = [site.url("/"), site.url("/p0"), site.url("/p1"), site.url("/p1"), site.url("/p2")]
+    assert sorted(pages["url"].to_pylist()) == sorted(expected)  # p1 twice: its two versions
+    assert len(read_crawls(out)) == 2 and set(read_crawls(out)["status"].to_pylist()) == {"finished"}
+    off = run_blogarchive("crawl", site.url("/"), "--out", str(out), *fast)  # off by default
+    assert off.returncode == 0 and len(list((out / "crawls").glob("*.parquet"))) == 3
