@@ -327,8 +327,9 @@ def test_a_rolled_back_compaction_whose_other_new_file_has_its_final_name_is_not
 def test_a_crawl_compacts_the_tables_that_reached_the_threshold_as_it_ends(serve, tmp_path):
     from .conftest import write_site
 
+    sentence = "Words of post {n}, long enough to keep. "
     posts = {
-        f"p{n}.html": f"<html><body><article><h1>Post {n}</h1><p>{'Words of post %d, long enough to keep. ' % n * 8}</p></article></body></html>"
+        f"p{n}.html": f"<html><body><article><h1>Post {n}</h1><p>{sentence.format(n=n) * 8}</p></article></body></html>"
         for n in range(3)
     }
     index = "".join(f"<a href='/p{n}'>p{n}</a> " for n in range(3))
