@@ -17,12 +17,14 @@ The issue's size is the default; `--sites 20 --pages 100000` is the same year at
 from __future__ import annotations
 
 import argparse
+import hashlib
 import random
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -45,7 +47,7 @@ WORDS = (
 START = datetime(2025, 1, 1, 6, tzinfo=timezone.utc)
 
 
-def generate(root: Path, pages: int, days: int, sites: int) -> float:
+def generate(root: Path, pages: int, days: int, sites: int, checkpoint: Callable[[int], None] | None = None) -> float:
     """Write the archive; the seconds it took. Each site's crawl of a day stores new posts
     and new versions of old ones (a tenth of its rows), and records every page it
     fetched (each stored row, and as many found unchanged)."""
@@ -88,7 +90,8 @@ def generate(root: Path, pages: int, days: int, sites: int) -> float:
                         line_kinds=["p"] * 8,
                         comments=[],
                         word_count=320,
-                        content_hash=f"{url}#{day}",
+                        content_hash=hashlib.sha256(f"{url}#{day}".encode()).hexdigest(),
+                        minhash=rng.randbytes(256),  # a real signature looks as random
                         links=[f"https://{host}/"],
                         html="<html><body><article>" + text.replace("\n", "<p>") + "</article></body></html>",
                         rendered=False,
@@ -120,6 +123,8 @@ def generate(root: Path, pages: int, days: int, sites: int) -> float:
                 )
         if day % 30 == 0:
             print(f"  day {day}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        if checkpoint is not None:
+            checkpoint(day + 1)
     return time.perf_counter() - started
 
 
@@ -142,13 +147,59 @@ def serve_first_request(root: Path) -> float:
         server.wait(timeout=30)
 
 
+#: what a crawl of one site does before its first request: the archive's state (the known pages
+#: of its host, every URL's latest text) and dedup's indexes built from it
+STARTUP = (
+    "from blogarchive.archive.state import load_state; from blogarchive.pipelines.dedup import DedupPipeline; "
+    "state = load_state('{root}', hosts=['site-7.example']); DedupPipeline().archive_opened(state); "
+    "print(len(state), len(state.texts))"
+)
+
+
+def series(root: Path, args: argparse.Namespace) -> None:
+    """A crawl's start-up against the number of crawls so far: measured at `--series`
+    evenly spaced days as the archive grows, before and after a compaction (what
+    `-s ARCHIVE_COMPACT_FILES` does by itself)."""
+    marks = {round(args.days * (k + 1) / args.series) for k in range(args.series)}
+    print("| crawls so far | URLs | files before | start-up before compact | after compact | compact |")
+    print("|---:|---:|---:|---:|---:|---:|")
+
+    def checkpoint(day: int) -> None:
+        if day not in marks:
+            return
+        files = sum(len(list((root / t).glob("*.parquet"))) for t in ("pages", "fetches", "crawls"))
+        before = run([sys.executable, "-c", STARTUP.format(root=root)], cwd=ROOT)
+        compacted = run([str(BIN / "blogarchive"), "compact", str(root)], cwd=ROOT)
+        after = run([sys.executable, "-c", STARTUP.format(root=root)], cwd=ROOT)
+        if before.returncode or compacted.returncode or after.returncode:
+            raise SystemExit(f"failed: {before.stderr[-300:]} {compacted.stderr[-300:]} {after.stderr[-300:]}")
+        versions = before.stdout.split()[1] if before.stdout.split() else "?"
+        print(
+            f"| {day * args.sites:,} | {int(versions):,} | {files:,} | {before.seconds:.2f} s, {before.peak_mb:.0f} MB | "
+            f"{after.seconds:.2f} s, {after.peak_mb:.0f} MB | {compacted.seconds:.0f} s |",
+            flush=True,
+        )
+
+    generate(root, args.pages, args.days, args.sites, checkpoint)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--sites", type=int, default=200)
     parser.add_argument("--keep", type=Path, help="write the archive here (kept) instead of a temporary folder")
+    parser.add_argument(
+        "--series",
+        type=int,
+        metavar="N",
+        help="instead: a crawl's start-up at N points as the archive grows, before and after compacting",
+    )
     args = parser.parse_args()
+    if args.series:
+        with tempfile.TemporaryDirectory() as tmp_name:
+            series(Path(tmp_name) / "archive", args)
+        return
     with tempfile.TemporaryDirectory() as tmp_name:
         root = args.keep or Path(tmp_name) / "archive"
         if not (root / "pages").is_dir():
@@ -159,11 +210,11 @@ def main() -> None:
             'import duckdb, sys; print(duckdb.sql("SELECT count(*), max(fetched_at) FROM '
             f"read_parquet('{root}/pages/*.parquet') WHERE host = 'site-7.example'\").fetchall())"
         )
-        state = f"from blogarchive.archive.state import load_state; print(len(load_state('{root}')))"
+        state = STARTUP.format(root=root)
         commands = {
             "blogarchive stats": [str(BIN / "blogarchive"), "stats", str(root)],
             "DuckDB: one host's pages": [sys.executable, "-c", query],
-            "a crawl's start-up state (load_state)": [sys.executable, "-c", state],
+            "a crawl's start-up (state and indexes)": [sys.executable, "-c", state],
             "export --format jsonl": [
                 str(BIN / "blogarchive"),
                 "export",

@@ -124,9 +124,12 @@ def signature_matrix(signatures: Sequence[bytes] | pa.Array | pa.ChunkedArray) -
 
 def band_keys(matrix: np.ndarray) -> np.ndarray:
     """(n, BANDS) keys: each band's ROWS values folded into one 64-bit number."""
-    bands = matrix.reshape(-1, BANDS, ROWS).astype(np.uint64)
+    keys = np.empty((len(matrix), BANDS), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        return (bands * _BAND_MIX).sum(axis=2, dtype=np.uint64)
+        for band in range(BANDS):  # a band at a time: the whole matrix as uint64 would be twice its size
+            rows = matrix[:, band * ROWS : (band + 1) * ROWS].astype(np.uint64)
+            keys[:, band] = (rows * _BAND_MIX).sum(axis=1, dtype=np.uint64)
+    return keys
 
 
 class Urls(Protocol):

@@ -325,6 +325,7 @@ SLOW_MODULES = frozenset(
         "test_language_model",
         "test_layering",
         "test_object_store",
+        "test_readers",
         "test_safety",
         "test_scrapy_route",
         "test_scrapyd",
