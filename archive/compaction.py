@@ -34,6 +34,7 @@ import re
 import signal
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -169,12 +170,16 @@ def table_files(location: Location, table: str) -> list[str]:
 # --- the command ---------------------------------------------------------------------
 
 
-def compact(root: Root, table: str) -> CompactionReport:
-    """Compact `table` of the archive at `root` (the caller holds the archive's lock)."""
+def compact(root: Root, table: str, still_ours: Callable[[], None] | None = None) -> CompactionReport:
+    """Compact `table` of the archive at `root` (the caller holds the archive's lock).
+
+    `still_ours` (the lock's `check`) raises when the caller no longer holds the archive: it
+    is asked before the manifest is committed and before files are renamed and deleted, so
+    a compaction whose object-store lease lapsed while it ran changes nothing visible."""
     started = time.perf_counter()
     location = locate(root)
     location.check_readable()
-    _finish(location, table)
+    _finish(location, table, still_ours)
     files = table_files(location, table)
     report = CompactionReport(table, files_before=len(files))
     report.bytes_before = sum(_size(location, path) for path in files)
@@ -192,6 +197,8 @@ def compact(root: Root, table: str) -> CompactionReport:
             report.rows += rows.num_rows
             del rows
         writer.close()
+        if still_ours is not None:
+            still_ours()
     except BaseException:
         writer.discard()
         raise
@@ -204,7 +211,7 @@ def compact(root: Root, table: str) -> CompactionReport:
     }
     _put_whole(location, location.path(table, f"{MANIFEST_PREFIX}{ident}.json"), json.dumps(manifest).encode())
     _stop_here("committed")
-    _finish(location, table)
+    _finish(location, table, still_ours)
     after = table_files(location, table)
     report.outputs = after
     report.files_after = len(after)
@@ -213,7 +220,7 @@ def compact(root: Root, table: str) -> CompactionReport:
     return report
 
 
-def _finish(location: Location, table: str) -> None:
+def _finish(location: Location, table: str, still_ours: Callable[[], None] | None = None) -> None:
     """Finish what a committed compaction left (renames, deletes) once its new files are
     sound; roll back one whose new files are missing or damaged while the files it
     replaced are all there; remove the hidden files of one killed before its commit."""
@@ -234,6 +241,8 @@ def _finish(location: Location, table: str) -> None:
                 _delete(location, location.path(table, "_" + name))
             _delete(location, path)
             continue
+        if still_ours is not None:
+            still_ours()
         for name in manifest["outputs"]:
             named.add(name)
             final, hidden = location.path(table, name), location.path(table, "_" + name)

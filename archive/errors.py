@@ -32,3 +32,8 @@ class DamagedFile(ArchiveError):
 
 class LockHeld(ArchiveError):
     """Another process is writing to the archive."""
+
+
+class LockLost(ArchiveError):
+    """This process held the archive, and no longer does (an object-store lease lapsed or
+    was taken over while it was paused): it must change nothing more there."""

@@ -32,7 +32,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import ArchiveError, LockHeld
+from .errors import ArchiveError, LockHeld, LockLost
 from .location import Location, Root, locate
 
 __all__ = ["ArchiveLock", "LockHeld", "LEASE_SECONDS"]
@@ -100,6 +100,13 @@ class ArchiveLock:
         self._handle.close()
         self._handle = None
 
+    def check(self) -> None:
+        """LockLost unless this process still holds the archive: what a long job (a
+        compaction) asks before each step another writer must not overlap. A folder's lock
+        cannot be lost; an object store's lease is read back."""
+        if self._lease is not None:
+            self._lease.check()
+
     @property
     def held(self) -> bool:
         return self._handle is not None or self._lease is not None
@@ -141,6 +148,13 @@ class _Lease:
         holder = self._read()
         if holder and holder.get("token") == self.record["token"]:
             self.location.delete(self.path)
+
+    def check(self) -> None:
+        holder = self._read()
+        if holder.get("token") != self.record["token"]:
+            raise LockLost(f"{self.location}: another process ({holder.get('crawl_id', '?')}) holds its lease now")
+        if not _fresh(holder):
+            raise LockLost(f"{self.location}: its lease was not renewed for {LEASE_SECONDS:.0f}s and may be taken")
 
     def _renew(self) -> None:
         renewed = time.monotonic()

@@ -298,7 +298,7 @@ class ArchiveStoragePipeline:
             try:
                 if len(committed_files(self.writer.root, table)) < self.compact_files:
                     continue
-                report = compact(self.writer.root, table)
+                report = compact(self.writer.root, table, still_ours=self.lock.check if self.lock else None)
             except ArchiveError as exc:
                 logger.warning("%s: not compacted: %s", table, exc)
                 continue

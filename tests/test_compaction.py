@@ -353,3 +353,30 @@ def test_a_crawl_compacts_the_tables_that_reached_the_threshold_as_it_ends(serve
     assert len(read_crawls(out)) == 2 and set(read_crawls(out)["status"].to_pylist()) == {"finished"}
     off = run_blogarchive("crawl", site.url("/"), "--out", str(out), *fast)  # off by default
     assert off.returncode == 0 and len(list((out / "crawls").glob("*.parquet"))) == 3
+
+
+def test_a_compaction_whose_s3_lease_was_taken_over_changes_nothing_visible(s3, tmp_path):
+    """Paused past its lease (a stopped VM, a debugger) while another process took the
+    archive: the compaction stops before its commit, and its hidden files go."""
+    import json
+
+    from pyarrow import fs as pafs
+
+    from blogarchive.archive.compaction import compact
+    from blogarchive.archive.errors import LockLost
+    from blogarchive.archive.lock import ArchiveLock
+
+    local = tmp_path / "archive"
+    write_archive(local)
+    pafs.copy_files(str(local), f"{s3.bucket}/taken", destination_filesystem=s3.fs)
+    location = locate(s3.uri("taken"), s3.endpoint)
+    before = snapshot(location)
+    keys = s3.keys("taken/pages")
+    with ArchiveLock(location, "compact") as lock:
+        lock.check()  # ours
+        other = {"crawl_id": "another", "token": "not-ours", "renewed": time.time()}
+        location.put_bytes(location.path(".lock"), json.dumps(other).encode())
+        with pytest.raises(LockLost, match="another"):
+            compact(location, "pages", still_ours=lock.check)
+    assert s3.keys("taken/pages") == keys  # no manifest, no new file, hidden or not
+    same_rows(location, before)

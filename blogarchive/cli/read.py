@@ -98,9 +98,9 @@ def cmd_compact(args: argparse.Namespace) -> int:
     from blogarchive.archive.lock import ArchiveLock
 
     root = archive_to_read(args)
-    with ArchiveLock(root, "compact"):
+    with ArchiveLock(root, "compact") as lock:
         for table in args.table or ["pages", "fetches", "crawls"]:
-            report = compact(root, table)
+            report = compact(root, table, still_ours=lock.check)
             if report.files_before < 2:
                 print(
                     f"{table}: {report.files_before} file{'s' if report.files_before != 1 else ''}, nothing to compact"
