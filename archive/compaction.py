@@ -111,6 +111,8 @@ def _manifests(location: Location, infos: list[pafs.FileInfo]) -> list[tuple[str
                 isinstance(outputs, list)
                 and isinstance(replaced, list)
                 and isinstance(rows, int)
+                and not isinstance(rows, bool)  # JSON's true is a Python int
+                and rows >= 0
                 and all(isinstance(name, str) and own.match(name) for name in outputs)
                 and all(isinstance(name, str) and _REPLACED_NAME.match(name) for name in replaced)
                 and not set(outputs) & set(replaced)

@@ -190,8 +190,11 @@ def _fresh(holder: dict[str, Any]) -> bool:
 
 
 def _held_message(location: Location, holder: dict[str, Any]) -> str:
+    who = holder.get("crawl_id", "?")
+    # a compaction takes the lock under the name "compact"; a crawl under its crawl id
+    doing = "blogarchive compact" if who == "compact" else f"crawl {who}"
     message = (
-        f"{location} is being written by crawl {holder.get('crawl_id', '?')} "
+        f"{location} is being written by {doing} "
         f"(pid {holder.get('pid', '?')} on {holder.get('hostname', '?')}, since {holder.get('since', '?')})"
     )
     if isinstance(holder.get("renewed"), (int, float)):

@@ -173,6 +173,9 @@ def test_compaction_waits_for_no_crawl_it_refuses_while_one_holds_the_lock(tmp_p
         held = run_blogarchive("compact", str(root))
     assert held.returncode == 75 and "a-crawl" in held.stderr
     assert len(list((root / "pages").glob("*.parquet"))) == 12
+    with ArchiveLock(root, "compact"):  # a compaction holds it: the message says so, not "crawl compact"
+        second = run_blogarchive("compact", str(root))
+    assert second.returncode == 75 and "is being written by blogarchive compact (pid" in second.stderr
     shutil.rmtree(root / "pages")
     empty = run_blogarchive("compact", str(root), "--table", "pages")
     assert empty.returncode == 0 and "pages: 0 files, nothing to compact" in empty.stdout
@@ -232,6 +235,7 @@ def test_a_committed_compaction_whose_new_files_are_gone_or_damaged_is_rolled_ba
         '{"outputs": [], "replaced": ["../crawls/victim.parquet"], "rows": 0}',
         '{"outputs": null, "replaced": null, "rows": 0}',
         '{"outputs": ["compact-other-00001.parquet"], "replaced": [], "rows": 0}',
+        '{"outputs": [], "replaced": [], "rows": true}',
         "not json",
     ],
 )
