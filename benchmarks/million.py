@@ -38,6 +38,7 @@ from measure import run  # noqa: E402
 from blogarchive.archive.crawls import crawl_row  # noqa: E402
 from blogarchive.archive.schema import FETCHES_SCHEMA, PAGES_SCHEMA  # noqa: E402
 from blogarchive.archive.writer import ArchiveWriter  # noqa: E402
+from blogarchive.crawler.demo.server import SiteServer  # noqa: E402
 
 BIN = Path(sys.executable).parent
 WORDS = (
@@ -147,6 +148,12 @@ def serve_first_request(root: Path) -> float:
         server.wait(timeout=30)
 
 
+SMALL_POST = (
+    "<html><head><title>One post</title></head><body><article><h1>One post</h1>"
+    + "<p>A paragraph of the one post of this site, long enough to be kept as its text.</p>" * 5
+    + "</article></body></html>"
+)
+
 #: what a crawl of one site does before its first request: the archive's state (the known pages
 #: of its host, every URL's latest text) and dedup's indexes built from it
 STARTUP = (
@@ -225,6 +232,17 @@ def main() -> None:
                 str(Path(tmp_name) / "out.jsonl"),
             ],
         }
+        folder = Path(tmp_name) / "site"
+        folder.mkdir()
+        (folder / "index.html").write_text(SMALL_POST)
+        site = SiteServer(folder).start()
+        commands["a whole crawl of a one-page site into it (`get URL --out`)"] = [
+            str(BIN / "blogarchive"),
+            "get",
+            site.url("/"),
+            "--out",
+            str(root),
+        ]
         for when in ("before compaction", "after compaction"):
             print(f"\n{when}:\n")
             print("| table | files | MB |")
@@ -248,6 +266,9 @@ def main() -> None:
                     f"\n`blogarchive compact`: {result.seconds:.1f} s, {result.cpu_seconds:.1f} CPU s, peak {result.peak_mb:.0f} MB"
                 )
                 print(result.stdout)
+        empty = run([str(BIN / "blogarchive"), "get", site.url("/"), "--out", str(Path(tmp_name) / "empty")], cwd=ROOT)
+        site.stop()
+        print(f"\nthe same crawl into an empty archive: {empty.seconds:.1f} s, peak {empty.peak_mb:.0f} MB")
 
 
 if __name__ == "__main__":

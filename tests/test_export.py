@@ -246,3 +246,44 @@ def test_export_into_a_device_a_fifo_or_a_link_writes_into_it_and_never_replaces
     link.symlink_to(target)
     assert run_blogarchive("export", str(archive), "--format", "jsonl", "-o", str(link)).returncode == 0
     assert link.is_symlink() and target.read_text().count("\n") == pages
+
+
+def test_pages_with_a_signature_and_a_near_duplicate_mark_export_without_the_signature(tmp_path):
+    from blogarchive.archive.writer import ArchiveWriter
+
+    from .conftest import page_row
+
+    root = tmp_path / "archive"
+    now = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    with ArchiveWriter(root, "c1") as writer:
+        writer.write_page(
+            page_row(
+                url="https://a.example/1",
+                host="a.example",
+                fetched_at=now,
+                content_hash="a" * 64,
+                minhash=bytes(range(256)),
+            )
+        )
+        writer.write_page(
+            page_row(
+                url="https://b.example/1",
+                host="b.example",
+                fetched_at=now,
+                content_hash="b" * 64,
+                minhash=bytes(256),
+                near_duplicate_of="https://a.example/1",
+                near_duplicate_similarity=0.95,
+            )
+        )
+    for fmt in ("jsonl", "csv"):
+        result = run_blogarchive("export", str(root), "-f", fmt)
+        assert result.returncode == 0, result.stderr
+        assert "minhash" not in result.stdout and "https://a.example/1" in result.stdout
+    rows = {
+        r["url"]: r for r in map(json.loads, run_blogarchive("export", str(root), "-f", "jsonl").stdout.splitlines())
+    }
+    assert rows["https://b.example/1"]["near_duplicate_of"] == "https://a.example/1"
+    assert rows["https://b.example/1"]["near_duplicate_similarity"] == 0.95
+    markdown = run_blogarchive("export", str(root), "-f", "markdown", "-o", str(tmp_path / "md"))
+    assert markdown.returncode == 0, markdown.stderr
