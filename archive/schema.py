@@ -221,7 +221,9 @@ SCHEMAS = {"pages": PAGES_SCHEMA, "fetches": FETCHES_SCHEMA, "crawls": CRAWLS_SC
 WARC_COLUMNS = ("warc_filename", "warc_record_offset", "warc_record_length")
 #: every `pages` column but the raw page, its WARC pointer and its MinHash signature (bytes for
 #: the near-duplicate index, not text): what an export carries of a page
-PAGE_TEXT_COLUMNS = [name for name in PAGES_SCHEMA.names if name not in ("html", "minhash") and name not in WARC_COLUMNS]
+PAGE_TEXT_COLUMNS = [
+    name for name in PAGES_SCHEMA.names if name not in ("html", "minhash") and name not in WARC_COLUMNS
+]
 
 
 def _int_bounds(schema: pa.Schema) -> dict[str, tuple[int, int, bool]]:
