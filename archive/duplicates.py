@@ -26,7 +26,8 @@ class Member:
     fetched_at: datetime
     #: the page its text is close to (the original, or another member) and how close
     near_duplicate_of: str
-    similarity: float
+    #: None only in a file written by hand (the crawl writes both columns together)
+    similarity: float | None
 
 
 @dataclass
@@ -54,11 +55,13 @@ def near_duplicate_clusters(root: Root) -> list[Cluster]:
     rows = {row["url"]: row["near_duplicate_of"] for row in marked.select(["url", "near_duplicate_of"]).to_pylist()}
 
     def original(url: str) -> str:
-        seen = set()
-        while url in rows and url not in seen:  # a cycle cannot be written, but a file can be edited
-            seen.add(url)
+        """The end of the marks from `url`; in a cycle (a crawl writes none, but a file can
+        be edited), its least URL."""
+        path: list[str] = []
+        while url in rows and url not in path:
+            path.append(url)
             url = rows[url]
-        return url
+        return min(path[path.index(url) :]) if url in path else url
 
     clusters: dict[str, Cluster] = {}
     for row in marked.to_pylist():

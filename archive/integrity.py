@@ -92,9 +92,8 @@ def read_parquet(
     """The file's rows as `schema` (a part of the table's): columns an older file lacks
     come back as nulls. DamagedFile for a file that cannot be read so.
 
-    With `hosts`, only the rows of those hosts, from the row groups whose `host`
-    statistics may hold them (a compacted file is sorted by host: a site's rows are a few
-    of its row groups)."""
+    With `hosts`, only the rows of those hosts and their subdomains, from the row groups
+    that hold some (`groups_of_hosts`)."""
     parquet = open_parquet(location, path, table)
     present = set(parquet.schema_arrow.names)
     names = [name for name in schema.names if name in present]
@@ -105,25 +104,39 @@ def read_parquet(
             groups = groups_of_hosts(parquet, hosts)
             wanted = names if "host" in names else [*names, "host"]
             rows = parquet.read_row_groups(groups, columns=wanted) if groups else parquet.schema_arrow.empty_table()
-            rows = rows.select(wanted).filter(pc.is_in(rows["host"], value_set=pa.array(sorted(hosts), pa.string())))
-            rows = rows.select(names)
+            rows = rows.select(wanted).filter(hosts_mask(rows["host"], hosts)).select(names)
     except READ_ERRORS as exc:
         raise damaged(location, path, exc) from None
     return _conformed(location, path, rows, schema, present)
 
 
+def hosts_mask(values: pa.ChunkedArray | pa.Array, hosts: frozenset[str]) -> pa.ChunkedArray | pa.Array:
+    """Which `values` (host names) are one of `hosts` or a subdomain of one."""
+    mask = pc.is_in(values, value_set=pa.array(sorted(hosts), pa.string()))
+    for host in hosts:
+        mask = pc.or_(mask, pc.ends_with(values, "." + host))
+    return mask.fill_null(False)
+
+
+def _host_matches(host: str, hosts: frozenset[str]) -> bool:
+    return host in hosts or any(host.endswith("." + h) for h in hosts)
+
+
 def groups_of_hosts(parquet: pq.ParquetFile, hosts: frozenset[str]) -> list[int]:
-    """The row groups of `parquet` whose `host` column may hold one of `hosts`."""
+    """The row groups of `parquet` that hold rows of `hosts` (or their subdomains). A
+    crawl's files hold one host each, which their statistics say; a compacted file's row
+    groups hold runs of hosts, whose small `host` column is read to tell."""
     metadata = parquet.metadata
     column = parquet.schema_arrow.get_field_index("host")
     groups = []
     for group in range(metadata.num_row_groups):
         stats = metadata.row_group(group).column(column).statistics
-        if stats is None or not stats.has_min_max:
-            groups.append(group)
+        if stats is not None and stats.has_min_max and stats.min == stats.max:
+            if _host_matches(str(stats.min), hosts):
+                groups.append(group)
             continue
-        least, greatest = stats.min, stats.max
-        if any(least <= host <= greatest for host in hosts):
+        values = parquet.read_row_group(group, columns=["host"])["host"]
+        if pc.any(hosts_mask(values, hosts)).as_py():
             groups.append(group)
     return groups
 

@@ -44,7 +44,7 @@ def read_table(
     root: Root, table: str, columns: Sequence[str] | None = None, *, hosts: Collection[str] | None = None
 ) -> pa.Table:
     """The whole `table` ("pages", "fetches" or "crawls") of the archive at `root`; with
-    `hosts` (pages and fetches), only the rows of those hosts.
+    `hosts` (pages and fetches), only the rows of those hosts and their subdomains.
 
     Plain Parquet file reads (no pyarrow.dataset, which would import pandas: a
     second of start-up for every crawl).
@@ -103,7 +103,7 @@ def read_pages(
     """The stored pages of the archive at `root` as a pyarrow Table.
 
     Every version of every page by default; with `latest=True`, only the newest
-    version of each URL; with `hosts`, only the pages of those hosts.
+    version of each URL; with `hosts`, only the pages of those hosts and their subdomains.
     """
     if not latest:
         return read_table(root, "pages", columns, hosts=hosts)

@@ -108,17 +108,14 @@ class ArchiveState:
 
 
 def state_hosts(hosts: Collection[str]) -> set[str]:
-    """The hosts whose pages a crawl of `hosts` may meet: each with and without `www.`."""
-    found: set[str] = set()
-    for host in hosts:
-        bare = host.lower().removeprefix("www.")
-        found.update((bare, f"www.{bare}"))
-    return found
+    """The sites of a crawl of `hosts`: each without `www.` (its pages are those of the
+    host and of its subdomains, `www.` among them, as the crawl's scope is)."""
+    return {host.lower().removeprefix("www.") for host in hosts if host}
 
 
 def load_state(root: Root, hosts: Collection[str] | None = None) -> ArchiveState:
     """The state of the archive at `root` (empty when it has no pages yet), with the known
-    pages of `hosts` only when given (`state_hosts` widens them)."""
+    pages of `hosts` and their subdomains only when given (`state_hosts`)."""
     root = locate(root)
     only = state_hosts(hosts) if hosts is not None else None
     pages = read_pages(

@@ -150,6 +150,8 @@ BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "ARCHIVE_FLUSH_ROWS": (1, None),
     "ARCHIVE_FLUSH_BYTES": (1, None),
     "ARCHIVE_WARC_MAX_BYTES": (1, None),
+    # a similarity: below one half the bands find few of the pairs, and "near" means little
+    "NEAR_DUPLICATE_THRESHOLD": (0.5, 1),
 }
 
 

@@ -61,7 +61,10 @@ class DedupPipeline:
 
     def archive_opened(self, state: ArchiveState) -> None:
         for url, page in state.pages.items():
-            self.latest[url] = bytes.fromhex(page.content_hash)
+            try:
+                self.latest[url] = bytes.fromhex(page.content_hash)
+            except (TypeError, ValueError):  # not a hash the crawl writes (a file edited by hand)
+                continue
         self.texts = state.texts
         minhashes = state.texts.minhashes
         # rows written before schema 7 have none; a value of another length is not ours

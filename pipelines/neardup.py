@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Sequence
 from typing import NamedTuple, Protocol
 
@@ -50,10 +51,16 @@ SHINGLE_WORDS = 3
 MIN_WORDS = 50
 THRESHOLD = 0.9
 BANDS, ROWS = 8, 8
+#: candidates checked per band: the earliest ones (a page copied many times is matched with
+#: its earliest copies; a later copy, if ever the only one similar enough, is missed)
+CANDIDATES_PER_BAND = 16
 #: a signature as stored: NUM_PERM little-endian unsigned 32-bit values
 SIGNATURE_BYTES = NUM_PERM * 4
 
-_WORDS = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|\w+")
+_WORDS = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]|\w+")
+#: characters that show nothing: a soft hyphen or a zero-width space inside every word would
+#: otherwise make a copy share no word with its original
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _U32 = np.uint32
 
 
@@ -80,7 +87,7 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
 
 
 def shingles(text: str) -> set[bytes]:
-    words = _WORDS.findall(text.casefold())
+    words = _WORDS.findall(unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)).casefold())
     return {" ".join(words[i : i + SHINGLE_WORDS]).encode() for i in range(len(words) - SHINGLE_WORDS + 1)}
 
 
@@ -174,16 +181,18 @@ class NearDuplicateIndex:
         return self._added_urls[position - base] if position >= base else self._urls[position]
 
     def _candidates(self, keys: np.ndarray) -> set[int]:
+        """The earliest `CANDIDATES_PER_BAND` texts sharing each band with `keys`: a text
+        copied ten thousand times costs a bounded check, not one per copy."""
         found: set[int] = set()
         base = len(self._matrix)
         for band in range(BANDS):
             key = keys[band]
             column = self._sorted[band]
             at = int(np.searchsorted(column, key))
-            while at < len(column) and column[at] == key:
-                found.add(int(self._order[band][at]))
-                at += 1
-            found.update(base + i for i in self._added_keys[band].get(int(key), ()))
+            # a stable sort keeps the positions of equal keys in order: the earliest first
+            end = int(np.searchsorted(column, key, side="right"))
+            found.update(int(p) for p in self._order[band][at : min(end, at + CANDIDATES_PER_BAND)])
+            found.update(base + i for i in self._added_keys[band].get(int(key), [])[:CANDIDATES_PER_BAND])
         return found
 
     def _signature(self, position: int) -> bytes:

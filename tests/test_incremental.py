@@ -276,3 +276,18 @@ def test_a_recrawl_of_a_site_that_is_down_has_failed_even_when_its_pages_were_re
     result = run_blogarchive("crawl", site.url("/"), "--out", str(out), "--revisit-after", "1d")
     assert result.returncode == 1, result.stdout
     assert "skipped as recent 2" in result.stdout and "the site answered none" in result.stdout
+
+
+def test_a_crawl_of_another_port_of_the_same_host_leaves_the_first_sites_pages_alone(serve, tmp_path):
+    """Two sites on one machine (127.0.0.1:A and :B) in one archive: the second's crawl
+    re-checks its own known pages, never the first's (they are another server's)."""
+    first = serve(write_site(tmp_path / "one", {"index.html": index("a"), "a.html": post("A", "Ferries")}))
+    second = serve(write_site(tmp_path / "two", {"index.html": index("b"), "b.html": post("B", "Gulls")}))
+    out = tmp_path / "archive"
+    crawl(first, out)
+    crawl(second, out)
+    before = len(first.requests)
+    crawl(second, out)  # the archive now knows both sites' pages
+    assert len(first.requests) == before
+    blocked = duck(out, "SELECT count(*) FROM fetches WHERE outcome = 'blocked'")[0][0]
+    assert blocked == 0

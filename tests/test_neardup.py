@@ -268,3 +268,75 @@ def test_the_archive_texts_find_the_oldest_url_of_a_hash():
     assert texts.first_url(hashes[4]) == "https://a/1"
     assert texts.first_url(content_hash("another")) is None
     assert texts.first_url("not a hash") is None
+
+
+def test_a_text_copied_thousands_of_times_is_matched_against_a_bounded_few():
+    from blogarchive.pipelines.neardup import BANDS, CANDIDATES_PER_BAND, band_keys
+
+    signature = text_signature("\n".join(variants(6)["original"]))
+    copies = 5000
+    index = NearDuplicateIndex([f"https://a/{n}" for n in range(copies)], signature_matrix([signature] * copies))
+    for n in range(copies):
+        index.add(f"https://b/{n}", signature)
+    keys = band_keys(signature_matrix([signature]))[0]
+    assert len(index._candidates(keys)) <= 2 * CANDIDATES_PER_BAND * BANDS
+    assert index.match("https://c/1", signature).url == "https://a/0"  # still the earliest
+    assert index.match("https://a/0", signature).url == "https://a/1"
+
+
+def test_invisible_characters_do_not_hide_a_copy():
+    text = "\n".join(variants(7)["original"])
+    for mark in ("\u00ad", "\u200b", "\u2060", "\ufeff"):
+        hidden = " ".join(word[:2] + mark + word[2:] for word in text.split(" "))
+        assert similarity(text_signature(text), text_signature(hidden)) == 1.0, repr(mark)
+    rng = random.Random(8)
+    rare = "".join(chr(0x20000 + rng.randrange(4000)) for _ in range(300))  # CJK extension B
+    assert text_signature(rare) is not None
+
+
+def test_a_hash_that_is_not_hex_in_the_archive_does_not_stop_dedup():
+    from blogarchive.archive.state import KnownPage
+
+    state = ArchiveState()
+    state.pages["https://b.example/bad"] = KnownPage("https://b.example/bad", "not-hex", NOW)
+    state.pages["https://b.example/good"] = KnownPage("https://b.example/good", content_hash("Kept text."), NOW)
+    dedup = DedupPipeline()
+    dedup.archive_opened(state)
+    again = dedup.process_item(extracted("https://b.example/good", ["Kept text."]))
+    assert isinstance(again, FetchRecord) and again.outcome == "unchanged"
+
+
+def test_the_threshold_is_a_similarity():
+    from blogarchive.archive.errors import InvalidRequest
+    from blogarchive.crawler.overrides import check_overrides
+
+    assert check_overrides({"NEAR_DUPLICATE_THRESHOLD": "0.95"}) == {"NEAR_DUPLICATE_THRESHOLD": "0.95"}
+    for value in ("5", "-1", "0.2"):
+        with pytest.raises(InvalidRequest, match="NEAR_DUPLICATE_THRESHOLD"):
+            check_overrides({"NEAR_DUPLICATE_THRESHOLD": value})
+
+
+def test_dups_lists_hand_edited_marks_without_a_similarity_or_in_a_cycle(tmp_path):
+    from blogarchive.archive.writer import ArchiveWriter
+
+    from .conftest import page_row
+
+    root = tmp_path / "archive"
+    marks_ = {"a": None, "b": "a", "c": "d", "d": "c", "e": "e"}
+    with ArchiveWriter(root, "c1") as writer:
+        for n, (name, of) in enumerate(marks_.items()):
+            writer.write_page(
+                page_row(
+                    url=f"https://x.example/{name}",
+                    host="x.example",
+                    fetched_at=NOW,
+                    content_hash=f"{n:064x}",
+                    near_duplicate_of=f"https://x.example/{of}" if of else None,
+                    near_duplicate_similarity=None,
+                )
+            )
+    listed = run_blogarchive("dups", str(root))
+    assert listed.returncode == 0, listed.stderr
+    assert "   ?  https://x.example/b" in listed.stdout
+    assert "https://x.example/c  (x.example)" in listed.stdout and "   ?  https://x.example/d" in listed.stdout
+    assert "x.example/e" not in listed.stdout  # marked with itself: nothing nearly repeats it

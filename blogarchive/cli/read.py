@@ -150,7 +150,8 @@ def cmd_dups(args: argparse.Namespace) -> int:
         print(f"\n{cluster.url}  ({', '.join(cluster.hosts)})")
         for m in cluster.members:
             via = f"  (of {m.near_duplicate_of})" if m.near_duplicate_of != cluster.url else ""
-            print(f"  {m.similarity:.2f}  {m.url}{via}")
+            score = f"{m.similarity:.2f}" if m.similarity is not None else "   ?"  # a hand-edited file's
+            print(f"  {score}  {m.url}{via}")
     return 0
 
 

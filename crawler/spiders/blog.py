@@ -258,6 +258,8 @@ class BlogSpider(Spider):
         URL family."""
         scheduled = False
         for url in self.frontier.orphans():
+            if not self._on_a_start_port(url):
+                continue
             for request in self._page_requests(url, 1):
                 self.crawler.engine.crawl(request)
                 scheduled = True
@@ -440,6 +442,13 @@ class BlogSpider(Spider):
         for url, date in entries[: self.max_sitemap_urls]:
             if self._allowed(url):
                 yield from self._page_requests(url, 1, date)
+
+    def _on_a_start_port(self, url: str) -> bool:
+        """False for a known page of a start host on another port than the crawl was given:
+        another server of the same machine (the archive keeps every site's pages), not this
+        crawl's to re-check."""
+        ports = self.seed_ports.get(host_of(url))
+        return ports is None or effective_port(url) in ports
 
     def _allowed(self, url: str) -> bool:
         return host_allowed(url, self.allowed_domains)
