@@ -54,14 +54,22 @@ def near_duplicate_clusters(root: Root) -> list[Cluster]:
 
     rows = {row["url"]: row["near_duplicate_of"] for row in marked.select(["url", "near_duplicate_of"]).to_pylist()}
 
+    ends: dict[str, str] = {}
+
     def original(url: str) -> str:
-        """The end of the marks from `url`; in a cycle (a crawl writes none, but a file can
-        be edited), its least URL."""
+        """The end of the marks from `url` (each URL's is remembered: a chain of thousands
+        of reposts is walked once); in a cycle (a crawl writes none, but a file can be
+        edited), its least URL."""
         path: list[str] = []
-        while url in rows and url not in path:
+        on_path: set[str] = set()
+        while url in rows and url not in on_path and url not in ends:
             path.append(url)
+            on_path.add(url)
             url = rows[url]
-        return min(path[path.index(url) :]) if url in path else url
+        end = ends[url] if url in ends else min(path[path.index(url) :]) if url in on_path else url
+        for step in path:
+            ends[step] = end
+        return end
 
     clusters: dict[str, Cluster] = {}
     for row in marked.to_pylist():

@@ -16,6 +16,7 @@ import csv
 import errno
 import hashlib
 import json
+import math
 import os
 import re
 import sys
@@ -26,15 +27,18 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import unquote, urlsplit
 
+import pyarrow as pa
+
 from .errors import ArchiveError, InvalidRequest
 from .location import Root, locate
 from .reader import page_rows
-from .schema import PAGE_TEXT_COLUMNS
+from .schema import PAGE_TEXT_COLUMNS, PAGES_SCHEMA
 
 __all__ = ["EXPORT_COLUMNS", "ExportResult", "csv_value", "export", "markdown_document", "markdown_name"]
 
 #: what an export carries: every `pages` column but the raw `html` (export it as WARC)
 EXPORT_COLUMNS = PAGE_TEXT_COLUMNS
+_FLOAT_COLUMNS = [name for name in EXPORT_COLUMNS if pa.types.is_floating(PAGES_SCHEMA.field(name).type)]
 #: front matter of a Markdown file, in this order
 FRONT_MATTER = [
     "title",
@@ -119,6 +123,9 @@ def _export_stream(rows: Iterator[dict[str, Any]], fmt: str, stream: IO[str]) ->
         if writer is not None:
             writer.writerow({name: csv_value(row[name]) for name in EXPORT_COLUMNS})
         else:
+            for name in _FLOAT_COLUMNS:  # NaN and Infinity are not JSON (a file edited by hand)
+                if isinstance(value := row.get(name), float) and not math.isfinite(value):
+                    row[name] = None
             stream.write(json.dumps(row, ensure_ascii=False, default=_json_default) + "\n")
         result.rows += 1
     return result

@@ -35,7 +35,7 @@ from typing import IO, Any
 from .errors import ArchiveError, LockHeld, LockLost
 from .location import Location, Root, locate
 
-__all__ = ["ArchiveLock", "LockHeld", "LEASE_SECONDS"]
+__all__ = ["ArchiveLock", "LockHeld", "LockLost", "LEASE_SECONDS", "check_holder"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,21 @@ logger = logging.getLogger(__name__)
 LEASE_SECONDS = float(os.environ.get("BLOGARCHIVE_LEASE_SECONDS", "120") or 120)
 #: seconds between writing a lease and reading it back
 _VERIFY_DELAY = 1.0
+
+
+def check_holder(root: Root, crawl_id: str) -> None:
+    """LockLost unless the archive's lock is held by `crawl_id` (in this process: a crawl
+    whose command line took the lock checks it so). A folder's lock cannot be lost while
+    its process lives; an object store's lease is read back."""
+    location = locate(root)
+    if location.local:
+        return
+    data = location.read_bytes(location.path(".lock"))
+    holder = _parse(data.decode("utf-8", "replace")) if data else {}
+    if holder.get("crawl_id") != crawl_id:
+        raise LockLost(f"{location}: its lease is held by {holder.get('crawl_id', 'no one')} now, not {crawl_id}")
+    if not _fresh(holder):
+        raise LockLost(f"{location}: its lease was not renewed for {LEASE_SECONDS:.0f}s and may be taken")
 
 
 class ArchiveLock:
@@ -162,7 +177,7 @@ class _Lease:
             try:
                 holder = self._read()
                 if holder.get("token") != self.record["token"]:
-                    self._lost(f"another crawl ({holder.get('crawl_id', '?')}) holds its lease now")
+                    self._lost(f"another process ({holder.get('crawl_id', '?')}) holds its lease now")
                     return
                 self._write()
                 renewed = time.monotonic()

@@ -22,11 +22,11 @@ from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from blogarchive.archive import ArchiveError, ArchiveWriter, new_crawl_id
-from blogarchive.archive.compaction import compact
+from blogarchive.archive.compaction import compact, interruptible
 from blogarchive.archive.crawls import crawl_row, mark_dead_crawls
 from blogarchive.archive.exits import LOCKED
 from blogarchive.archive.location import locate
-from blogarchive.archive.lock import ArchiveLock, LockHeld
+from blogarchive.archive.lock import ArchiveLock, LockHeld, check_holder
 from blogarchive.archive.outcomes import final_status
 from blogarchive.archive.reader import committed_files
 from blogarchive.archive.schema import SCHEMAS, WARC_COLUMNS
@@ -284,35 +284,41 @@ class ArchiveStoragePipeline:
             logger.info("the crawl's final row could not be written: %s", exc)
             self.crawler.stats.set_value("archive/crawl_reason", f"{why}; its final row could not be written either")
         else:
-            if self.compact_files > 0 and not self.failure:
+            # an interrupted crawl was asked to stop: it does, without a compaction's wait
+            if self.compact_files > 0 and not self.failure and status != "interrupted":
                 self._compact()
         finally:
             if self.lock is not None:
                 self.lock.release()
 
     def _compact(self) -> None:
-        """Compact each table that has reached `compact_files` files, under the crawl's lock.
-        A compaction that fails leaves the table as it was (the next one finishes or rolls it
-        back): the crawl's outcome stands, and the log says why."""
-        for table in SCHEMAS:
-            try:
-                if len(committed_files(self.writer.root, table)) < self.compact_files:
-                    continue
-                report = compact(self.writer.root, table, still_ours=self.lock.check if self.lock else None)
-            except ArchiveError as exc:
-                logger.warning("%s: not compacted: %s", table, exc)
-                continue
-            self.crawler.stats.set_value(
-                f"{COMPACTED}{table}", f"{report.files_before} files into {report.files_after}"
-            )
-            logger.info(
-                "%s: compacted %d files into %d (%d rows) in %.1fs",
-                table,
-                report.files_before,
-                report.files_after,
-                report.rows,
-                report.seconds,
-            )
+        """Compact each table that has reached `compact_files` files, under the crawl's lock
+        (checked before each step: on an object store, a lease taken over stops it). A
+        compaction that fails or is interrupted (Ctrl-C, SIGTERM) leaves the table as it was
+        or the next one finishes it: the crawl's outcome stands, and the log says why."""
+        root, crawl_id = self.writer.root, self.writer.crawl_id
+        still_ours = self.lock.check if self.lock is not None else lambda: check_holder(root, crawl_id)
+        try:
+            with interruptible():
+                for table in SCHEMAS:
+                    if len(committed_files(root, table)) < max(2, self.compact_files):
+                        continue
+                    report = compact(root, table, still_ours=still_ours)
+                    self.crawler.stats.set_value(
+                        f"{COMPACTED}{table}", f"{report.files_before} files into {report.files_after}"
+                    )
+                    logger.info(
+                        "%s: compacted %d files into %d (%d rows) in %.1fs",
+                        table,
+                        report.files_before,
+                        report.files_after,
+                        report.rows,
+                        report.seconds,
+                    )
+        except ArchiveError as exc:  # the tables before it are compacted; those after wait
+            logger.warning("not compacted: %s", exc)
+        except KeyboardInterrupt:
+            logger.warning("compaction interrupted: the next `blogarchive compact` finishes or undoes it")
 
     def _count_committed(self) -> None:
         """The counts of the crawl's row and summary: the rows committed, not the rows handed

@@ -355,6 +355,10 @@ def test_a_crawl_compacts_the_tables_that_reached_the_threshold_as_it_ends(serve
     expected = [site.url("/"), site.url("/p0"), site.url("/p1"), site.url("/p1"), site.url("/p2")]
     assert sorted(pages["url"].to_pylist()) == sorted(expected)  # p1 twice: its two versions
     assert len(read_crawls(out)) == 2 and set(read_crawls(out)["status"].to_pylist()) == {"finished"}
+    fresh = run_blogarchive(
+        "crawl", site.url("/"), "--out", str(tmp_path / "fresh"), *fast, "-s", "ARCHIVE_COMPACT_FILES=1"
+    )
+    assert fresh.stdout.rstrip().endswith("; compacted crawls 2 files into 1")  # one file is not compacted
     off = run_blogarchive("crawl", site.url("/"), "--out", str(out), *fast)  # off by default
     assert off.returncode == 0 and len(list((out / "crawls").glob("*.parquet"))) == 3
 
@@ -384,3 +388,61 @@ def test_a_compaction_whose_s3_lease_was_taken_over_changes_nothing_visible(s3, 
             compact(location, "pages", still_ours=lock.check)
     assert s3.keys("taken/pages") == keys  # no manifest, no new file, hidden or not
     same_rows(location, before)
+
+
+def test_the_holder_of_an_s3_lease_is_checked_by_its_crawl_id(s3):
+    """What a crawl whose command line took the lock asks before each step of compacting as
+    it ends (its pipeline holds no lock object of its own)."""
+    import json
+
+    from blogarchive.archive.errors import LockLost
+    from blogarchive.archive.lock import ArchiveLock, check_holder
+
+    location = locate(s3.uri("held"), s3.endpoint)
+    location.put_bytes(location.path("pages", ".keep"), b"")
+    with ArchiveLock(location, "crawl-1"):
+        check_holder(location, "crawl-1")
+        with pytest.raises(LockLost, match="held by crawl-1 now, not crawl-2"):
+            check_holder(location, "crawl-2")
+        location.put_bytes(location.path(".lock"), json.dumps({"crawl_id": "crawl-1", "renewed": 0}).encode())
+        with pytest.raises(LockLost, match="not renewed"):
+            check_holder(location, "crawl-1")
+    check_holder(ROOT, "anyone")  # a folder's lock cannot be lost while its process lives
+
+
+def test_an_interrupted_crawl_does_not_compact(serve, tmp_path):
+    import signal
+
+    from .conftest import write_site
+
+    pages = {
+        f"p{n}.html": f"<html><body><article><p>{f'Post {n} words. ' * 30}</p></article></body></html>"
+        for n in range(6)
+    }
+    index = "".join(f"<a href='/p{n}'>p{n}</a> " for n in range(6))
+    site = serve(write_site(tmp_path / "site", {**pages, "index.html": f"<html><body>{index}</body></html>"}))
+    out = tmp_path / "archive"
+    assert run_blogarchive("get", site.url("/p0"), site.url("/p1"), "--out", str(out)).returncode == 0
+    before = {t: len(list((out / t).glob("*.parquet"))) for t in ("pages", "fetches", "crawls")}
+    process = subprocess.Popen(
+        [
+            BLOGARCHIVE,
+            "crawl",
+            site.url("/"),
+            "--out",
+            str(out),
+            "-s",
+            "ARCHIVE_COMPACT_FILES=2",
+            "-s",
+            "DOWNLOAD_DELAY=1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=command_env(),
+    )
+    time.sleep(3)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert " interrupted" in stdout and "compacted" not in stdout, stdout + stderr
+    assert len(list((out / "crawls").glob("*.parquet"))) > before["crawls"] >= 2

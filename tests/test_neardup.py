@@ -340,3 +340,37 @@ def test_dups_lists_hand_edited_marks_without_a_similarity_or_in_a_cycle(tmp_pat
     assert "   ?  https://x.example/b" in listed.stdout
     assert "https://x.example/c  (x.example)" in listed.stdout and "   ?  https://x.example/d" in listed.stdout
     assert "x.example/e" not in listed.stdout  # marked with itself: nothing nearly repeats it
+
+
+def test_dups_follows_a_long_chain_of_reposts_to_its_original_and_json_stays_json(tmp_path):
+    from blogarchive.archive.duplicates import near_duplicate_clusters
+    from blogarchive.archive.writer import ArchiveWriter
+
+    from .conftest import page_row
+
+    root = tmp_path / "archive"
+    with ArchiveWriter(root, "c1") as writer:
+        for n in range(3000):  # each repost marked with the one before: a chain, not a star
+            writer.write_page(
+                page_row(
+                    url=f"https://x.example/{n:04d}",
+                    host="x.example",
+                    fetched_at=NOW,
+                    content_hash=f"{n:064x}",
+                    near_duplicate_of=f"https://x.example/{n - 1:04d}" if n else None,
+                    near_duplicate_similarity=float("nan") if n == 5 else 0.95,
+                )
+            )
+    [cluster] = near_duplicate_clusters(root)
+    assert cluster.url == "https://x.example/0000" and len(cluster.members) == 2999
+    listed = run_blogarchive("dups", str(root), "--json")
+    assert listed.returncode == 0, listed.stderr
+
+    def strict(constant):
+        raise ValueError(constant)
+
+    [record] = [json.loads(line, parse_constant=strict) for line in listed.stdout.splitlines()]
+    assert [m["similarity"] for m in record["members"]][:6] == [0.95, 0.95, 0.95, 0.95, None, 0.95]
+    exported = run_blogarchive("export", str(root), "-f", "jsonl")
+    rows = [json.loads(line, parse_constant=strict) for line in exported.stdout.splitlines()]
+    assert {r["url"]: r["near_duplicate_similarity"] for r in rows}["https://x.example/0005"] is None

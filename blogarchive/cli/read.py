@@ -94,11 +94,11 @@ def add_parsers(commands: Any) -> dict[str, Callable[[argparse.Namespace], int]]
 
 def cmd_compact(args: argparse.Namespace) -> int:
     """Holds the archive's lock (exit 75 while a crawl holds it); prints a line per table."""
-    from blogarchive.archive.compaction import compact
+    from blogarchive.archive.compaction import compact, interruptible
     from blogarchive.archive.lock import ArchiveLock
 
     root = archive_to_read(args)
-    with ArchiveLock(root, "compact") as lock:
+    with ArchiveLock(root, "compact") as lock, interruptible():  # SIGTERM too: "interrupted", exit 3
         for table in args.table or ["pages", "fetches", "crawls"]:
             report = compact(root, table, still_ours=lock.check)
             if report.files_before < 2:
@@ -117,6 +117,7 @@ def cmd_dups(args: argparse.Namespace) -> int:
     """A cluster per paragraph: its original (the earliest page), then each near-duplicate with
     its similarity to the page it was marked with."""
     import json
+    import math
 
     from blogarchive.archive.duplicates import near_duplicate_clusters
 
@@ -134,7 +135,7 @@ def cmd_dups(args: argparse.Namespace) -> int:
                         "host": m.host,
                         "fetched_at": m.fetched_at.isoformat(),
                         "near_duplicate_of": m.near_duplicate_of,
-                        "similarity": m.similarity,
+                        "similarity": m.similarity if m.similarity is None or math.isfinite(m.similarity) else None,
                     }
                     for m in cluster.members
                 ],
