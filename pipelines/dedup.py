@@ -25,8 +25,6 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-import pyarrow.compute as pc
-
 from . import signals as project_signals
 from .items import ExtractedPage, FetchRecord
 from .neardup import SIGNATURE_BYTES, THRESHOLD, NearDuplicateIndex, signature_matrix
@@ -66,6 +64,8 @@ class DedupPipeline:
             except (TypeError, ValueError):  # not a hash the crawl writes (a file edited by hand)
                 continue
         self.texts = state.texts
+        import pyarrow.compute as pc  # an archive was opened: pyarrow is loaded already
+
         minhashes = state.texts.minhashes
         # rows written before schema 7 have none; a value of another length is not ours
         signed = pc.and_(minhashes.is_valid(), pc.equal(pc.binary_length(minhashes), SIGNATURE_BYTES)).fill_null(False)

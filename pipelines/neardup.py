@@ -26,11 +26,12 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Sequence
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = [
     "NUM_PERM",
@@ -113,20 +114,29 @@ def similarity(a: bytes, b: bytes) -> float:
 def signature_matrix(signatures: Sequence[bytes] | pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Signatures (bytes, or a pyarrow binary array of them, none null) as one (n, NUM_PERM)
     array; a pyarrow array's values are read in place."""
-    if isinstance(signatures, (pa.Array, pa.ChunkedArray)):
-        array = signatures.combine_chunks() if isinstance(signatures, pa.ChunkedArray) else signatures
-        if len(array) == 0:
-            return np.zeros((0, NUM_PERM), dtype=_U32)
-        array = array.cast(pa.large_binary())
-        if array.null_count or not pc.all(pc.equal(pc.binary_length(array), SIGNATURE_BYTES)).as_py():
-            raise ValueError(f"signatures must be {SIGNATURE_BYTES} bytes each")
-        start = array.offset
-        offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[start : start + len(array) + 1]
-        data = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-        return data.view("<u4").reshape(-1, NUM_PERM).astype(_U32)
+    if hasattr(signatures, "buffers") or hasattr(signatures, "combine_chunks"):
+        return _arrow_matrix(signatures)
     if not signatures:
         return np.zeros((0, NUM_PERM), dtype=_U32)
     return np.frombuffer(b"".join(signatures), dtype="<u4").reshape(-1, NUM_PERM).astype(_U32)
+
+
+def _arrow_matrix(signatures: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    # pyarrow is imported here, not above: `get --print` extracts pages with no archive, and
+    # loads no archive library
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = signatures.combine_chunks() if isinstance(signatures, pa.ChunkedArray) else signatures
+    if len(array) == 0:
+        return np.zeros((0, NUM_PERM), dtype=_U32)
+    array = array.cast(pa.large_binary())
+    if array.null_count or not pc.all(pc.equal(pc.binary_length(array), SIGNATURE_BYTES)).as_py():
+        raise ValueError(f"signatures must be {SIGNATURE_BYTES} bytes each")
+    start = array.offset
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[start : start + len(array) + 1]
+    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    return data.view("<u4").reshape(-1, NUM_PERM).astype(_U32)
 
 
 def band_keys(matrix: np.ndarray) -> np.ndarray:
