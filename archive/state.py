@@ -77,7 +77,19 @@ class ArchiveTexts:
         keys = _hash_keys(self.hashes)
         self._order = np.argsort(keys, kind="stable").astype(np.int64)
         self._keys = keys[self._order]
-        self.minhashes = table["minhash"].combine_chunks()
+        self._minhashes: pa.Array | None = table["minhash"].combine_chunks()
+
+    def take_signatures(self, size: int) -> tuple[pa.Array, pa.Array]:
+        """The URLs and MinHash signatures of the texts that have one of `size` bytes (rows
+        before schema 7 have none), oldest first. Given once: whoever builds the index holds
+        them from then on (a million take 256 MB)."""
+        minhashes, self._minhashes = self._minhashes, None
+        if minhashes is None:
+            raise RuntimeError("the signatures were taken already")
+        signed = pc.and_(minhashes.is_valid(), pc.equal(pc.binary_length(minhashes), size)).fill_null(False)
+        if pc.all(signed).as_py() is not False:
+            return self.urls, minhashes
+        return self.urls.filter(signed), minhashes.filter(signed)
 
     def __len__(self) -> int:
         return len(self.urls)
@@ -113,6 +125,22 @@ def state_hosts(hosts: Collection[str]) -> set[str]:
     return {host.lower().removeprefix("www.") for host in hosts if host}
 
 
+def _latest_texts(root: Root) -> pa.Table:
+    """Every URL's latest `url`, `content_hash` and `minhash`, oldest first. Which rows those
+    are is settled on `url` and `fetched_at` alone, and the rest taken once, in that order
+    (sorting the whole table twice held three copies of a million signatures)."""
+    table = read_pages(root, ["url", "fetched_at", "content_hash", "minhash"])
+    if table.num_rows == 0:
+        return table
+    keys = table.select(["url", "fetched_at"])
+    newest_first = pc.sort_indices(keys, sort_keys=[("url", "ascending"), ("fetched_at", "descending")])
+    urls = keys["url"].take(newest_first)
+    first = pc.not_equal(urls.slice(1), urls.slice(0, len(urls) - 1))
+    latest = newest_first.filter(pa.concat_arrays([pa.array([True]), first.combine_chunks().fill_null(True)]))
+    oldest_first = pc.sort_indices(keys.take(latest), sort_keys=[("fetched_at", "ascending"), ("url", "ascending")])
+    return table.take(latest.take(oldest_first)).select(["url", "content_hash", "minhash"])
+
+
 def load_state(root: Root, hosts: Collection[str] | None = None) -> ArchiveState:
     """The state of the archive at `root` (empty when it has no pages yet), with the known
     pages of `hosts` and their subdomains only when given (`state_hosts`)."""
@@ -128,8 +156,7 @@ def load_state(root: Root, hosts: Collection[str] | None = None) -> ArchiveState
         fetches.filter(pc.is_in(fetches["outcome"], value_set=pa.array(sorted(CAPTURED)))), "url", "fetched_at"
     )
     latest_fetch = {row["url"]: row for row in fetches.to_pylist()}
-    texts = read_pages(root, ["url", "fetched_at", "content_hash", "minhash"], latest=True)
-    state = ArchiveState(texts=ArchiveTexts(texts.sort_by([("fetched_at", "ascending"), ("url", "ascending")])))
+    state = ArchiveState(texts=ArchiveTexts(_latest_texts(root)))
     for row in pages.to_pylist():
         url = row["url"]
         fetch = latest_fetch.get(url)

@@ -64,14 +64,8 @@ class DedupPipeline:
             except (TypeError, ValueError):  # not a hash the crawl writes (a file edited by hand)
                 continue
         self.texts = state.texts
-        import pyarrow.compute as pc  # an archive was opened: pyarrow is loaded already
-
-        minhashes = state.texts.minhashes
-        # rows written before schema 7 have none; a value of another length is not ours
-        signed = pc.and_(minhashes.is_valid(), pc.equal(pc.binary_length(minhashes), SIGNATURE_BYTES)).fill_null(False)
-        self.near = NearDuplicateIndex(
-            _Urls(state.texts.urls.filter(signed)), signature_matrix(minhashes.filter(signed)), self.near.threshold
-        )
+        urls, signatures = state.texts.take_signatures(SIGNATURE_BYTES)  # rows before schema 7 have none
+        self.near = NearDuplicateIndex(_Urls(urls), signature_matrix(signatures), self.near.threshold)
 
     def _first_url(self, digest: bytes) -> str | None:
         first = self.first_url.get(digest)

@@ -136,7 +136,7 @@ def _arrow_matrix(signatures: pa.Array | pa.ChunkedArray) -> np.ndarray:
     start = array.offset
     offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[start : start + len(array) + 1]
     data = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-    return data.view("<u4").reshape(-1, NUM_PERM).astype(_U32)
+    return data.view("<u4").reshape(-1, NUM_PERM).astype(_U32, copy=False)  # a view of the array's values
 
 
 def band_keys(matrix: np.ndarray) -> np.ndarray:
