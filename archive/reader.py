@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 
 from .compaction import table_files
 from .errors import ArchiveError
-from .integrity import READ_ERRORS, damaged, iter_parquet, open_parquet, read_parquet
+from .integrity import iter_parquet, open_parquet, read_parquet, read_row_group
 from .location import Location, Root, locate
 from .schema import SCHEMAS
 
@@ -70,10 +70,21 @@ def committed_files(root: Root, table: str) -> list[str]:
 
 
 def read_page_html(root: Root, url: str, fetched_at: datetime) -> str | None:
-    """The raw `html` of one version of one page, or None; reads only the files whose
-    row groups may hold `url` (Parquet statistics) and only the three columns it needs."""
+    """The raw `html` of one version of one page, or None."""
+    found = read_page_versions(root, url, [fetched_at], ["html"])
+    return found[fetched_at]["html"] if fetched_at in found else None
+
+
+def read_page_versions(
+    root: Root, url: str, times: Sequence[datetime], columns: Sequence[str]
+) -> dict[datetime, dict[str, Any]]:
+    """`columns` of the versions of `url` captured at `times` (those found), by time; reads
+    only the row groups whose statistics may hold `url`, and only the columns asked for (a
+    page's text is read when it is shown, not held for the whole archive)."""
     location, files = _files(root, "pages")
-    when = pa.scalar(fetched_at, SCHEMAS["pages"].field("fetched_at").type)
+    schema = pa.schema([SCHEMAS["pages"].field(name) for name in dict.fromkeys(["url", "fetched_at", *columns])])
+    wanted = pa.array(list(times), SCHEMAS["pages"].field("fetched_at").type)
+    found: dict[datetime, dict[str, Any]] = {}
     for path in files:
         parquet = open_parquet(location, path, "pages")
         metadata = parquet.metadata
@@ -82,14 +93,13 @@ def read_page_html(root: Root, url: str, fetched_at: datetime) -> str | None:
             stats = metadata.row_group(group).column(column).statistics if column is not None else None
             if stats is not None and stats.has_min_max and not (stats.min <= url <= stats.max):
                 continue
-            try:
-                table = parquet.read_row_group(group, columns=["url", "fetched_at", "html"])
-            except READ_ERRORS as exc:
-                raise damaged(location, path, exc) from None
-            hit = table.filter(pc.and_(pc.equal(table["url"], url), pc.equal(table["fetched_at"], when)))
-            if hit.num_rows:
-                return hit["html"][0].as_py()
-    return None
+            table = read_row_group(location, path, group, "pages", schema)
+            hit = table.filter(pc.and_(pc.equal(table["url"], url), pc.is_in(table["fetched_at"], value_set=wanted)))
+            for row in hit.to_pylist():
+                found[row["fetched_at"]] = row
+            if len(found) == len(set(times)):
+                return found
+    return found
 
 
 def count_rows(root: Root, table: str) -> int:
@@ -184,7 +194,9 @@ class ArchiveSummary:
     versions: int = 0
     posts: int = 0
     sites: list[str] = field(default_factory=list)
-    crawls: list[dict] = field(default_factory=list)
+    #: how many crawls, and the last ten of them (oldest first), as dictionaries of their columns
+    crawl_count: int = 0
+    recent_crawls: list[dict] = field(default_factory=list)
     words: int = 0
     first_published: datetime | None = None
     last_published: datetime | None = None
@@ -211,10 +223,23 @@ def summary_of(latest: pa.Table, versions: int, fetches: pa.Table, crawls: pa.Ta
         summary.words = pc.sum(latest["word_count"]).as_py() or 0
         bounds = pc.min_max(latest["published"]).as_py()
         summary.first_published, summary.last_published = bounds["min"], bounds["max"]
-        summary.platforms = Counter(p or "unknown" for p in latest["platform"].to_pylist())
-    summary.crawls = crawls.to_pylist()
-    summary.outcomes = Counter(fetches["outcome"].to_pylist())
+        summary.platforms = _value_counts(latest["platform"], "unknown")
+    summary.crawl_count = crawls.num_rows
+    summary.recent_crawls = crawls.slice(max(0, crawls.num_rows - RECENT_CRAWLS)).to_pylist()
+    summary.outcomes = _value_counts(fetches["outcome"], "unknown")
     return summary
+
+
+#: crawls a summary lists one by one
+RECENT_CRAWLS = 10
+
+
+def _value_counts(values: pa.ChunkedArray, missing: str) -> Counter[str]:
+    """How often each value occurs (counted in Arrow: a million to_pylist() strings took a second)."""
+    counts: Counter[str] = Counter()
+    for entry in pc.value_counts(values).to_pylist():
+        counts[entry["values"] if entry["values"] is not None else missing] += entry["counts"]
+    return counts
 
 
 def page_rows(root: Root, columns: list[str], *, history: bool, posts_only: bool) -> Iterator[dict[str, Any]]:

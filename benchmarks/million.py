@@ -202,7 +202,21 @@ def main() -> None:
         metavar="N",
         help="instead: a crawl's start-up at N points as the archive grows, before and after compacting",
     )
+    parser.add_argument(
+        "--compact-only", action="store_true", help="instead: only `blogarchive compact` (time, CPU, peak memory)"
+    )
     args = parser.parse_args()
+    if args.compact_only:
+        with tempfile.TemporaryDirectory() as tmp_name:
+            root = args.keep or Path(tmp_name) / "archive"
+            if not (root / "pages").is_dir():
+                print(f"generated in {generate(root, args.pages, args.days, args.sites):.0f} s")
+            result = run([str(BIN / "blogarchive"), "compact", str(root)], cwd=ROOT)
+            print(
+                f"`blogarchive compact`: {result.seconds:.1f} s, {result.cpu_seconds:.1f} CPU s, peak {result.peak_mb:.0f} MB"
+            )
+            print(result.stdout or result.stderr)
+        return
     if args.series:
         with tempfile.TemporaryDirectory() as tmp_name:
             series(Path(tmp_name) / "archive", args)

@@ -623,7 +623,7 @@ def build_report(root: Root) -> tuple[str, float]:
         ("Sites", f"{len(summary.sites):,}"),
         ("Published", span),
         ("Words", f"{summary.words:,}"),
-        ("Crawls", f"{len(summary.crawls):,}"),
+        ("Crawls", f"{summary.crawl_count:,}"),
     ]
     facts_html = "".join(f"<dt>{k}</dt><dd>{html.escape(v)}</dd>" for k, v in facts)
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

@@ -246,10 +246,10 @@ def format_summary(root: str, summary: ArchiveSummary) -> str:
         ("words", f"{summary.words:,} (latest versions)"),
         ("platforms", _counts(summary.platforms)),
         ("fetches", _counts(summary.outcomes)),
-        ("crawls", str(len(summary.crawls))),
+        ("crawls", str(summary.crawl_count)),
     ]
     lines = [f"{name:<10} {value}" for name, value in rows]
-    for crawl in summary.crawls[-10:]:
+    for crawl in summary.recent_crawls:
         took = (crawl["finished_at"] - crawl["started_at"]).total_seconds() if crawl["finished_at"] else None
         skipped = {  # the known pages it did not ask for, as its summary line said
             "skipped as unchanged by date": crawl.get("skipped_dated") or 0,
@@ -261,8 +261,8 @@ def format_summary(root: str, summary: ArchiveSummary) -> str:
             f"  {f'{took:.1f}s' if took is not None else '-':>7}  {_counts(dict(crawl['counts'] or []))}"
             + (f" · {tail}" if tail else "")
         )
-    if len(summary.crawls) > 10:
-        lines.insert(len(rows), f"  ({len(summary.crawls) - 10} older crawls not shown)")
+    if summary.crawl_count > len(summary.recent_crawls):
+        lines.insert(len(rows), f"  ({summary.crawl_count - len(summary.recent_crawls)} older crawls not shown)")
     return "\n".join(lines)
 
 

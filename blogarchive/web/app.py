@@ -18,8 +18,15 @@ from werkzeug.exceptions import NotFound
 
 from blogarchive.archive.errors import ArchiveError
 from blogarchive.archive.location import Location, Root, locate
-from blogarchive.archive.reader import committed_files, latest_per_key, read_page_html, read_table
-from blogarchive.archive.schema import PAGE_TEXT_COLUMNS
+from blogarchive.archive.reader import (
+    committed_files,
+    iter_pages,
+    latest_per_key,
+    read_page_html,
+    read_page_versions,
+    read_table,
+)
+from blogarchive.archive.schema import PAGE_TEXT_COLUMNS, SCHEMAS
 
 from .blocks import text_blocks
 
@@ -28,6 +35,11 @@ __all__ = ["ArchiveView", "create_app", "diff_lines"]
 #: columns the UI shows: those of an export but the comments, validators and links; `html` is
 #: read only for the raw view, one page at a time
 VIEW_COLUMNS = [name for name in PAGE_TEXT_COLUMNS if name not in ("comments", "etag", "last_modified", "links")]
+#: the columns read one page at a time, when it is shown (or searched, row group by row group):
+#: held for every version, a million pages' texts took gigabytes and the first request 23 s
+TEXT_COLUMNS = ("text", "line_kinds")
+#: what the UI holds of every version
+INDEX_COLUMNS = [name for name in VIEW_COLUMNS if name not in TEXT_COLUMNS]
 #: rows of search results shown
 SEARCH_LIMIT = 200
 #: pages of a site listed at once (a blog of 50,000 pages must stay usable)
@@ -59,7 +71,7 @@ class SitePages:
 @dataclass
 class _Snapshot:
     files: tuple[str, ...]
-    versions: pa.Table  # every version, VIEW_COLUMNS, sorted by url then fetched_at
+    versions: pa.Table  # every version, INDEX_COLUMNS, sorted by url then fetched_at
     latest: pa.Table  # the newest version of each url
 
 
@@ -75,7 +87,7 @@ class ArchiveView:
         files = tuple(committed_files(self.root, "pages"))
         with self._lock:
             if self._snapshot is None or self._snapshot.files != files:
-                versions = read_table(self.root, "pages", VIEW_COLUMNS)
+                versions = read_table(self.root, "pages", INDEX_COLUMNS)
                 versions = versions.take(pc.sort_indices(versions, [("url", "ascending"), ("fetched_at", "ascending")]))
                 self._snapshot = _Snapshot(files, versions, latest_per_key(versions, "url", "fetched_at"))
             return self._snapshot
@@ -111,25 +123,29 @@ class ArchiveView:
         return SitePages(pages.num_rows, shown.drop_columns([shown.column_names[-1]]).to_pylist())
 
     def versions(self, url: str) -> list[dict[str, Any]]:
+        """Every version of `url`, oldest first, without its text (`with_text` adds it)."""
         versions = self.snapshot().versions
         return versions.filter(pc.equal(versions["url"], url)).to_pylist()
 
+    def with_text(self, url: str, versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """`versions` of `url` with their TEXT_COLUMNS, read from the archive now."""
+        found = read_page_versions(self.root, url, [v["fetched_at"] for v in versions], TEXT_COLUMNS)
+        missing = {name: "" if name == "text" else None for name in TEXT_COLUMNS}
+        return [{**v, **{k: found.get(v["fetched_at"], missing)[k] for k in TEXT_COLUMNS}} for v in versions]
+
     def search(self, query: str, filters: SearchFilters | None = None) -> list[dict[str, Any]]:
         """The latest version of every page whose title or text holds `query` (any case) and
-        that passes `filters`; with no query, every page that passes them (none without either)."""
+        that passes `filters`; with no query, every page that passes them (none without either).
+
+        The filters apply to the latest versions held in memory; the texts are then read a
+        row group at a time, and only the snippets of the matches are kept (a million
+        pages' texts are gigabytes)."""
         latest = self.snapshot().latest
         needle = query.strip()
         filters = filters or SearchFilters()
         if not (needle or filters.any()) or not latest.num_rows:
             return []
         conditions = []
-        if needle:
-            conditions.append(
-                pc.or_(
-                    pc.match_substring(latest["title"].fill_null(""), needle, ignore_case=True),
-                    pc.match_substring(latest["text"], needle, ignore_case=True),
-                )
-            )
         if filters.host:
             conditions.append(pc.equal(latest["host"], filters.host))
         if filters.language:
@@ -140,15 +156,52 @@ class ArchiveView:
         if filters.end is not None:  # the whole day of `end` (9999-12-31 has no next day to stop before)
             last = filters.end.replace(hour=23, minute=59, second=59, microsecond=999999)
             conditions.append(pc.less_equal(published, pa.scalar(last, published.type)))
-        keep = reduce(pc.and_, conditions).fill_null(False)  # an undated page is outside any date range
-        found = latest.filter(keep).select(["url", "host", "title", "published", "word_count", "text"])
+        candidates = latest.select(["url", "fetched_at", "host", "title", "published", "word_count"])
+        if conditions:  # an undated page is outside any date range
+            candidates = candidates.filter(reduce(pc.and_, conditions).fill_null(False))
+        if not candidates.num_rows:
+            return []
+        narrowed = candidates.num_rows < latest.num_rows
+        snippets = self._snippets(candidates if narrowed else None, needle)
+        found = candidates.join(snippets, keys=["url", "fetched_at"], join_type="inner")
         # by title (untitled pages last, by URL), cut in Arrow: only the rows shown become Python objects
         order = pc.sort_indices(found, [("title", "ascending"), ("url", "ascending")])
         rows = found.take(order.slice(0, SEARCH_LIMIT)).to_pylist()
         for row in rows:
-            row["snippet"] = marked(snippet(row.pop("text"), needle), needle)
+            del row["fetched_at"]
+            row["snippet"] = marked(" ".join(row["snippet"].split()), needle)
             row["title_parts"] = marked(row["title"] or row["url"], needle)
         return rows
+
+    def _snippets(self, candidates: pa.Table | None, needle: str) -> pa.Table:
+        """(url, fetched_at, snippet) of the versions whose title or text holds `needle`
+        (every version without one), of `candidates` only when given (else the caller's join
+        keeps the latest), read a row group at a time: the snippets are kept, not the texts."""
+        wanted = _version_keys(candidates) if candidates is not None else None
+        parts = []
+        for batch in iter_pages(self.root, ["url", "fetched_at", "title", "text"]):
+            if needle:
+                title, text = batch["title"].fill_null(""), batch["text"]
+                matches = pc.or_(
+                    pc.match_substring(title, needle, ignore_case=True),
+                    pc.match_substring(text, needle, ignore_case=True),
+                )
+                batch = batch.filter(matches)
+            if wanted is not None and batch.num_rows:
+                batch = batch.filter(pc.is_in(_version_keys(batch), value_set=wanted))
+            if not batch.num_rows:
+                continue
+            if needle:
+                cut = pa.array([snippet(text, needle) for text in batch["text"].to_pylist()], pa.string())
+            else:  # the start of the text: what `snippet` shows without a needle
+                cut = pc.utf8_slice_codeunits(batch["text"], 0, 180)
+            parts.append(batch.select(["url", "fetched_at"]).append_column("snippet", cut))
+        if not parts:
+            schema = pa.schema(
+                [SCHEMAS["pages"].field("url"), SCHEMAS["pages"].field("fetched_at"), ("snippet", pa.string())]
+            )
+            return schema.empty_table()
+        return pa.concat_tables(parts)
 
     def languages(self) -> list[str]:
         """The languages of the latest versions, for the search form."""
@@ -188,6 +241,12 @@ def search_filters(arguments: Mapping[str, str]) -> SearchFilters:
     return SearchFilters(
         arguments.get("site", "").strip(), day("from"), day("to"), arguments.get("lang", "").strip().lower()
     )
+
+
+def _version_keys(table: pa.Table) -> pa.Array:
+    """One string per row naming its version: its URL and capture time (microseconds)."""
+    micros = pc.cast(pc.cast(table["fetched_at"], pa.int64()), pa.string())
+    return pc.binary_join_element_wise(table["url"], micros, "\x00").combine_chunks()
 
 
 def snippet(text: str, needle: str, width: int = 90) -> str:
@@ -301,7 +360,7 @@ def create_app(root: Root, hosts: frozenset[str] = SERVED_HOSTS) -> Flask:
     def page() -> str:
         url, versions = requested()
         number = _version_number(url, request.args.get("v"), len(versions))
-        shown = versions[number - 1]
+        [shown] = view.with_text(url, [versions[number - 1]])
         return render_template(
             "page.html",
             page=shown,
@@ -316,7 +375,7 @@ def create_app(root: Root, hosts: frozenset[str] = SERVED_HOSTS) -> Flask:
         url, versions = requested()
         a = _version_number(url, request.args.get("a"), len(versions), default=max(1, len(versions) - 1))
         b = _version_number(url, request.args.get("b"), len(versions))
-        old, new = versions[a - 1], versions[b - 1]
+        old, new = view.with_text(url, [versions[a - 1], versions[b - 1]])
         lines = diff_lines(old["text"], new["text"])
         if (old["title"] or "") != (new["title"] or ""):
             lines = [("-", f"# {old['title'] or ''}"), ("+", f"# {new['title'] or ''}"), (" ", "")] + lines
