@@ -78,6 +78,11 @@ class CompactionReport:
     rows: int = 0
     seconds: float = 0.0
     outputs: list[str] = field(default_factory=list)
+    #: the files rewritten, and the full files of earlier compactions kept as they are
+    replaced: int = 0
+    kept: int = 0
+    #: the new files written
+    written: int = 0
 
 
 # --- which files a reader reads ---------------------------------------------------------
@@ -186,9 +191,12 @@ def compact(root: Root, table: str, still_ours: Callable[[], None] | None = None
     location = locate(root)
     location.check_readable()
     _finish(location, table, still_ours)
-    files = table_files(location, table)
-    report = CompactionReport(table, files_before=len(files))
-    report.bytes_before = sum(_size(location, path) for path in files)
+    every = table_files(location, table)
+    report = CompactionReport(table, files_before=len(every))
+    report.bytes_before = sum(_size(location, path) for path in every)
+    # an earlier compaction's full files stay: a day's new files cost a day's work, not the archive's
+    files = [path for path in every if not _full_output(location, table, path)]
+    report.replaced, report.kept = len(files), len(every) - len(files)
     if len(files) < 2:
         report.files_after, report.bytes_after = report.files_before, report.bytes_before
         report.seconds = time.perf_counter() - started
@@ -217,6 +225,7 @@ def compact(root: Root, table: str, still_ours: Callable[[], None] | None = None
     }
     _put_whole(location, location.path(table, f"{MANIFEST_PREFIX}{ident}.json"), json.dumps(manifest).encode())
     _stop_here("committed")
+    report.written = len(writer.names)
     _finish(location, table, still_ours)
     after = table_files(location, table)
     report.outputs = after
@@ -493,6 +502,18 @@ class _Outputs:
 
 
 # --- file operations on a folder or S3 ---------------------------------------------------
+
+
+def _full_output(location: Location, table: str, path: str) -> bool:
+    """Whether `path` is a file a compaction wrote and filled (half of OUTPUT_BYTES or more):
+    rewriting it again would only sort what is sorted."""
+    from .integrity import open_parquet
+
+    parquet = open_parquet(location, path, table)
+    if STAMP_KEY not in (parquet.schema_arrow.metadata or {}):
+        return False
+    metadata = parquet.metadata
+    return sum(metadata.row_group(g).total_byte_size for g in range(metadata.num_row_groups)) >= OUTPUT_BYTES // 2
 
 
 def _size(location: Location, path: str) -> int:

@@ -304,14 +304,16 @@ class ArchiveStoragePipeline:
                     if len(committed_files(root, table)) < max(2, self.compact_files):
                         continue
                     report = compact(root, table, still_ours=still_ours)
+                    if report.replaced < 2:  # the rest are full files of earlier compactions
+                        continue
                     self.crawler.stats.set_value(
-                        f"{COMPACTED}{table}", f"{report.files_before} files into {report.files_after}"
+                        f"{COMPACTED}{table}", f"{report.replaced} files into {report.written}"
                     )
                     logger.info(
                         "%s: compacted %d files into %d (%d rows) in %.1fs",
                         table,
-                        report.files_before,
-                        report.files_after,
+                        report.replaced,
+                        report.written,
                         report.rows,
                         report.seconds,
                     )

@@ -446,3 +446,42 @@ def test_an_interrupted_crawl_does_not_compact(serve, tmp_path):
     stdout, stderr = process.communicate(timeout=60)
     assert " interrupted" in stdout and "compacted" not in stdout, stdout + stderr
     assert len(list((out / "crawls").glob("*.parquet"))) > before["crawls"] >= 2
+
+
+def test_a_later_compaction_keeps_an_earlier_ones_full_files_and_rewrites_only_the_new(tmp_path, monkeypatch):
+    from blogarchive.archive import compaction
+
+    root = tmp_path / "archive"
+    write_archive(root)
+    monkeypatch.setattr(compaction, "OUTPUT_BYTES", 3000)  # tiny "full" files: each holds a few rows
+    monkeypatch.setattr(compaction, "ROW_GROUP_BYTES", 1500)
+    first = compaction.compact(root, "pages")
+    full = sorted(p.name for p in (root / "pages").glob("*.parquet"))
+    assert first.written == len(full) > 2 and first.kept == 0
+    with ArchiveWriter(root, "later") as writer:  # a new crawl's file, then another's
+        writer.write_page(
+            page_row(
+                url="https://gulls.example/new",
+                host="gulls.example",
+                fetched_at=datetime(2026, 2, 1, tzinfo=UTC),
+                content_hash="n1",
+            )
+        )
+    with ArchiveWriter(root, "later2") as writer:
+        writer.write_page(
+            page_row(
+                url="https://gulls.example/new2",
+                host="gulls.example",
+                fetched_at=datetime(2026, 2, 2, tzinfo=UTC),
+                content_hash="n2",
+            )
+        )
+    expected = read_pages(root, ["url", "fetched_at"]).num_rows
+    second = compaction.compact(root, "pages")
+    names = sorted(p.name for p in (root / "pages").glob("*.parquet"))
+    kept = [name for name in full if name in names]
+    assert second.replaced == 2 + (len(full) - len(kept)) and second.kept == len(kept) >= len(full) - 1
+    assert set(kept) <= set(names) and len(names) == len(kept) + second.written
+    assert read_pages(root, ["url", "fetched_at"]).num_rows == expected  # every row once
+    third = compaction.compact(root, "pages")
+    assert third.replaced < 2 and third.written == 0

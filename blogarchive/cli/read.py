@@ -101,14 +101,18 @@ def cmd_compact(args: argparse.Namespace) -> int:
     with ArchiveLock(root, "compact") as lock, interruptible():  # SIGTERM too: "interrupted", exit 3
         for table in args.table or ["pages", "fetches", "crawls"]:
             report = compact(root, table, still_ours=lock.check)
-            if report.files_before < 2:
-                print(
-                    f"{table}: {report.files_before} file{'s' if report.files_before != 1 else ''}, nothing to compact"
-                )
+            kept = (
+                f"; {report.kept:,} full file{'s' if report.kept != 1 else ''} of earlier compactions kept"
+                if report.kept
+                else ""
+            )
+            if report.replaced < 2:
+                files = f"{report.files_before} file{'s' if report.files_before != 1 else ''}"
+                print(f"{table}: {files}, nothing to compact{kept}")
                 continue
             print(
-                f"{table}: {report.files_before:,} files ({report.bytes_before / 1e6:,.1f} MB) -> "
-                f"{report.files_after:,} ({report.bytes_after / 1e6:,.1f} MB), {report.rows:,} rows in {report.seconds:.1f}s"
+                f"{table}: {report.replaced:,} files ({report.bytes_before / 1e6:,.1f} MB in all) -> "
+                f"{report.written:,} ({report.bytes_after / 1e6:,.1f} MB in all), {report.rows:,} rows in {report.seconds:.1f}s{kept}"
             )
     return 0
 

@@ -35,11 +35,23 @@ __all__ = ["ArchiveView", "create_app", "diff_lines"]
 #: columns the UI shows: those of an export but the comments, validators and links; `html` is
 #: read only for the raw view, one page at a time
 VIEW_COLUMNS = [name for name in PAGE_TEXT_COLUMNS if name not in ("comments", "etag", "last_modified", "links")]
-#: the columns read one page at a time, when it is shown (or searched, row group by row group):
-#: held for every version, a million pages' texts took gigabytes and the first request 23 s
-TEXT_COLUMNS = ("text", "line_kinds")
-#: what the UI holds of every version
-INDEX_COLUMNS = [name for name in VIEW_COLUMNS if name not in TEXT_COLUMNS]
+#: what the UI holds of every version: what the lists of sites, pages, versions and search
+#: results show and filter on. The rest (the text above all) is read one page at a time, when it
+#: is shown, or a row group at a time for a search: held for every version, a million pages'
+#: texts took gigabytes and the first request 23 s
+INDEX_COLUMNS = [
+    "url",
+    "host",
+    "fetched_at",
+    "page_type",
+    "title",
+    "author",
+    "published",
+    "word_count",
+    "sitename",
+    "language",
+]
+DETAIL_COLUMNS = [name for name in VIEW_COLUMNS if name not in INDEX_COLUMNS]
 #: rows of search results shown
 SEARCH_LIMIT = 200
 #: pages of a site listed at once (a blog of 50,000 pages must stay usable)
@@ -123,15 +135,16 @@ class ArchiveView:
         return SitePages(pages.num_rows, shown.drop_columns([shown.column_names[-1]]).to_pylist())
 
     def versions(self, url: str) -> list[dict[str, Any]]:
-        """Every version of `url`, oldest first, without its text (`with_text` adds it)."""
+        """Every version of `url`, oldest first, with INDEX_COLUMNS (`with_details` adds the rest)."""
         versions = self.snapshot().versions
         return versions.filter(pc.equal(versions["url"], url)).to_pylist()
 
-    def with_text(self, url: str, versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """`versions` of `url` with their TEXT_COLUMNS, read from the archive now."""
-        found = read_page_versions(self.root, url, [v["fetched_at"] for v in versions], TEXT_COLUMNS)
-        missing = {name: "" if name == "text" else None for name in TEXT_COLUMNS}
-        return [{**v, **{k: found.get(v["fetched_at"], missing)[k] for k in TEXT_COLUMNS}} for v in versions]
+    def with_details(self, url: str, versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """`versions` of `url` with the rest of their columns (DETAIL_COLUMNS: the text, the
+        tags, ...), read from the archive now; a version a compaction moved meanwhile comes
+        back without them (an empty text), never as an error."""
+        found = read_page_versions(self.root, url, [v["fetched_at"] for v in versions], DETAIL_COLUMNS)
+        return [{**_MISSING_DETAILS, **v, **found.get(v["fetched_at"], {})} for v in versions]
 
     def search(self, query: str, filters: SearchFilters | None = None) -> list[dict[str, Any]]:
         """The latest version of every page whose title or text holds `query` (any case) and
@@ -241,6 +254,17 @@ def search_filters(arguments: Mapping[str, str]) -> SearchFilters:
     return SearchFilters(
         arguments.get("site", "").strip(), day("from"), day("to"), arguments.get("lang", "").strip().lower()
     )
+
+
+#: what a version read back without its details shows
+_MISSING_DETAILS: dict[str, Any] = {
+    name: ""
+    if name == "text"
+    else []
+    if pa.types.is_list(SCHEMAS["pages"].field(name).type) and name != "line_kinds"
+    else None
+    for name in DETAIL_COLUMNS
+}
 
 
 def _version_keys(table: pa.Table) -> pa.Array:
@@ -360,7 +384,7 @@ def create_app(root: Root, hosts: frozenset[str] = SERVED_HOSTS) -> Flask:
     def page() -> str:
         url, versions = requested()
         number = _version_number(url, request.args.get("v"), len(versions))
-        [shown] = view.with_text(url, [versions[number - 1]])
+        [shown] = view.with_details(url, [versions[number - 1]])
         return render_template(
             "page.html",
             page=shown,
@@ -375,7 +399,7 @@ def create_app(root: Root, hosts: frozenset[str] = SERVED_HOSTS) -> Flask:
         url, versions = requested()
         a = _version_number(url, request.args.get("a"), len(versions), default=max(1, len(versions) - 1))
         b = _version_number(url, request.args.get("b"), len(versions))
-        old, new = view.with_text(url, [versions[a - 1], versions[b - 1]])
+        old, new = view.with_details(url, [versions[a - 1], versions[b - 1]])
         lines = diff_lines(old["text"], new["text"])
         if (old["title"] or "") != (new["title"] or ""):
             lines = [("-", f"# {old['title'] or ''}"), ("+", f"# {new['title'] or ''}"), (" ", "")] + lines
