@@ -21,7 +21,6 @@ from blogarchive.archive.location import Location, Root, locate
 from blogarchive.archive.reader import (
     committed_files,
     iter_pages,
-    latest_per_key,
     read_page_html,
     read_page_versions,
     read_table,
@@ -101,21 +100,28 @@ class ArchiveView:
             if self._snapshot is None or self._snapshot.files != files:
                 versions = read_table(self.root, "pages", INDEX_COLUMNS)
                 versions = versions.take(pc.sort_indices(versions, [("url", "ascending"), ("fetched_at", "ascending")]))
-                self._snapshot = _Snapshot(files, versions, latest_per_key(versions, "url", "fetched_at"))
+                self._snapshot = _Snapshot(files, versions, _last_of_each_url(versions))
             return self._snapshot
 
     def sites(self) -> list[dict[str, Any]]:
-        latest = self.snapshot().latest
-        sites: dict[str, dict[str, Any]] = {}
-        for row in latest.select(["host", "page_type", "fetched_at", "sitename"]).to_pylist():
-            site = sites.setdefault(
-                row["host"], {"host": row["host"], "pages": 0, "posts": 0, "last": row["fetched_at"], "sitename": None}
-            )
-            site["pages"] += 1
-            site["posts"] += row["page_type"] == "post"
-            site["last"] = max(site["last"], row["fetched_at"])
-            site["sitename"] = site["sitename"] or row["sitename"]
-        return sorted(sites.values(), key=lambda s: s["host"])
+        """Each site's pages, posts, last capture and name, counted in Arrow (a Python loop
+        over a million pages took 2.7 s of serve's first request)."""
+        latest = self.snapshot().latest.select(["host", "page_type", "fetched_at", "sitename"])
+        latest = latest.append_column("post", pc.cast(pc.equal(latest["page_type"], "post"), pa.int64()))
+        grouped = latest.group_by("host", use_threads=False).aggregate(
+            [("host", "count"), ("post", "sum"), ("fetched_at", "max"), ("sitename", "first")]
+        )
+        sites = [
+            {
+                "host": row["host"],
+                "pages": row["host_count"],
+                "posts": row["post_sum"],
+                "last": row["fetched_at_max"],
+                "sitename": row["sitename_first"],
+            }
+            for row in grouped.to_pylist()
+        ]
+        return sorted(sites, key=lambda s: s["host"])
 
     def pages_of(self, host: str, order: str = "date", offset: int = 0, limit: int | None = None) -> SitePages:
         """`limit` of a site's pages from `offset`, in `order` (SITE_ORDERS): sorted and cut
@@ -265,6 +271,16 @@ _MISSING_DETAILS: dict[str, Any] = {
     else None
     for name in DETAIL_COLUMNS
 }
+
+
+def _last_of_each_url(versions: pa.Table) -> pa.Table:
+    """The newest version of each URL of `versions` sorted by URL then time: the last row of
+    each run of one URL (no second sort)."""
+    if versions.num_rows == 0:
+        return versions
+    urls = versions["url"].combine_chunks()
+    last = pc.not_equal(urls.slice(0, len(urls) - 1), urls.slice(1)).fill_null(True)
+    return versions.filter(pa.concat_arrays([last, pa.array([True])]))
 
 
 def _version_keys(table: pa.Table) -> pa.Array:
