@@ -10,7 +10,7 @@ row is kept: the history of each page and its WARC pointers are unchanged.
 A kill at any moment leaves each row visible exactly once to blogarchive's readers,
 on a folder and on S3:
 
-1. the new files are written under hidden names (`_compact-ID-00001.parquet`, which no
+1. the new files are written under hidden names (`_compact-ID-00001.parquet.part`, which no
    reader lists);
 2. the commit: a manifest `_compaction-ID.json` naming the new files and the files they
    replace is written whole (renamed into place; on S3, one object);
@@ -54,6 +54,15 @@ from .schema import SCHEMAS
 __all__ = ["CompactionReport", "compact", "table_files"]
 
 OUTPUT_PREFIX = "compact-"
+#: a new file is written as `_NAME.part`: no `*.parquet` glob (DuckDB's and polars' match names
+#: starting with `_` or `.`) reads it before it is renamed into place
+HIDDEN_SUFFIX = ".part"
+
+
+def _hidden(name: str) -> str:
+    return f"_{name}{HIDDEN_SUFFIX}"
+
+
 MANIFEST_PREFIX = "_compaction-"
 #: rows read into memory at once: the files of a run of hosts up to this many bytes of data
 #: (uncompressed, as the files' footers count it)
@@ -81,8 +90,10 @@ class CompactionReport:
     #: the files rewritten, and the full files of earlier compactions kept as they are
     replaced: int = 0
     kept: int = 0
-    #: the new files written
+    #: the new files written, and the bytes of those and of the files they replaced
     written: int = 0
+    bytes_written: int = 0
+    bytes_replaced: int = 0
 
 
 # --- which files a reader reads ---------------------------------------------------------
@@ -142,7 +153,7 @@ def _state(location: Location, table: str, manifest: dict[str, Any], present: se
     `undone` when one is missing but every file it replaced is still there: it is rolled
     back (a kill before the manifest, or a damaged new file quarantined); `lost` otherwise."""
     outputs = [location.path(table, name) for name in manifest["outputs"]]
-    hidden = [location.path(table, "_" + name) for name in manifest["outputs"]]
+    hidden = [location.path(table, _hidden(name)) for name in manifest["outputs"]]
     if all(final in present or secret in present for final, secret in zip(outputs, hidden)):
         return "complete"
     if all(location.path(table, name) in present for name in manifest["replaced"]):
@@ -152,7 +163,26 @@ def _state(location: Location, table: str, manifest: dict[str, Any], present: se
 
 def table_files(location: Location, table: str) -> list[str]:
     """The files of `table` a reader reads: the visible Parquet files, with a committed
-    compaction's new files in place of those it replaces (see the module's protocol)."""
+    compaction's new files in place of those it replaces (see the module's protocol).
+
+    A listing taken while a compaction renames its files can miss one under both names: a
+    compaction that looks lost is listed again (three times, a tenth of a second apart)
+    before the archive is called damaged."""
+    for attempt in range(3):
+        try:
+            return _table_files(location, table)
+        except _LooksLost:
+            if attempt == 2:
+                raise
+            time.sleep(0.1)
+    raise AssertionError("unreachable")
+
+
+class _LooksLost(ArchiveError):
+    """A committed compaction whose files, new and replaced, are missing from a listing."""
+
+
+def _table_files(location: Location, table: str) -> list[str]:
     infos = _listing(location, table)
     visible = {
         info.path for info in infos if info.base_name.endswith(".parquet") and not info.base_name.startswith((".", "_"))
@@ -165,14 +195,14 @@ def table_files(location: Location, table: str) -> list[str]:
                 visible.discard(location.path(table, name))  # a new file renamed before another went missing
             continue
         if state == "lost":
-            raise ArchiveError(
+            raise _LooksLost(
                 f"{path}: files it names are missing, new and replaced alike: the archive is damaged "
                 "(move this manifest out of the folder to read the rows that are left)"
             )
         for name in manifest["replaced"]:
             visible.discard(location.path(table, name))
         for name in manifest["outputs"]:
-            final, hidden = location.path(table, name), location.path(table, "_" + name)
+            final, hidden = location.path(table, name), location.path(table, _hidden(name))
             visible.discard(final)
             visible.add(final if final in present else hidden)
     return sorted(visible)
@@ -193,10 +223,12 @@ def compact(root: Root, table: str, still_ours: Callable[[], None] | None = None
     _finish(location, table, still_ours)
     every = table_files(location, table)
     report = CompactionReport(table, files_before=len(every))
-    report.bytes_before = sum(_size(location, path) for path in every)
+    sizes = {path: _size(location, path) for path in every}
+    report.bytes_before = sum(sizes.values())
     # an earlier compaction's full files stay: a day's new files cost a day's work, not the archive's
     files = [path for path in every if not _full_output(location, table, path)]
     report.replaced, report.kept = len(files), len(every) - len(files)
+    report.bytes_replaced = sum(sizes[path] for path in files)
     if len(files) < 2:
         report.files_after, report.bytes_after = report.files_before, report.bytes_before
         report.seconds = time.perf_counter() - started
@@ -231,6 +263,7 @@ def compact(root: Root, table: str, still_ours: Callable[[], None] | None = None
     report.outputs = after
     report.files_after = len(after)
     report.bytes_after = sum(_size(location, path) for path in after)
+    report.bytes_written = sum(_size(location, location.path(table, name)) for name in writer.names)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -253,14 +286,14 @@ def _finish(location: Location, table: str, still_ours: Callable[[], None] | Non
         if state == "undone":
             for name in manifest["outputs"]:
                 _delete(location, location.path(table, name))
-                _delete(location, location.path(table, "_" + name))
+                _delete(location, location.path(table, _hidden(name)))
             _delete(location, path)
             continue
         if still_ours is not None:
             still_ours()
         for name in manifest["outputs"]:
             named.add(name)
-            final, hidden = location.path(table, name), location.path(table, "_" + name)
+            final, hidden = location.path(table, name), location.path(table, _hidden(name))
             if hidden in present and final not in present:
                 _rename(location, hidden, final)
         _stop_here("renamed")
@@ -270,7 +303,7 @@ def _finish(location: Location, table: str, still_ours: Callable[[], None] | Non
         _delete(location, path)
     for info in infos:  # outputs of a compaction killed before its commit
         base = info.base_name
-        if base.startswith("_" + OUTPUT_PREFIX) and base[1:] not in named:
+        if base.startswith("_" + OUTPUT_PREFIX) and base[1:].removesuffix(HIDDEN_SUFFIX) not in named:
             _delete(location, info.path)
 
 
@@ -282,7 +315,7 @@ def _sound(location: Location, table: str, manifest: dict[str, Any], ident: str)
     stamp = _stamp(ident, manifest["replaced"])
     rows = 0
     for name in manifest["outputs"]:
-        final, hidden = location.path(table, name), location.path(table, "_" + name)
+        final, hidden = location.path(table, name), location.path(table, _hidden(name))
         path = final if _exists(location, final) else hidden
         try:
             source = path if location.local else location.fs.open_input_file(path)
@@ -299,6 +332,8 @@ def _sound(location: Location, table: str, manifest: dict[str, Any], ident: str)
 
 #: the key of a compaction's new files' stamp: its id and what it replaced, bound together
 STAMP_KEY = b"blogarchive.compaction"
+#: in the footer of a new file closed because it reached OUTPUT_BYTES: a later compaction keeps it
+FULL_KEY = b"blogarchive.compaction.full"
 
 
 def _stamp(ident: str, replaced: list[str]) -> bytes:
@@ -442,7 +477,7 @@ class _Outputs:
     def _open(self) -> None:
         name = f"{OUTPUT_PREFIX}{self.ident}-{len(self.names) + 1:05d}.parquet"
         self.names.append(name)
-        path = self.location.path(self.table, "_" + name)
+        path = self.location.path(self.table, _hidden(name))
         if self.location.local:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             self._sink = open(path, "wb")
@@ -472,11 +507,13 @@ class _Outputs:
             self._writer.write_table(part, row_group_size=group)
             self._written += part.nbytes
             if self._written >= OUTPUT_BYTES:
-                self._close_one()
+                self._close_one(full=True)
 
-    def _close_one(self) -> None:
+    def _close_one(self, full: bool = False) -> None:
         if self._writer is None:
             return
+        if full and hasattr(self._writer, "add_key_value_metadata"):  # pyarrow 14 and later
+            self._writer.add_key_value_metadata({FULL_KEY.decode(): "1"})
         self._writer.close()
         if self.location.local:
             self._sink.flush()
@@ -497,7 +534,7 @@ class _Outputs:
         except Exception:
             pass
         for name in self.names:
-            _delete(self.location, self.location.path(self.table, "_" + name))
+            _delete(self.location, self.location.path(self.table, _hidden(name)))
 
 
 # --- file operations on a folder or S3 ---------------------------------------------------
@@ -512,6 +549,9 @@ def _full_output(location: Location, table: str, path: str) -> bool:
     if STAMP_KEY not in (parquet.schema_arrow.metadata or {}):
         return False
     metadata = parquet.metadata
+    if (metadata.metadata or {}).get(FULL_KEY) == b"1":  # closed because it was full
+        return True
+    # a file written before the mark: its encoded size (smaller than the data it was closed on)
     return sum(metadata.row_group(g).total_byte_size for g in range(metadata.num_row_groups)) >= OUTPUT_BYTES // 2
 
 

@@ -30,6 +30,11 @@ class DamagedFile(ArchiveError):
         self.reason = reason
 
 
+class FilesMoved(ArchiveError):
+    """A file listed a moment ago is gone (a compaction replaced it while it was read): the
+    reader reads again."""
+
+
 class LockHeld(ArchiveError):
     """Another process is writing to the archive."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -12,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .compaction import table_files
-from .errors import ArchiveError
+from .errors import FilesMoved
 from .integrity import iter_parquet, open_parquet, read_parquet, read_row_group
 from .location import Location, Root, locate
 from .schema import SCHEMAS
@@ -53,14 +54,21 @@ def read_table(
     schema = pa.schema([full.field(name) for name in columns]) if columns else full
     location, files = _files(root, table)
     only = frozenset(hosts) if hosts is not None else None
-    try:
+    with _files_may_move(table):
         parts = [read_parquet(location, path, table, schema, only) for path in files]
+    return pa.concat_tables(parts) if parts else schema.empty_table()
+
+
+@contextmanager
+def _files_may_move(table: str) -> Iterator[None]:
+    """FilesMoved, one line, for a listed file that is gone when it is opened."""
+    try:
+        yield
     except FileNotFoundError as exc:
-        raise ArchiveError(
+        raise FilesMoved(
             f"{exc.filename or 'a file of ' + table} went away while the archive was read "
             "(a compaction replaced it): read again"
         ) from None
-    return pa.concat_tables(parts) if parts else schema.empty_table()
 
 
 def committed_files(root: Root, table: str) -> list[str]:
@@ -85,6 +93,19 @@ def read_page_versions(
     schema = pa.schema([SCHEMAS["pages"].field(name) for name in dict.fromkeys(["url", "fetched_at", *columns])])
     wanted = pa.array(list(times), SCHEMAS["pages"].field("fetched_at").type)
     found: dict[datetime, dict[str, Any]] = {}
+    with _files_may_move("pages"):
+        return _read_versions(location, files, url, wanted, schema, found, len(set(times)))
+
+
+def _read_versions(
+    location: Location,
+    files: list[str],
+    url: str,
+    wanted: pa.Array,
+    schema: pa.Schema,
+    found: dict[datetime, dict[str, Any]],
+    count: int,
+) -> dict[datetime, dict[str, Any]]:
     for path in files:
         parquet = open_parquet(location, path, "pages")
         metadata = parquet.metadata
@@ -97,7 +118,7 @@ def read_page_versions(
             hit = table.filter(pc.and_(pc.equal(table["url"], url), pc.is_in(table["fetched_at"], value_set=wanted)))
             for row in hit.to_pylist():
                 found[row["fetched_at"]] = row
-            if len(found) == len(set(times)):
+            if len(found) == count:
                 return found
     return found
 
@@ -142,12 +163,19 @@ def _iter_pages(
     keys = [c for c in ("url", "fetched_at") if c not in wanted]
     schema = pa.schema([SCHEMAS["pages"].field(name) for name in wanted + keys])
     newest: dict[str, Any] = {}
-    if latest:  # from the same files as the rows: a file committed meanwhile is in neither
-        keys_schema = pa.schema([SCHEMAS["pages"].field("url"), SCHEMAS["pages"].field("fetched_at")])
-        for path in files:
-            for row in read_parquet(location, path, "pages", keys_schema).to_pylist():
-                if row["url"] not in newest or row["fetched_at"] > newest[row["url"]]:
-                    newest[row["url"]] = row["fetched_at"]
+    with _files_may_move("pages"):
+        if latest:  # from the same files as the rows: a file committed meanwhile is in neither
+            keys_schema = pa.schema([SCHEMAS["pages"].field("url"), SCHEMAS["pages"].field("fetched_at")])
+            for path in files:
+                for row in read_parquet(location, path, "pages", keys_schema).to_pylist():
+                    if row["url"] not in newest or row["fetched_at"] > newest[row["url"]]:
+                        newest[row["url"]] = row["fetched_at"]
+        yield from _versions_of_files(location, files, schema, keys, newest, latest)
+
+
+def _versions_of_files(
+    location: Location, files: list[str], schema: pa.Schema, keys: list[str], newest: dict[str, Any], latest: bool
+) -> Iterator[pa.Table]:
     for path in files:
         for table in iter_parquet(location, path, "pages", schema):
             if latest:

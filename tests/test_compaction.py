@@ -292,7 +292,7 @@ def test_a_manifest_whose_new_file_is_not_its_own_deletes_nothing(tmp_path):
     write_archive(root)
     before = snapshot(root)
     first, second = sorted((root / "pages").glob("*.parquet"))[:2]
-    shutil.copy(first, root / "pages" / "_compact-Z-00001.parquet")
+    shutil.copy(first, root / "pages" / "_compact-Z-00001.parquet.part")
     manifest = {"outputs": ["compact-Z-00001.parquet"], "replaced": [first.name, second.name]}
     manifest["rows"] = pq.read_metadata(first).num_rows
     (root / "pages" / "_compaction-Z.json").write_text(json.dumps(manifest))
@@ -485,3 +485,38 @@ def test_a_later_compaction_keeps_an_earlier_ones_full_files_and_rewrites_only_t
     assert read_pages(root, ["url", "fetched_at"]).num_rows == expected  # every row once
     third = compaction.compact(root, "pages")
     assert third.replaced < 2 and third.written == 0
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/page?url=https://gulls.example/post-0",
+        "/diff?url=https://gulls.example/post-0",
+        "/search?q=day",
+        "/search?q=&site=gulls.example",
+    ],
+)
+def test_serve_reads_again_when_a_compaction_replaces_the_files_it_listed(tmp_path, monkeypatch, path):
+    """The files of a page or a search are listed, then a compaction replaces them before
+    they are opened: the view lists again and answers, never a 500."""
+    from blogarchive.archive import compaction, reader
+    from blogarchive.web.app import create_app
+
+    root = tmp_path / "archive"
+    write_archive(root)
+    client = create_app(root).test_client()
+    assert client.get("/").status_code == 200  # the view holds its listing of every version
+    listing = reader._files
+    moved = []
+
+    def list_then_compact(where, table):
+        found = listing(where, table)
+        # after a listing made to read (not the view's check whether the archive changed)
+        if sys._getframe(1).f_code.co_name in ("iter_pages", "read_page_versions") and not moved:
+            moved.append(compaction.compact(where, "pages"))
+        return found
+
+    monkeypatch.setattr(reader, "_files", list_then_compact)
+    response = client.get(path)
+    assert moved and response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert "3 text of https://gulls.example/post-0" in response.get_data(as_text=True)

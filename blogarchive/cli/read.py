@@ -111,8 +111,8 @@ def cmd_compact(args: argparse.Namespace) -> int:
                 print(f"{table}: {files}, nothing to compact{kept}")
                 continue
             print(
-                f"{table}: {report.replaced:,} files ({report.bytes_before / 1e6:,.1f} MB in all) -> "
-                f"{report.written:,} ({report.bytes_after / 1e6:,.1f} MB in all), {report.rows:,} rows in {report.seconds:.1f}s{kept}"
+                f"{table}: {report.replaced:,} files ({report.bytes_replaced / 1e6:,.1f} MB) -> "
+                f"{report.written:,} ({report.bytes_written / 1e6:,.1f} MB), {report.rows:,} rows in {report.seconds:.1f}s{kept}"
             )
     return 0
 

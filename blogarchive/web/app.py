@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import difflib
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import reduce
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import pyarrow as pa
@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from flask import Flask, Response, abort, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 
-from blogarchive.archive.errors import ArchiveError
+from blogarchive.archive.errors import ArchiveError, FilesMoved
 from blogarchive.archive.location import Location, Root, locate
 from blogarchive.archive.reader import (
     committed_files,
@@ -30,6 +30,8 @@ from blogarchive.archive.schema import PAGE_TEXT_COLUMNS, SCHEMAS
 from .blocks import text_blocks
 
 __all__ = ["ArchiveView", "create_app", "diff_lines"]
+
+T = TypeVar("T")
 
 #: columns the UI shows: those of an export but the comments, validators and links; `html` is
 #: read only for the raw view, one page at a time
@@ -98,7 +100,7 @@ class ArchiveView:
         files = tuple(committed_files(self.root, "pages"))
         with self._lock:
             if self._snapshot is None or self._snapshot.files != files:
-                versions = read_table(self.root, "pages", INDEX_COLUMNS)
+                versions = _again_if_moved(lambda: read_table(self.root, "pages", INDEX_COLUMNS))
                 versions = versions.take(pc.sort_indices(versions, [("url", "ascending"), ("fetched_at", "ascending")]))
                 self._snapshot = _Snapshot(files, versions, _last_of_each_url(versions))
             return self._snapshot
@@ -149,7 +151,9 @@ class ArchiveView:
         """`versions` of `url` with the rest of their columns (DETAIL_COLUMNS: the text, the
         tags, ...), read from the archive now; a version a compaction moved meanwhile comes
         back without them (an empty text), never as an error."""
-        found = read_page_versions(self.root, url, [v["fetched_at"] for v in versions], DETAIL_COLUMNS)
+        times = [v["fetched_at"] for v in versions]
+        nothing: dict[datetime, dict[str, Any]] = {}
+        found = _again_if_moved(lambda: read_page_versions(self.root, url, times, DETAIL_COLUMNS), default=nothing)
         return [{**_MISSING_DETAILS, **v, **found.get(v["fetched_at"], {})} for v in versions]
 
     def search(self, query: str, filters: SearchFilters | None = None) -> list[dict[str, Any]]:
@@ -181,7 +185,7 @@ class ArchiveView:
         if not candidates.num_rows:
             return []
         narrowed = candidates.num_rows < latest.num_rows
-        snippets = self._snippets(candidates if narrowed else None, needle)
+        snippets = _again_if_moved(lambda: self._snippets(candidates if narrowed else None, needle))
         found = candidates.join(snippets, keys=["url", "fetched_at"], join_type="inner")
         # by title (untitled pages last, by URL), cut in Arrow: only the rows shown become Python objects
         order = pc.sort_indices(found, [("title", "ascending"), ("url", "ascending")])
@@ -271,6 +275,21 @@ _MISSING_DETAILS: dict[str, Any] = {
     else None
     for name in DETAIL_COLUMNS
 }
+
+
+def _again_if_moved(read: Callable[[], T], default: T | None = None) -> T:
+    """`read()`, once more if a compaction replaced a file it had listed (the second listing
+    sees the new files); then `default`, or the one-line error, if it happens again."""
+    try:
+        return read()
+    except FilesMoved:
+        pass
+    try:
+        return read()
+    except FilesMoved:
+        if default is None:
+            raise
+        return default
 
 
 def _last_of_each_url(versions: pa.Table) -> pa.Table:
