@@ -226,7 +226,7 @@ def compact(root: Root, table: str, still_ours: Callable[[], None] | None = None
     sizes = {path: _size(location, path) for path in every}
     report.bytes_before = sum(sizes.values())
     # an earlier compaction's full files stay: a day's new files cost a day's work, not the archive's
-    files = [path for path in every if not _full_output(location, table, path)]
+    files = [path for path in every if not _full_output(location, table, path)]  # opens compact-* files only
     report.replaced, report.kept = len(files), len(every) - len(files)
     report.bytes_replaced = sum(sizes[path] for path in files)
     if len(files) < 2:
@@ -545,6 +545,8 @@ def _full_output(location: Location, table: str, path: str) -> bool:
     rewriting it again would only sort what is sorted."""
     from .integrity import open_parquet
 
+    if not path.rsplit("/", 1)[-1].startswith(OUTPUT_PREFIX):  # a crawl's file: no footer read
+        return False
     parquet = open_parquet(location, path, table)
     if STAMP_KEY not in (parquet.schema_arrow.metadata or {}):
         return False
