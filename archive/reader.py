@@ -189,12 +189,29 @@ def latest_per_key(table: pa.Table, key: str, order: str) -> pa.Table:
     """One row per `key`: the one with the greatest `order`."""
     if table.num_rows == 0:
         return table
-    indices = pc.sort_indices(table, sort_keys=[(key, "ascending"), (order, "descending")])
-    ordered = table.take(indices)
-    keys = ordered[key].combine_chunks()
-    first = pc.not_equal(keys.slice(1), keys.slice(0, len(keys) - 1))
-    mask = pa.concat_arrays([pa.array([True]), first.fill_null(True)])
-    return ordered.filter(mask)
+    return table.take(latest_indices(table, key, order))
+
+
+def latest_indices(table: pa.Table, key: str, order: str) -> pa.Array:
+    """The index of the row with the greatest `order` of each `key`, in `key` order (sorted
+    on those two columns alone: the caller takes the rest once)."""
+    indices = pc.sort_indices(table.select([key, order]), sort_keys=[(key, "ascending"), (order, "descending")])
+    return indices.filter(run_starts(table[key].take(indices)))
+
+
+def run_starts(keys: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Whether each of sorted `keys` starts a run of equal keys."""
+    return pa.concat_arrays([pa.array([True]), _key_changes(keys)]) if len(keys) else pa.array([], pa.bool_())
+
+
+def run_ends(keys: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Whether each of sorted `keys` ends a run of equal keys."""
+    return pa.concat_arrays([_key_changes(keys), pa.array([True])]) if len(keys) else pa.array([], pa.bool_())
+
+
+def _key_changes(keys: pa.Array | pa.ChunkedArray) -> pa.Array:
+    keys = keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
+    return pc.not_equal(keys.slice(1), keys.slice(0, len(keys) - 1)).fill_null(True)
 
 
 def page_history(root: Root, url: str, columns: Sequence[str] | None = None) -> pa.Table:

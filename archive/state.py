@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from .location import Root, locate
 from .outcomes import CAPTURED
-from .reader import latest_per_key, read_fetches, read_pages
+from .reader import latest_indices, latest_per_key, read_fetches, read_pages
 
 __all__ = ["ArchiveState", "ArchiveTexts", "KnownPage", "load_state", "state_hosts"]
 
@@ -133,10 +133,7 @@ def _latest_texts(root: Root) -> pa.Table:
     if table.num_rows == 0:
         return table
     keys = table.select(["url", "fetched_at"])
-    newest_first = pc.sort_indices(keys, sort_keys=[("url", "ascending"), ("fetched_at", "descending")])
-    urls = keys["url"].take(newest_first)
-    first = pc.not_equal(urls.slice(1), urls.slice(0, len(urls) - 1))
-    latest = newest_first.filter(pa.concat_arrays([pa.array([True]), first.combine_chunks().fill_null(True)]))
+    latest = latest_indices(keys, "url", "fetched_at")
     oldest_first = pc.sort_indices(keys.take(latest), sort_keys=[("fetched_at", "ascending"), ("url", "ascending")])
     return table.take(latest.take(oldest_first)).select(["url", "content_hash", "minhash"])
 

@@ -53,7 +53,7 @@ from blogarchive.archive.state import ArchiveState, ArchiveTexts  # noqa: E402
 from blogarchive.pipelines.dedup import DedupPipeline  # noqa: E402
 from blogarchive.pipelines.document import Document, NoContent, content_hash, extract_document  # noqa: E402
 from blogarchive.pipelines.items import ExtractedPage, FetchedPage  # noqa: E402
-from blogarchive.pipelines.neardup import NUM_PERM, NearDuplicateIndex, shingles, text_signature  # noqa: E402
+from blogarchive.pipelines.neardup import NUM_PERM, NearDuplicateIndex, UrlColumn, shingles, text_signature  # noqa: E402
 
 CORPUS = HERE.parent.parent / "shared" / "corpus" / "wcxb-dev"
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -219,7 +219,7 @@ def cost(corpus: Path, pages: int, sizes: list[int]) -> None:
         urls = pa.array([f"https://site-{i % 200}.example/post-{i}" for i in range(size)])
         tracemalloc.start()
         started = time.perf_counter()
-        index = NearDuplicateIndex(_UrlView(urls), matrix)
+        index = NearDuplicateIndex(UrlColumn(urls), matrix)
         build = time.perf_counter() - started
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
@@ -234,17 +234,6 @@ def cost(corpus: Path, pages: int, sizes: list[int]) -> None:
             f"| {size:,} | {build:.2f} s | {held / 1e6:,.0f} MB (build peak {peak / 1e6:,.0f} MB) | "
             f"{held / size / (NUM_PERM * 4):.2f} | {statistics.median(timings) * 1e6:.0f} µs |"
         )
-
-
-class _UrlView:
-    def __init__(self, urls: pa.Array) -> None:
-        self.urls = urls
-
-    def __len__(self) -> int:
-        return len(self.urls)
-
-    def __getitem__(self, position: int) -> str:
-        return self.urls[position].as_py()
 
 
 def main() -> None:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import signals as project_signals
 from .items import ExtractedPage, FetchRecord
-from .neardup import SIGNATURE_BYTES, THRESHOLD, NearDuplicateIndex, signature_matrix
+from .neardup import SIGNATURE_BYTES, THRESHOLD, NearDuplicateIndex, UrlColumn, signature_matrix
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -65,7 +65,7 @@ class DedupPipeline:
                 continue
         self.texts = state.texts
         urls, signatures = state.texts.take_signatures(SIGNATURE_BYTES)  # rows before schema 7 have none
-        self.near = NearDuplicateIndex(_Urls(urls), signature_matrix(signatures), self.near.threshold)
+        self.near = NearDuplicateIndex(UrlColumn(urls), signature_matrix(signatures), self.near.threshold)
 
     def _first_url(self, digest: bytes) -> str | None:
         first = self.first_url.get(digest)
@@ -139,17 +139,3 @@ class DedupPipeline:
             requested_url=page.requested_url,
             rendered=page.rendered,
         )
-
-
-class _Urls:
-    """A pyarrow string array read as a sequence of str (a million URLs as Python strings
-    would take a hundred MB more)."""
-
-    def __init__(self, urls: Any) -> None:
-        self._urls = urls
-
-    def __len__(self) -> int:
-        return len(self._urls)
-
-    def __getitem__(self, position: int) -> str:
-        return self._urls[position].as_py()

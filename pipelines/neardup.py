@@ -39,6 +39,7 @@ __all__ = [
     "THRESHOLD",
     "NearDuplicate",
     "NearDuplicateIndex",
+    "UrlColumn",
     "signature_matrix",
     "similarity",
     "text_signature",
@@ -155,6 +156,20 @@ class Urls(Protocol):
     def __len__(self) -> int: ...
 
     def __getitem__(self, position: int, /) -> str: ...
+
+
+class UrlColumn:
+    """A pyarrow string array read as `Urls` (a million URLs as Python strings would take a
+    hundred MB more)."""
+
+    def __init__(self, urls: pa.Array) -> None:
+        self._urls = urls
+
+    def __len__(self) -> int:
+        return len(self._urls)
+
+    def __getitem__(self, position: int) -> str:
+        return self._urls[position].as_py()
 
 
 class NearDuplicate(NamedTuple):

@@ -114,14 +114,7 @@ def test_a_compaction_killed_at_any_step_leaves_every_row_once_and_the_next_run_
     root = tmp_path / "archive"
     write_archive(root)
     before = snapshot(root)
-    killed = subprocess.run(
-        [sys.executable, "-m", "blogarchive.cli", "compact", str(root), "--table", "pages"],
-        cwd=ROOT,
-        env={**os.environ, STOP_AT: step},
-        capture_output=True,
-        text=True,
-    )
-    assert killed.returncode == -9, killed.stderr
+    _kill_at(root, step)
     same_rows(root, before)  # exactly once, whatever the step
     assert run_blogarchive("stats", str(root)).returncode == 0
     finished = run_blogarchive("compact", str(root), "--table", "pages")
@@ -196,14 +189,16 @@ def test_a_reader_whose_file_list_a_compaction_replaced_fails_clearly(tmp_path, 
         reader.read_pages(root)
 
 
-def _kill_after_commit(root: Path) -> None:
+def _kill_at(root: Path, step: str) -> None:
+    """Compact `root`'s pages, the command killing itself (SIGKILL) at `step`."""
     killed = subprocess.run(
         [sys.executable, "-m", "blogarchive.cli", "compact", str(root), "--table", "pages"],
         cwd=ROOT,
-        env={**os.environ, STOP_AT: "committed"},
+        env={**os.environ, STOP_AT: step},
         capture_output=True,
+        text=True,
     )
-    assert killed.returncode == -9
+    assert killed.returncode == -9, killed.stderr
 
 
 @pytest.mark.parametrize("harm", ["removed", "damaged"])
@@ -213,7 +208,7 @@ def test_a_committed_compaction_whose_new_files_are_gone_or_damaged_is_rolled_ba
     root = tmp_path / "archive"
     write_archive(root)
     before = snapshot(root)
-    _kill_after_commit(root)
+    _kill_at(root, "committed")
     [new] = [p for p in (root / "pages").iterdir() if p.name.startswith("_compact-")]
     if harm == "removed":
         new.unlink()
@@ -309,13 +304,7 @@ def test_a_rolled_back_compaction_whose_other_new_file_has_its_final_name_is_not
     root = tmp_path / "archive"
     write_archive(root)
     before = snapshot(root)
-    killed = subprocess.run(
-        [sys.executable, "-m", "blogarchive.cli", "compact", str(root), "--table", "pages"],
-        cwd=ROOT,
-        env={**os.environ, STOP_AT: "renamed"},
-        capture_output=True,
-    )
-    assert killed.returncode == -9
+    _kill_at(root, "renamed")
     [manifest_path] = (root / "pages").glob("_compaction-*.json")
     manifest = json.loads(manifest_path.read_text())
     [first] = manifest["outputs"]

@@ -24,6 +24,7 @@ from blogarchive.archive.reader import (
     read_page_html,
     read_page_versions,
     read_table,
+    run_ends,
 )
 from blogarchive.archive.schema import PAGE_TEXT_COLUMNS, SCHEMAS
 
@@ -295,11 +296,7 @@ def _again_if_moved(read: Callable[[], T], default: T | None = None) -> T:
 def _last_of_each_url(versions: pa.Table) -> pa.Table:
     """The newest version of each URL of `versions` sorted by URL then time: the last row of
     each run of one URL (no second sort)."""
-    if versions.num_rows == 0:
-        return versions
-    urls = versions["url"].combine_chunks()
-    last = pc.not_equal(urls.slice(0, len(urls) - 1), urls.slice(1)).fill_null(True)
-    return versions.filter(pa.concat_arrays([last, pa.array([True])]))
+    return versions.filter(run_ends(versions["url"]))
 
 
 def _version_keys(table: pa.Table) -> pa.Array:
